@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+import { runMain } from './main.js';
+
+const controller = new AbortController();
+let interrupts = 0;
+const onSignal = (signal: NodeJS.Signals): void => {
+  interrupts++;
+  // First signal: stop cleanly (flush and close files, stop children). Second: give up now.
+  if (interrupts > 1) process.exit(signal === 'SIGINT' ? 130 : 143);
+  controller.abort(signal);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+const code = await runMain(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  signal: controller.signal,
+  env: process.env,
+  interactive: Boolean(process.stderr.isTTY),
+});
+process.exitCode = code;
+// A library handle left open must not keep a finished command alive; unref'd, so it never delays a clean exit.
+setTimeout(() => process.exit(code), 3000).unref();

@@ -1,0 +1,32 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT_CODES, isSensortraceError } from '../core/errors.js';
+import { redactUrl } from '../core/redact.js';
+import type { CliContext } from './context.js';
+import { buildProgram } from './program.js';
+
+/**
+ * The one place that turns errors into exit codes (0 done, 1 unexpected failure, 2 bad input
+ * or usage, 3 broker unreachable, 4 credentials refused). Commands and library code throw;
+ * nothing else calls process.exit.
+ */
+export async function runMain(argv: string[], context: CliContext): Promise<number> {
+  let program: Command;
+  try {
+    program = buildProgram(context);
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version are not errors; commander already printed what it had to say.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return EXIT_CODES.E_USAGE;
+    }
+    if (isSensortraceError(error)) {
+      context.stderr.write(`sensortrace: ${redactUrl(error.message)}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    context.stderr.write(`sensortrace: unexpected failure: ${redactUrl(message)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * One error type for the whole toolkit. Library code throws it; only the CLI's main
+ * turns it into an exit status (see EXIT_CODES), so every command shares one scheme.
+ */
+export type ErrorCode =
+  | 'E_USAGE' // bad flags or arguments
+  | 'E_INPUT' // a file that cannot be read or parsed (profile, log, trace, rules)
+  | 'E_OUTPUT' // an output that cannot be written
+  | 'E_UNREACHABLE' // broker not reachable (connect timeout, refused, DNS)
+  | 'E_AUTH' // broker refused the credentials or the client
+  | 'E_BROKER' // broker misbehaved or went away for good
+  | 'E_INTERNAL'; // a bug
+
+export const EXIT_CODES: Record<ErrorCode, number> = {
+  E_USAGE: 2,
+  E_INPUT: 2,
+  E_OUTPUT: 2,
+  E_UNREACHABLE: 3,
+  E_AUTH: 4,
+  E_BROKER: 1,
+  E_INTERNAL: 1,
+};
+
+export interface SourceLocation {
+  file: string;
+  line?: number;
+  field?: string;
+}
+
+export class SensortraceError extends Error {
+  override readonly name = 'SensortraceError';
+  constructor(
+    message: string,
+    readonly code: ErrorCode,
+    readonly location?: SourceLocation,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.code];
+  }
+}
+
+/** `file:line: field: message (found "...")` — the one shape every input error takes. */
+export function inputError(
+  location: SourceLocation,
+  what: string,
+  found?: string,
+): SensortraceError {
+  const where = location.line === undefined ? location.file : `${location.file}:${location.line}`;
+  const field = location.field ? ` ${location.field}:` : '';
+  const shown = found === undefined ? '' : ` (found "${truncateForMessage(found)}")`;
+  return new SensortraceError(`${where}:${field} ${what}${shown}`, 'E_INPUT', location);
+}
+
+export function usageError(message: string): SensortraceError {
+  return new SensortraceError(message, 'E_USAGE');
+}
+
+function truncateForMessage(text: string): string {
+  const oneLine = text.replace(/[\r\n]/g, ' ');
+  return oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine;
+}
+
+export function isSensortraceError(error: unknown): error is SensortraceError {
+  return error instanceof SensortraceError;
+}

@@ -1,0 +1,44 @@
+import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { CsvParser, type CsvRecord } from '../core/csv.js';
+import { SensortraceError } from '../core/errors.js';
+
+export interface CsvFileReadOptions {
+  delimiter?: string;
+  /**
+   * Files this toolkit wrote always end in a newline, so an unterminated last line there is
+   * a torn write (a killed process): skip it and warn. User-made files often lack the final
+   * newline: accept it.
+   */
+  partialLastLine?: 'accept' | 'skip';
+  onWarning?: (message: string) => void;
+}
+
+/** Streams the records of a CSV file; a UTF-8 BOM is dropped. Memory stays bounded by one chunk. */
+export async function* readCsvRecords(path: string, options: CsvFileReadOptions = {}): AsyncGenerator<CsvRecord> {
+  const parser = new CsvParser(options.delimiter ?? ',');
+  const decoder = new StringDecoder('utf8');
+  let first = true;
+  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+  try {
+    for await (const chunk of stream) {
+      let text = decoder.write(chunk as Buffer);
+      if (first) {
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        first = false;
+      }
+      yield* parser.feed(text);
+    }
+  } catch (error) {
+    throw new SensortraceError(`${path}: cannot read: ${(error as Error).message}`, 'E_INPUT', { file: path }, { cause: error });
+  }
+  const tail = parser.feed(decoder.end());
+  yield* tail;
+  const last = parser.end();
+  if (last === undefined) return;
+  if ((options.partialLastLine ?? 'accept') === 'skip' || last.unterminatedQuote) {
+    options.onWarning?.(`${path}:${last.line}: ignoring an incomplete last line (the writer was probably killed)`);
+    return;
+  }
+  yield last;
+}
