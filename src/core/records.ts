@@ -105,3 +105,8 @@ export interface ConnectionEvent {
   sessionPresent?: boolean;
   detail?: string;
 }
+
+/** `out/sent.csv` → `out/sent.events.csv`: where a command's connection events go, beside its output. */
+export function eventsPathFor(outputPath: string): string {
+  return outputPath.replace(/\.(csv|jsonl)$/i, '') + '.events.csv';
+}
