@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchContext, CaseResult } from '../context.js';
+import { writePlainLines, writeProfile } from '../data.js';
+import { runMeasured, startMeasured, summarize, waitFor, type ProcessRun } from '../measure.js';
+import { statSync } from 'node:fs';
+
+function lineCount(path: string): number {
+  const text = readFileSync(path, 'utf8');
+  return text.length === 0 ? 0 : text.split('\n').length - 1;
+}
+
+/**
+ * One publish run: an independent mosquitto_sub counts what arrives (it is subscribed before
+ * the publisher starts: a retained marker on the same tree tells us so), the publisher is
+ * timed from spawn to exit.
+ */
+async function publishOnce(ctx: BenchContext, tag: string, qos: number, rows: number, publisher: (topic: string) => { command: string; args: string[]; stdinFile?: string }): Promise<{ run: ProcessRun; delivered: number }> {
+  const { broker } = ctx;
+  const root = `bench/${tag}`;
+  await runMeasured({ command: 'mosquitto_pub', args: ['-h', broker.host, '-p', String(broker.port), '-t', `${root}/ready`, '-r', '-m', 'ready'] });
+  const counted = join(ctx.dir, `${tag}.sub.txt`);
+  const sub = startMeasured({
+    command: 'mosquitto_sub',
+    args: ['-h', broker.host, '-p', String(broker.port), '-t', `${root}/#`, '-q', String(qos), '-C', String(rows + 1), '-W', '120'],
+    stdoutFile: counted,
+  });
+  await waitFor(() => statSync(counted).size > 0, 10_000, 'the counting subscriber');
+  const spec = publisher(`${root}/t`);
+  const run = await runMeasured(spec);
+  // Wait for the subscriber to see everything (or give up after a quiet spell: drops are reported).
+  let last = -1;
+  let stableSince = Date.now();
+  await waitFor(() => {
+    const n = lineCount(counted);
+    if (n !== last) {
+      last = n;
+      stableSince = Date.now();
+    }
+    return n >= rows + 1 || Date.now() - stableSince > 3000;
+  }, 180_000, 'deliveries');
+  sub.child.kill('SIGTERM');
+  await sub.done;
+  await runMeasured({ command: 'mosquitto_pub', args: ['-h', broker.host, '-p', String(broker.port), '-t', `${root}/ready`, '-r', '-n'] });
+  return { run, delivered: lineCount(counted) - 1 };
+}
+
+export async function publishCase(ctx: BenchContext, qos: 0 | 1 | 2, rows: number, target: number): Promise<CaseResult> {
+  const profile = join(ctx.dir, `profile-${rows}.csv`);
+  const lines = join(ctx.dir, `lines-${rows}.txt`);
+  await writeProfile(profile, rows);
+  await writePlainLines(lines, rows);
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  let dropped = 0;
+  let peakRssMb = 0;
+  const { broker } = ctx;
+  for (let i = 0; i < ctx.repeats; i++) {
+    const a = await publishOnce(ctx, `pub-q${qos}-st-${i}`, qos, rows, (topic) => ({
+      command: ctx.cli.command,
+      args: [...ctx.cli.args, 'replay', profile, '-t', topic, '-q', String(qos), '--max', '-h', broker.host, '-p', String(broker.port), '--quiet', '--log', join(ctx.dir, `sent-q${qos}-${i}.csv`)],
+    }));
+    if (a.run.code !== 0) throw new Error(`replay failed (exit ${a.run.code}): ${a.run.stderr.slice(0, 500)}`);
+    ours.push(rows / (a.run.wallMs / 1000));
+    peakRssMb = Math.max(peakRssMb, a.run.peakRssMb ?? 0);
+    if (qos > 0) dropped += rows - a.delivered;
+    const b = await publishOnce(ctx, `pub-q${qos}-mp-${i}`, qos, rows, (topic) => ({
+      command: 'mosquitto_pub',
+      args: ['-h', broker.host, '-p', String(broker.port), '-t', topic, '-q', String(qos), '-l'],
+      stdinFile: lines,
+    }));
+    theirs.push(rows / (b.run.wallMs / 1000));
+    ctx.log(`  publish q${qos} run ${i + 1}: sensortrace ${Math.round(ours.at(-1)!)} msg/s (${a.delivered}/${rows} delivered), mosquitto_pub ${Math.round(theirs.at(-1)!)} msg/s (${b.delivered}/${rows})`);
+  }
+  const oursStats = summarize(ours);
+  const baselineStats = summarize(theirs);
+  const ratio = oursStats.median / baselineStats.median;
+  return {
+    name: `publish ${rows / 1000}k rows, --max, QoS ${qos}`,
+    ours: 'replay --max',
+    baseline: `mosquitto_pub -l${qos ? ` -q ${qos}` : ''}`,
+    unit: 'msg/s',
+    oursStats,
+    baselineStats,
+    ratio,
+    target: `≥ ${target.toFixed(1)}×`,
+    met: ratio >= target,
+    dropped,
+    peakRssMb,
+  };
+}

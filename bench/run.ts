@@ -1,0 +1,93 @@
+/**
+ * npm run bench [-- --quick]: sensortrace side by side with Mosquitto's own tools, on one
+ * Mosquitto started here (free loopback port, persistence off), each case several times.
+ * Prints a table and writes out/bench/results.json. Exits non-zero only when a case fails or
+ * drops messages it must not drop — never for speed (machines differ; ratios are the point).
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { findMosquitto, MosquittoBroker } from '../src/io/mosquitto-broker.js';
+import { cliPath, type BenchContext, type CaseResult } from './context.js';
+import { publishCase } from './cases/publish.js';
+import { traceCase } from './cases/trace.js';
+import { pacingCase } from './cases/pacing.js';
+import { compareCase } from './cases/compare.js';
+import { classroomCase } from './cases/classroom.js';
+import { resultsTable } from './report.js';
+import { spawnSync } from 'node:child_process';
+
+const root = resolve(import.meta.dirname, '../..');
+const quick = process.argv.includes('--quick');
+const outDir = join(root, 'out/bench');
+const dir = join(outDir, 'work');
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+
+const broker = new MosquittoBroker({
+  dir: join(dir, 'mosquitto'),
+  persistence: false,
+  // Unlimited queues (and QoS 0 queued for offline sessions) so drain measurements see every message.
+  extraConfig: ['max_queued_messages 0', 'queue_qos0_messages true', 'max_inflight_messages 20'],
+});
+
+const ctx: BenchContext = {
+  quick,
+  repeats: quick ? 1 : 3,
+  broker,
+  dir,
+  cli: cliPath(root),
+  log: (line) => process.stderr.write(`${line}\n`),
+};
+
+const N = quick
+  ? { q0: 20_000, q12: 10_000, trace: 10_000, pacingSeconds: 5, compare: 100_000, classroom: 30 }
+  : { q0: 200_000, q12: 60_000, trace: 60_000, pacingSeconds: 30, compare: 1_000_000, classroom: 200 };
+
+type Case = { name: string; run: () => Promise<CaseResult> };
+const cases: Case[] = [
+  { name: 'publish QoS 0', run: () => publishCase(ctx, 0, N.q0, 1.0) },
+  { name: 'publish QoS 1', run: () => publishCase(ctx, 1, N.q12, 1.3) },
+  { name: 'publish QoS 2', run: () => publishCase(ctx, 2, N.q12, 1.3) },
+  { name: 'trace QoS 0', run: () => traceCase(ctx, 0, N.trace) },
+  { name: 'trace QoS 1', run: () => traceCase(ctx, 1, N.trace) },
+  { name: 'pacing 200 Hz', run: () => pacingCase(ctx, 200, N.pacingSeconds) },
+  { name: 'pacing 1000 Hz', run: () => pacingCase(ctx, 1000, N.pacingSeconds) },
+  { name: 'compare', run: () => compareCase(ctx, N.compare) },
+  { name: 'classroom', run: () => classroomCase(ctx, N.classroom) },
+];
+
+const results: CaseResult[] = [];
+const failures: string[] = [];
+const started = Date.now();
+await broker.start();
+try {
+  for (const c of cases) {
+    ctx.log(`▶ ${c.name}`);
+    try {
+      const result = await c.run();
+      results.push(result);
+      if (result.dropped > 0 && !c.name.endsWith('QoS 0')) failures.push(`${c.name}: ${result.dropped} messages dropped or miscounted`);
+    } catch (error) {
+      failures.push(`${c.name}: ${(error as Error).message}`);
+      ctx.log(`  ✗ ${(error as Error).message}`);
+    }
+  }
+} finally {
+  await broker.stop('crash');
+}
+
+const versions = {
+  node: process.version,
+  mosquitto: spawnSync(findMosquitto() ?? 'mosquitto', ['-h'], { encoding: 'utf8' }).stdout.split('\n')[0]?.trim(),
+  mqttjs: (JSON.parse((await import('node:fs')).readFileSync(join(root, 'node_modules/mqtt/package.json'), 'utf8')) as { version: string }).version,
+};
+const machine = { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), cpu: cpus()[0]?.model };
+const table = resultsTable(results);
+process.stdout.write(`\nsensortrace benchmark (${quick ? 'quick' : 'full'}), ${new Date().toISOString().slice(0, 10)}, ${machine.cores} cores, node ${versions.node}, ${versions.mosquitto}, MQTT.js ${versions.mqttjs}\n\n${table}\n\n`);
+writeFileSync(join(outDir, 'results.json'), JSON.stringify({ date: new Date().toISOString(), quick, machine, versions, durationS: (Date.now() - started) / 1000, results, failures }, null, 2));
+process.stdout.write(`results: ${join(outDir, 'results.json')} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+if (failures.length) {
+  process.stdout.write(`\nFAILED:\n${failures.map((f) => `- ${f}`).join('\n')}\n`);
+  process.exitCode = 1;
+}
