@@ -1,0 +1,114 @@
+import type { Qos } from './records.js';
+
+/** What compare needs of one sent message (a sent-log row or a profile row). */
+export interface SentMessage {
+  seq: number;
+  sensor: string;
+  topic: string;
+  qos: Qos;
+  /** Epoch ms of the reading. */
+  profileTime: number;
+  value: number;
+  /** When the replayer meant to send it (epoch ms); absent for a bare profile. */
+  plannedAt?: number;
+  /** When it left on the wire; absent if it never did (or unknown). */
+  publishedAt?: number;
+}
+
+/** What compare needs of one arrival (a trace row or a mosquitto_sub line). */
+export interface Arrival {
+  receivedAt: number;
+  topic: string;
+  qos?: Qos;
+  dup?: boolean;
+  seq?: number;
+  sensor?: string;
+  profileTime?: number;
+  value?: number;
+  /** Publisher's send time as carried in the payload (json sent_at / MQTT 5 property). */
+  publishedAt?: number;
+}
+
+export type MatchRule = 'seq' | 'topic+time' | 'sensor+time';
+
+export interface MatchCounts {
+  /** The rule that matched the most arrivals; what the report names as "the rule used". */
+  rule: MatchRule | 'none';
+  by_seq: number;
+  by_topic_time: number;
+  by_sensor_time: number;
+}
+
+/**
+ * Profile times travel as epoch seconds with 3 decimals in plain payloads and as ms with 3
+ * decimals in the sent log: whole milliseconds are what both sides agree on.
+ */
+function timeKey(prefix: string, time: number): string {
+  return `${prefix}\u0000${Math.round(time)}`;
+}
+
+/**
+ * Finds, for each arrival, the sent message it is a copy of. Arrivals must be fed in the
+ * order they were received: when several sent messages share a (topic, time) key, an arrival
+ * takes the first one not yet delivered, so repeated readings are told apart by order.
+ *
+ * Rules, per arrival: its sequence number when it carries one (the replayer's json payload
+ * or MQTT 5 properties); otherwise (topic, profile time), then (sensor, profile time). An
+ * arrival with a sequence number that was never sent is unexpected — it is not re-matched
+ * by time, because seq is the stronger identity.
+ */
+export class Matcher {
+  private readonly bySeq = new Map<number, number>();
+  private readonly byTopicTime = new Map<string, number[]>();
+  private readonly bySensorTime = new Map<string, number[]>();
+  private readonly delivered: Uint8Array;
+  readonly counts: MatchCounts = { rule: 'none', by_seq: 0, by_topic_time: 0, by_sensor_time: 0 };
+
+  constructor(private readonly sent: readonly SentMessage[]) {
+    this.delivered = new Uint8Array(sent.length);
+    sent.forEach((s, i) => {
+      if (!this.bySeq.has(s.seq)) this.bySeq.set(s.seq, i);
+      push(this.byTopicTime, timeKey(s.topic, s.profileTime), i);
+      push(this.bySensorTime, timeKey(s.sensor, s.profileTime), i);
+    });
+  }
+
+  /** Index into `sent`, or -1 for an arrival that matches nothing sent. */
+  match(arrival: Arrival): number {
+    let index = -1;
+    if (arrival.seq !== undefined) {
+      index = this.bySeq.get(arrival.seq) ?? -1;
+      if (index >= 0) this.counts.by_seq++;
+    } else if (arrival.profileTime !== undefined) {
+      index = this.takeFrom(this.byTopicTime.get(timeKey(arrival.topic, arrival.profileTime)));
+      if (index >= 0) this.counts.by_topic_time++;
+      else if (arrival.sensor !== undefined) {
+        index = this.takeFrom(this.bySensorTime.get(timeKey(arrival.sensor, arrival.profileTime)));
+        if (index >= 0) this.counts.by_sensor_time++;
+      }
+    }
+    if (index >= 0) this.delivered[index] = 1;
+    this.counts.rule = mainRule(this.counts);
+    return index;
+  }
+
+  private takeFrom(candidates: number[] | undefined): number {
+    if (!candidates) return -1;
+    for (const i of candidates) if (this.delivered[i] === 0) return i;
+    // All delivered already: this arrival is a duplicate of the first of them.
+    return candidates[0]!;
+  }
+}
+
+function push(map: Map<string, number[]>, key: string, value: number): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function mainRule(c: MatchCounts): MatchRule | 'none' {
+  const best = Math.max(c.by_seq, c.by_topic_time, c.by_sensor_time);
+  if (best === 0) return 'none';
+  if (best === c.by_seq) return 'seq';
+  return best === c.by_topic_time ? 'topic+time' : 'sensor+time';
+}

@@ -1,0 +1,122 @@
+import { inputError } from '../core/errors.js';
+import type { SentMessage } from '../core/match.js';
+import type { Qos } from '../core/records.js';
+import { readCsvRecords } from './csv-file-reader.js';
+
+export interface ReaderOptions {
+  onWarning?: (message: string) => void;
+}
+
+/** Column lookup by header name, so extra or reordered columns do not matter. */
+export class Columns {
+  private readonly index = new Map<string, number>();
+  constructor(
+    readonly file: string,
+    header: string[],
+  ) {
+    header.forEach((name, i) => {
+      const key = name.trim().toLowerCase();
+      if (!this.index.has(key)) this.index.set(key, i);
+    });
+  }
+
+  has(name: string): boolean {
+    return this.index.has(name);
+  }
+
+  require(names: readonly string[], what: string): void {
+    const missing = names.filter((n) => !this.index.has(n));
+    if (missing.length) throw inputError({ file: this.file, line: 1 }, `not a ${what}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  }
+
+  text(cells: string[], name: string): string | undefined {
+    const i = this.index.get(name);
+    if (i === undefined) return undefined;
+    const cell = cells[i]?.trim();
+    return cell === undefined || cell === '' ? undefined : cell;
+  }
+
+  number(cells: string[], name: string, line: number, required = false): number | undefined {
+    const cell = this.text(cells, name);
+    if (cell === undefined) {
+      if (required) throw inputError({ file: this.file, line, field: name }, 'a value is required here', '');
+      return undefined;
+    }
+    const n = Number(cell);
+    if (!Number.isFinite(n)) throw inputError({ file: this.file, line, field: name }, 'not a number', cell);
+    return n;
+  }
+
+  qos(cells: string[], line: number): Qos | undefined {
+    const n = this.number(cells, 'qos', line);
+    if (n === undefined) return undefined;
+    if (n !== 0 && n !== 1 && n !== 2) throw inputError({ file: this.file, line, field: 'qos' }, 'QoS must be 0, 1 or 2', String(n));
+    return n;
+  }
+}
+
+/** Topics and sensor names repeat on every row: one string per distinct name keeps a million rows small. */
+export class Interner {
+  private readonly seen = new Map<string, string>();
+  get(text: string): string {
+    let kept = this.seen.get(text);
+    if (kept === undefined) this.seen.set(text, (kept = text));
+    return kept;
+  }
+}
+
+const SENT_LOG_MARKERS = ['seq', 'topic', 'profile_time', 'value'];
+
+/** Whether a CSV header looks like replay's sent log (as opposed to a bare profile). */
+export function isSentLogHeader(header: readonly string[]): boolean {
+  const names = new Set(header.map((h) => h.trim().toLowerCase()));
+  return SENT_LOG_MARKERS.every((n) => names.has(n)) && (names.has('published_at') || names.has('planned_at'));
+}
+
+/**
+ * Reads replay's sent log (SENT_COLUMNS; unknown columns ignored) into what compare needs.
+ * The file is streamed; only the fields compare uses are kept per row. A repeated seq is an
+ * error: seq is the identity arrivals are matched by.
+ */
+export async function readSentLog(path: string, options: ReaderOptions = {}): Promise<SentMessage[]> {
+  const out: SentMessage[] = [];
+  const names = new Interner();
+  const seen = new Set<number>();
+  let columns: Columns | undefined;
+  for await (const record of readCsvRecords(path, { partialLastLine: 'skip', onWarning: options.onWarning })) {
+    const { cells, line } = record;
+    if (!columns) {
+      columns = new Columns(path, cells);
+      columns.require(SENT_LOG_MARKERS, 'sent log');
+      continue;
+    }
+    if (cells.length === 1 && cells[0] === '') continue;
+    const seq = columns.number(cells, 'seq', line, true)!;
+    if (!Number.isInteger(seq)) throw inputError({ file: path, line, field: 'seq' }, 'not a whole number', String(seq));
+    if (seen.has(seq)) throw inputError({ file: path, line, field: 'seq' }, 'repeated sequence number', String(seq));
+    seen.add(seq);
+    const topic = columns.text(cells, 'topic');
+    if (topic === undefined) throw inputError({ file: path, line, field: 'topic' }, 'a topic is required here', '');
+    const message: SentMessage = {
+      seq,
+      sensor: names.get(columns.text(cells, 'sensor') ?? topic),
+      topic: names.get(topic),
+      qos: columns.qos(cells, line) ?? 0,
+      profileTime: columns.number(cells, 'profile_time', line, true)!,
+      value: columns.number(cells, 'value', line, true)!,
+    };
+    const plannedAt = columns.number(cells, 'planned_at', line);
+    if (plannedAt !== undefined) message.plannedAt = plannedAt;
+    const publishedAt = columns.number(cells, 'published_at', line);
+    if (publishedAt !== undefined) message.publishedAt = publishedAt;
+    out.push(message);
+  }
+  if (!columns) throw inputError({ file: path }, 'empty file: expected a sent log with a header line');
+  return out;
+}
+
+/** The first record of a CSV file (its header), or undefined for an empty file. */
+export async function readHeader(path: string): Promise<string[] | undefined> {
+  for await (const record of readCsvRecords(path)) return record.cells;
+  return undefined;
+}

@@ -1,0 +1,100 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { decodePayload as decodeCell } from '../core/csv.js';
+import { inputError, SensortraceError } from '../core/errors.js';
+import type { Arrival } from '../core/match.js';
+import { decodePayload } from '../core/payload.js';
+import { readCsvRecords } from './csv-file-reader.js';
+import { Columns, Interner, readHeader, type ReaderOptions } from './sent-log-reader.js';
+
+export type ReceivedFormat = 'trace' | 'mosquitto_sub';
+
+/** A mosquitto_sub `-F '%U %t %p'` line: epoch seconds with a fraction, the topic, the payload. */
+const MOSQUITTO_SUB_LINE = /^(\d{9,}(?:\.\d+)?) (\S+)(?: (.*))?$/;
+
+/** Tells a trace CSV from a mosquitto_sub recording by its first line. */
+export async function detectReceivedFormat(path: string): Promise<ReceivedFormat> {
+  const header = await readHeader(path).catch((error: unknown) => {
+    throw error instanceof SensortraceError ? error : inputError({ file: path }, `cannot read: ${(error as Error).message}`);
+  });
+  if (header === undefined) throw inputError({ file: path }, 'empty file: expected a trace CSV or a mosquitto_sub -F "%U %t %p" recording');
+  if (header.map((h) => h.trim().toLowerCase()).includes('received_at')) return 'trace';
+  if (MOSQUITTO_SUB_LINE.test(header.join(','))) return 'mosquitto_sub';
+  throw inputError({ file: path, line: 1 }, 'not a trace CSV (no received_at column) nor a mosquitto_sub -F "%U %t %p" line', header.join(','));
+}
+
+/**
+ * Reads one received file, trace CSV or mosquitto_sub recording, appending to `into` (so
+ * shards from several tracers accumulate in one list; compare orders them by received_at).
+ */
+export async function readReceived(path: string, into: Arrival[] = [], options: ReaderOptions = {}): Promise<{ arrivals: Arrival[]; format: ReceivedFormat }> {
+  const format = await detectReceivedFormat(path);
+  if (format === 'trace') await readTrace(path, into, options);
+  else await readMosquittoSub(path, into);
+  return { arrivals: into, format };
+}
+
+const names = new Interner();
+
+/** Fills what the trace's decoded columns left empty from the payload itself. */
+function fillFromPayload(arrival: Arrival, payload: Buffer | string): void {
+  const decoded = decodePayload(payload);
+  if (arrival.seq === undefined && decoded.seq !== undefined) arrival.seq = decoded.seq;
+  if (arrival.sensor === undefined && decoded.sensor !== undefined) arrival.sensor = names.get(decoded.sensor);
+  if (arrival.profileTime === undefined && decoded.time !== undefined) arrival.profileTime = decoded.time;
+  if (arrival.value === undefined && decoded.value !== undefined) arrival.value = decoded.value;
+  if (arrival.publishedAt === undefined && decoded.sentAt !== undefined) arrival.publishedAt = decoded.sentAt;
+}
+
+async function readTrace(path: string, into: Arrival[], options: ReaderOptions): Promise<void> {
+  let columns: Columns | undefined;
+  for await (const { cells, line } of readCsvRecords(path, { partialLastLine: 'skip', onWarning: options.onWarning })) {
+    if (!columns) {
+      columns = new Columns(path, cells);
+      columns.require(['received_at', 'topic'], 'trace');
+      continue;
+    }
+    if (cells.length === 1 && cells[0] === '') continue;
+    const topic = columns.text(cells, 'topic');
+    if (topic === undefined) throw inputError({ file: path, line, field: 'topic' }, 'a topic is required here', '');
+    const arrival: Arrival = { receivedAt: columns.number(cells, 'received_at', line, true)!, topic: names.get(topic) };
+    const qos = columns.qos(cells, line);
+    if (qos !== undefined) arrival.qos = qos;
+    if (columns.text(cells, 'dup') === '1') arrival.dup = true;
+    const seq = columns.number(cells, 'seq', line);
+    if (seq !== undefined) arrival.seq = seq;
+    const sensor = columns.text(cells, 'sensor');
+    if (sensor !== undefined) arrival.sensor = names.get(sensor);
+    const profileTime = columns.number(cells, 'profile_time', line);
+    if (profileTime !== undefined) arrival.profileTime = profileTime;
+    const value = columns.number(cells, 'value', line);
+    if (value !== undefined) arrival.value = value;
+    const publishedAt = columns.number(cells, 'published_at', line);
+    if (publishedAt !== undefined) arrival.publishedAt = publishedAt;
+    if (arrival.value === undefined || (arrival.seq === undefined && arrival.profileTime === undefined)) {
+      const payload = columns.text(cells, 'payload');
+      if (payload !== undefined) fillFromPayload(arrival, decodeCell(payload));
+    }
+    into.push(arrival);
+  }
+  if (!columns) throw inputError({ file: path }, 'empty file: expected a trace with a header line');
+}
+
+async function readMosquittoSub(path: string, into: Arrival[]): Promise<void> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 }), crlfDelay: Infinity });
+  let lineNumber = 0;
+  try {
+    for await (const raw of lines) {
+      lineNumber++;
+      const text = lineNumber === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+      if (text.trim() === '') continue;
+      const match = MOSQUITTO_SUB_LINE.exec(text);
+      if (!match) throw inputError({ file: path, line: lineNumber }, 'expected a mosquitto_sub -F "%U %t %p" line: <epoch seconds> <topic> <payload>', text);
+      const arrival: Arrival = { receivedAt: Number(match[1]) * 1000, topic: names.get(match[2]!) };
+      fillFromPayload(arrival, match[3] ?? '');
+      into.push(arrival);
+    }
+  } finally {
+    lines.close();
+  }
+}
