@@ -1,0 +1,383 @@
+import { randomBytes } from 'node:crypto';
+import { MqttClient, type IPublishPacket, type ISubscriptionGrant, type Packet } from 'mqtt';
+import { SensortraceError, usageError } from '../core/errors.js';
+import type { LineMessage } from '../core/line-format.js';
+import { eventsPathFor, type ConnectionEvent, type Qos, type TraceRecord } from '../core/records.js';
+import { anyFilterMatches, parseTopicFilter, type ParsedFilter } from '../core/topic-filter.js';
+import { toTraceRecord } from '../core/trace-row.js';
+import { systemClock, type Clock } from '../io/clock.js';
+import { EventsWriter } from '../io/events-writer.js';
+import { openConnection, type ConnectionOptions, type MqttConnection } from '../io/mqtt-connection.js';
+import { TraceWriter } from '../io/trace-writer.js';
+
+export interface TraceOptions {
+  /** Topic filters to subscribe to (`+`, `#`, `$share/<group>/...`). */
+  filters: string[];
+  /** Topics matching any of these are received but not recorded (mosquitto_sub -T). */
+  exclude?: string[];
+  /** Maximum QoS requested for every filter. */
+  qos: Qos;
+  /** Trace file (CSV, or JSON lines with jsonl); events go to eventsPathFor(output). */
+  output?: string;
+  jsonl?: boolean;
+  append?: boolean;
+  fsync?: boolean;
+  flushIntervalMs?: number;
+  /** Stop after this many recorded messages. */
+  count?: number;
+  /** Stop when nothing arrived for this long (counted from the subscription). */
+  idleMs?: number;
+  /** Stop this long after the subscription. */
+  durationMs?: number;
+  /** Skip messages delivered with the retain flag (stale values sent at subscribe time). */
+  skipRetained?: boolean;
+  connection: ConnectionOptions;
+  signal?: AbortSignal;
+  clock?: Clock;
+  /**
+   * Each recorded message, after its row is handed to the writer. Returning a promise holds the
+   * acknowledgement (and the next message) until it settles: back-pressure from a slow stdout.
+   */
+  onMessage?(record: TraceRecord, message: LineMessage): void | Promise<void>;
+  /** After the first SUBACK: the tracer is subscribed, publishers can start. */
+  onReady?(): void;
+  onEvent?(event: ConnectionEvent): void;
+}
+
+export type TraceStopReason = 'count' | 'idle' | 'duration' | 'signal';
+
+export interface TraceSummary {
+  /** Messages recorded (handed to the writer / onMessage). */
+  received: number;
+  /** Rows in the output file at the end (equals received when an output was given). */
+  written: number;
+  retainedSkipped: number;
+  /** Messages received on topics excluded with -T. */
+  excluded: number;
+  /** Successful reconnections after the first connection. */
+  reconnects: number;
+  /** Reconnects that found no session (messages queued for us may be lost). */
+  sessionsLost: number;
+  durationMs: number;
+  stoppedBy: TraceStopReason;
+  output?: string;
+  eventsPath?: string;
+}
+
+type PublishHandler = (packet: IPublishPacket, done: (error?: Error) => void) => void;
+
+/**
+ * MQTT.js hands messages to a client as soon as the CONNACK is in, before openConnection()
+ * resolves: a persistent session's queued messages would be acknowledged by the default
+ * handleMessage before we could record them. MqttClient.connect() runs inside the constructor,
+ * so a tiny prototype hook lets trace() claim its client (by client id) synchronously, before
+ * any packet is read. Other clients pass straight through.
+ */
+const claims = new Map<string, (client: MqttClient) => void>();
+let hookInstalled = false;
+function installClientHook(): void {
+  if (hookInstalled) return;
+  hookInstalled = true;
+  const proto = MqttClient.prototype as unknown as { connect: (this: MqttClient) => MqttClient };
+  const original = proto.connect;
+  proto.connect = function connect(this: MqttClient): MqttClient {
+    const id = this.options.clientId;
+    const claim = id === undefined ? undefined : claims.get(id);
+    if (claim) {
+      claims.delete(id!);
+      claim(this);
+    }
+    return original.call(this);
+  };
+}
+
+function validateOptions(options: TraceOptions): { filters: ParsedFilter[]; exclude: ParsedFilter[] } {
+  if (options.filters.length === 0) throw usageError('trace: at least one topic filter is needed (-t)');
+  const filters = options.filters.map((f) => parseTopicFilter(f, '-t'));
+  const exclude = (options.exclude ?? []).map((f) => {
+    const parsed = parseTopicFilter(f, '-T');
+    if (parsed.shareGroup !== undefined) throw usageError(`-T: "${f}": exclusions match topics, a $share prefix makes no sense here`);
+    return parsed;
+  });
+  if (options.qos !== 0 && options.qos !== 1 && options.qos !== 2) throw usageError(`trace: QoS must be 0, 1 or 2 (found "${String(options.qos)}")`);
+  for (const [name, value] of [['count', options.count], ['idleMs', options.idleMs], ['durationMs', options.durationMs], ['flushIntervalMs', options.flushIntervalMs]] as const) {
+    if (value !== undefined && (!Number.isFinite(value) || value < 0)) throw usageError(`trace: ${name} must be a positive number (found "${value}")`);
+  }
+  return { filters, exclude };
+}
+
+function toLineMessage(packet: IPublishPacket, receivedAt: number): LineMessage {
+  const message: LineMessage = {
+    topic: packet.topic,
+    payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+    qos: packet.qos,
+    retain: packet.retain,
+    receivedAt,
+  };
+  if (packet.messageId !== undefined) message.messageId = packet.messageId;
+  if (packet.properties) message.properties = packet.properties as LineMessage['properties'];
+  return message;
+}
+
+/**
+ * Records every message on the filters. A QoS 1/2 message is acknowledged to the broker only
+ * after its row is handed to the writer (QoS 2: before PUBREC, deduplicated by packet id until
+ * PUBREL), so whatever the broker considers delivered is in our buffer — and every way of
+ * stopping flushes that buffer and closes the file whole.
+ */
+export async function trace(options: TraceOptions): Promise<TraceSummary> {
+  const { filters, exclude } = validateOptions(options);
+  const clock = options.clock ?? systemClock;
+  const signal = options.signal;
+  const clientId = options.connection.clientId ?? `st-trace-${randomBytes(6).toString('hex')}`;
+  const connectionOptions: ConnectionOptions = { ...options.connection, clientId };
+
+  const writer = options.output ? new TraceWriter(options.output, { jsonl: options.jsonl ?? false, append: options.append ?? false, fsync: options.fsync ?? false, flushIntervalMs: options.flushIntervalMs ?? 1000 }) : undefined;
+  let events: EventsWriter | undefined;
+  try {
+    events = options.output ? new EventsWriter(eventsPathFor(options.output), { append: options.append ?? false }) : undefined;
+  } catch (error) {
+    writer?.close();
+    throw error;
+  }
+
+  const summary: TraceSummary = { received: 0, written: 0, retainedSkipped: 0, excluded: 0, reconnects: 0, sessionsLost: 0, durationMs: 0, stoppedBy: 'signal' };
+  if (writer) summary.output = writer.path;
+  if (events) summary.eventsPath = events.path;
+  const startedAt = clock.now();
+
+  let stopping = false;
+  let stopReason: TraceStopReason | undefined;
+  let fatal: unknown;
+  let wake: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (wake = resolve));
+  const stop = (reason: TraceStopReason): void => {
+    if (stopping) return;
+    stopping = true;
+    stopReason = reason;
+    // Rows go to disk before anything else: the connection may take a moment to close.
+    try {
+      writer?.flush();
+    } catch (error) {
+      fatal ??= error;
+    }
+    wake();
+  };
+  const fail = (error: unknown): void => {
+    fatal ??= error;
+    stop('signal');
+  };
+
+  let connected = false;
+  const emit = (event: ConnectionEvent): void => {
+    if (event.event === 'connect') {
+      if (connected) summary.reconnects++;
+      connected = true;
+    }
+    if (event.event === 'session_lost') summary.sessionsLost++;
+    try {
+      events?.write(event);
+    } catch (error) {
+      fail(error);
+    }
+    options.onEvent?.(event);
+  };
+  const event = (kind: ConnectionEvent['event'], detail?: string): void => emit({ at: clock.now(), source: 'trace', event: kind, ...(detail === undefined ? {} : { detail }) });
+
+  // --- receiving -----------------------------------------------------------------------------
+  const stamps = new WeakMap<object, number>();
+  // QoS 2 packet ids recorded at PUBLISH whose PUBREL has not come yet: a resent PUBLISH
+  // (our PUBREC lost in a broker restart) is the same message and is not recorded twice.
+  const recordedQos2 = new Set<number>();
+  let qos2Drained: (() => void) | undefined;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const armIdle = (): void => {
+    if (options.idleMs === undefined || stopping) return;
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => stop('idle'), options.idleMs);
+  };
+
+  /** Records one message; resolves when it may be acknowledged. Never resolves once stopping. */
+  const accept = (packet: IPublishPacket, done: () => void): void => {
+    if (stopping) return; // not recorded, so not acknowledged: the broker keeps it for next time
+    const receivedAt = stamps.get(packet) ?? clock.now();
+    if (exclude.length > 0 && anyFilterMatches(exclude, packet.topic)) {
+      summary.excluded++;
+      done();
+      return;
+    }
+    if (options.skipRetained && packet.retain) {
+      summary.retainedSkipped++;
+      done();
+      return;
+    }
+    const message = toLineMessage(packet, receivedAt);
+    const userProperties = packet.properties?.userProperties;
+    const record = toTraceRecord({ topic: packet.topic, payload: message.payload, qos: packet.qos, retain: packet.retain, dup: packet.dup, ...(userProperties ? { userProperties } : {}) }, receivedAt);
+    try {
+      writer?.write(record);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    summary.received++;
+    armIdle();
+    const finish = (): void => {
+      done();
+      if (options.count !== undefined && summary.received >= options.count) stop('count');
+    };
+    let pending: void | Promise<void>;
+    try {
+      pending = options.onMessage?.(record, message);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (pending && typeof pending.then === 'function') pending.then(finish, fail);
+    else finish();
+  };
+
+  const handleMessage: PublishHandler = (packet, done) => {
+    if (packet.qos === 2 && packet.messageId !== undefined && recordedQos2.delete(packet.messageId)) {
+      done(); // recorded at PUBLISH: this is the PUBREL, complete the handshake
+      if (recordedQos2.size === 0) qos2Drained?.();
+      return;
+    }
+    accept(packet, () => done());
+  };
+  const customHandleAcks = (_topic: string, _message: Buffer, packet: IPublishPacket, done: (error: Error | number | null, code?: number) => void): void => {
+    if (packet.qos !== 2 || packet.messageId === undefined) {
+      done(null, 0);
+      return;
+    }
+    if (recordedQos2.has(packet.messageId)) {
+      done(null, 0); // a resend of what we already recorded
+      return;
+    }
+    const id = packet.messageId;
+    accept(packet, () => {
+      recordedQos2.add(id);
+      done(null, 0);
+    });
+  };
+
+  let sessionPresent = false;
+  let subscribed = false;
+  const attach = (client: MqttClient): void => {
+    const c = client as unknown as { handleMessage: PublishHandler; options: { customHandleAcks: typeof customHandleAcks } };
+    c.handleMessage = handleMessage;
+    c.options.customHandleAcks = customHandleAcks;
+    client.on('packetreceive', (packet: Packet) => {
+      if (packet.cmd === 'publish') stamps.set(packet, clock.now());
+      else if (packet.cmd === 'connack') {
+        sessionPresent = packet.sessionPresent;
+        // The broker forgot our packet ids along with the session.
+        if (!sessionPresent) recordedQos2.clear();
+      }
+    });
+  };
+
+  installClientHook();
+  let claimed: MqttClient | undefined;
+  claims.set(clientId, (client) => {
+    claimed = client;
+    attach(client);
+  });
+
+  const onAbort = (): void => {
+    if (!connection) claimed?.end(true);
+    stop('signal');
+  };
+  let connection: MqttConnection | undefined;
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let durationTimer: NodeJS.Timeout | undefined;
+  try {
+    if (signal?.aborted) stop('signal');
+    else {
+      const opening = openConnection(connectionOptions, { source: 'trace', onEvent: emit, clock });
+      // Ctrl+C while the broker is still unreachable stops at once; a late connection is closed.
+      opening.then(
+        (late) => {
+          // After the race below has settled: adopted, or stopped first and to be closed.
+          setImmediate(() => {
+            if (connection !== late) void late.end(true);
+          });
+        },
+        () => {},
+      );
+      connection = await Promise.race([opening, stopped.then(() => undefined)]);
+    }
+    if (connection && !stopping) {
+      const client = connection.client;
+      const subscribe = (): Promise<ISubscriptionGrant[]> =>
+        new Promise((resolve, reject) => {
+          const map = Object.fromEntries(filters.map((f) => [f.filter, { qos: options.qos }]));
+          client.subscribe(map, (error, granted) => (error ? reject(error) : resolve(granted ?? [])));
+        });
+      const describe = (granted: ISubscriptionGrant[]): string => granted.map((g) => `${g.topic} q${g.qos}`).join(' ');
+      // Reconnects resume the session when the broker kept it; only a lost one needs SUBSCRIBE again.
+      client.on('connect', () => {
+        if (!subscribed || sessionPresent || stopping) return;
+        subscribe().then(
+          (granted) => event('subscribe', `resubscribed after a lost session: ${describe(granted)}`),
+          (error: Error) => event('error', `resubscribe failed: ${error.message}`),
+        );
+      });
+      const granted = await Promise.race([subscribe(), stopped.then(() => undefined)]);
+      if (granted) {
+        const refused = granted.filter((g) => g.qos >= 0x80);
+        if (refused.length === granted.length) {
+          throw new SensortraceError(`broker refused the subscription to ${refused.map((g) => g.topic).join(', ')} (SUBACK reason ${refused[0]?.qos})`, 'E_BROKER');
+        }
+        subscribed = true;
+        event('subscribe', describe(granted) + (refused.length ? ` (refused: ${refused.map((g) => g.topic).join(', ')})` : ''));
+        armIdle();
+        if (options.durationMs !== undefined) durationTimer = setTimeout(() => stop('duration'), options.durationMs);
+        options.onReady?.();
+        await stopped;
+      }
+    }
+  } catch (error) {
+    fatal ??= error;
+  } finally {
+    claims.delete(clientId);
+    signal?.removeEventListener('abort', onAbort);
+    stopping = true;
+    if (idleTimer) clearTimeout(idleTimer);
+    if (durationTimer) clearTimeout(durationTimer);
+    try {
+      writer?.close();
+    } catch (error) {
+      fatal ??= error;
+    }
+    if (connection) {
+      if (recordedQos2.size > 0 && connection.client.connected) {
+        // Let recorded QoS 2 messages finish PUBREL/PUBCOMP, or the broker would send them again next session.
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          qos2Drained = resolve;
+          timer = setTimeout(resolve, 1000);
+        });
+        clearTimeout(timer);
+      }
+      let ended = false;
+      const end = connection.end(false).then(() => (ended = true));
+      let timer: NodeJS.Timeout | undefined;
+      // A broker that is down right now must not keep a stopping tracer waiting.
+      await Promise.race([end, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]);
+      clearTimeout(timer);
+      if (!ended) await connection.end(true);
+    }
+    summary.stoppedBy = stopReason ?? 'signal';
+    summary.durationMs = clock.now() - startedAt;
+    summary.written = writer?.rowsWritten ?? 0;
+    if (connection) event('close', `stopped by ${summary.stoppedBy}: ${summary.received} recorded`);
+    try {
+      events?.close();
+    } catch (error) {
+      fatal ??= error;
+    }
+  }
+  if (fatal !== undefined) throw fatal;
+  return summary;
+}

@@ -1,0 +1,62 @@
+import { existsSync, statSync } from 'node:fs';
+import type { TraceRecord } from '../core/records.js';
+import { traceCsvHeader, traceCsvLine, traceJsonLine } from '../core/trace-row.js';
+import { BufferedFileWriter } from './buffered-file-writer.js';
+
+export interface TraceWriterOptions {
+  /** One JSON object per line instead of CSV. */
+  jsonl?: boolean;
+  append?: boolean;
+  fsync?: boolean;
+  flushIntervalMs?: number;
+}
+
+/**
+ * The trace file: CSV with TRACE_COLUMNS (header first, once, also when appending to an
+ * existing trace) or JSON lines. write() hands the row over; once it returns, the row is in
+ * memory that close()/flush() — including a signal path — puts in the file.
+ */
+export class TraceWriter {
+  private readonly writer: BufferedFileWriter;
+  private readonly format: (record: TraceRecord) => string;
+  /** Rows handed over (written or pending). */
+  rowsAccepted = 0;
+
+  constructor(path: string, options: TraceWriterOptions = {}) {
+    const hadContent = Boolean(options.append) && existsSync(path) && statSync(path).size > 0;
+    const writerOptions: ConstructorParameters<typeof BufferedFileWriter>[1] = { append: Boolean(options.append), flushIntervalMs: options.flushIntervalMs ?? 1000 };
+    if (options.fsync) writerOptions.fsync = true;
+    this.writer = new BufferedFileWriter(path, writerOptions);
+    this.format = options.jsonl ? traceJsonLine : traceCsvLine;
+    if (!options.jsonl && !hadContent) {
+      this.writer.write(traceCsvHeader());
+      this.writer.flush();
+    }
+    // The header is not a row: count only what callers hand over.
+    this.baseRows = this.writer.rowsWritten;
+  }
+
+  private readonly baseRows: number;
+
+  get path(): string {
+    return this.writer.path;
+  }
+
+  /** Rows that are in the file (flushed). */
+  get rowsWritten(): number {
+    return this.writer.rowsWritten - this.baseRows;
+  }
+
+  write(record: TraceRecord): void {
+    this.writer.write(this.format(record));
+    this.rowsAccepted++;
+  }
+
+  flush(): void {
+    this.writer.flush();
+  }
+
+  close(): void {
+    this.writer.close();
+  }
+}
