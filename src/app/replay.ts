@@ -1,0 +1,419 @@
+/**
+ * Replay: publish a profile's readings to a broker in the profile's rhythm, and log what was
+ * sent. Two streaming passes over the file: the first validates everything (nothing is
+ * published from a bad file), the second publishes.
+ */
+import type { IClientPublishOptions } from 'mqtt';
+import { usageError } from '../core/errors.js';
+import { PacingStats, type PacingPercentiles } from '../core/pacing-stats.js';
+import { encodePayload, userPropertiesFor, type PayloadFormat } from '../core/payload.js';
+import type { ProfileFormatOptions } from '../core/profile-format.js';
+import { eventsPathFor, type ConnectionEvent, type ProfileRow, type Qos, type SentRecord } from '../core/records.js';
+import { expectedDurationMs, loopPeriodMs, plannedOffset, sentProfileTime, type Pacing, type ScheduleInput } from '../core/schedule.js';
+import { compileTopicTemplate, topicProblem, type TopicTemplate } from '../core/topic-template.js';
+import { systemClock, type Clock } from '../io/clock.js';
+import { EventsWriter } from '../io/events-writer.js';
+import { openConnection, type ConnectionOptions, type MqttConnection } from '../io/mqtt-connection.js';
+import { inspectProfile, readProfileInTimeOrder, type ProfileSummary } from '../io/profile-reader.js';
+import { SentLogWriter } from '../io/sent-log-writer.js';
+
+export type { Pacing } from '../core/schedule.js';
+
+export interface ReplayOptions {
+  profile: string;
+  format?: ProfileFormatOptions;
+  /** Topic template (`sensors/{sensor}/temperature`); optional when the profile has a topic column. */
+  topic?: string;
+  pacing: Pacing;
+  qos: Qos;
+  retain?: boolean;
+  /** Passes over the profile (default 1); 0 repeats until stopped. */
+  loop?: number;
+  payloadFormat?: PayloadFormat;
+  /** Move a historical profile so its first reading is now. */
+  shiftToNow?: boolean;
+  connection: ConnectionOptions;
+  /** Most messages not yet final (unacknowledged QoS 1/2, unwritten QoS 0). Default: the broker's Receive Maximum, else 20. */
+  maxInflight?: number;
+  /** Keep QoS 0 messages while the broker is away and send them on reconnect (default: drop them). */
+  queueQos0?: boolean;
+  /** Sent log path; connection events go beside it (eventsPathFor). */
+  log?: string;
+  /** After the last reading, how long to wait for outstanding acknowledgments (default 10 s). */
+  drainTimeoutMs?: number;
+  signal?: AbortSignal;
+  clock?: Clock;
+  onProgress?: (progress: ReplayProgress) => void;
+  onEvent?: (event: ConnectionEvent) => void;
+  /** Called once the profile is validated, before connecting. */
+  onValidated?: (summary: ProfileSummary) => void;
+  /** Called at the replay's start time, once connected (experiment lines its broker actions up on this). */
+  onStart?: (info: { startAt: number; maxInflight: number }) => void;
+}
+
+export interface ReplayProgress {
+  sent: number;
+  published: number;
+  acknowledged: number;
+  queued: number;
+  dropped: number;
+  /** Readings the whole replay will send; undefined when looping until stopped. */
+  total?: number;
+  elapsedMs: number;
+  /** Estimated time left; undefined when unknown. */
+  etaMs?: number;
+  /** Published per second since the start. */
+  rate: number;
+  connected: boolean;
+  reconnects: number;
+}
+
+export interface ReplaySummary {
+  /** Handed to the MQTT client. */
+  sent: number;
+  /** Left on the wire (QoS 0) or acknowledged (QoS 1/2). */
+  published: number;
+  acknowledged: number;
+  /** Handed over but neither published nor dropped at the end (still in the client's queue). */
+  queued: number;
+  /** QoS 0 readings that came due while the broker was away (without queueQos0), or failed to write. */
+  dropped: number;
+  reconnects: number;
+  durationMs: number;
+  /** |actual send − planned send|; zeros with --max. */
+  pacingErrorMs: PacingPercentiles;
+  maxInflight: number;
+  stoppedBy: 'end' | 'signal';
+  profile: ProfileSummary;
+  log?: string;
+  events?: string;
+}
+
+/** Yield to I/O after this many sends that did not wait for a timer (a backlog, or --max). */
+const SENDS_PER_YIELD = 64;
+const SLEEP_SLICE_MS = 1000;
+const PROGRESS_EVERY_MS = 100;
+
+function topicFor(template: TopicTemplate | undefined, row: ProfileRow, seq: number, profileTime: number, pass: number): string {
+  if (!template) return row.topic!;
+  return template.render({ sensor: row.sensor, seq, value: row.value, time: Math.round(profileTime), pass: pass + 1, topic: row.topic ?? '' });
+}
+
+/** Readings over every pass, tagged with their pass. */
+async function* passes(profile: string, summary: ProfileSummary, format: ProfileFormatOptions, count: number, stopped: () => boolean): AsyncGenerator<{ row: ProfileRow; pass: number }> {
+  for (let pass = 0; count === 0 || pass < count; pass++) {
+    for await (const row of readProfileInTimeOrder(profile, summary, format)) {
+      if (stopped()) return;
+      yield { row, pass };
+    }
+    if (stopped()) return;
+  }
+}
+
+export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
+  const clock = options.clock ?? systemClock;
+  const signal = options.signal;
+  const format = options.format ?? {};
+  const loops = options.loop ?? 1;
+  const payloadFormat = options.payloadFormat ?? 'plain';
+  const retain = Boolean(options.retain);
+  const qos = options.qos;
+  const v5 = options.connection.protocolVersion === 5;
+  if (!Number.isInteger(loops) || loops < 0) throw usageError(`--loop: expected a whole number ≥ 0 (found "${loops}")`);
+  if (options.maxInflight !== undefined && (!Number.isInteger(options.maxInflight) || options.maxInflight < 1)) throw usageError('--max-inflight: expected a whole number ≥ 1');
+  const template = options.topic === undefined ? undefined : compileTopicTemplate(options.topic);
+
+  // Pass 1: the whole file is read and checked before anything is published.
+  const profile = await inspectProfile(options.profile, format);
+  if (!template && !profile.hasTopics) throw usageError('-t/--topic is required (the profile has no topic column)');
+  if (template) {
+    for (const { name } of profile.sensors) {
+      const topic = template.render({ sensor: name, seq: 1, value: 0, time: 0, pass: 1, topic: 'topic' });
+      const problem = topicProblem(topic);
+      if (problem) throw usageError(`--topic: sensor "${name}" gives the topic "${topic}": ${problem}`);
+    }
+  }
+  options.onValidated?.(profile);
+  if (signal?.aborted) return emptySummary(profile);
+
+  const bufferedEvents: ConnectionEvent[] = [];
+  let eventsWriter: EventsWriter | undefined;
+  let connectedOnce = false;
+  let reconnects = 0;
+  const onEvent = (event: ConnectionEvent): void => {
+    if (event.event === 'connect') {
+      if (connectedOnce) reconnects++;
+      connectedOnce = true;
+    }
+    if (eventsWriter) eventsWriter.write(event);
+    else bufferedEvents.push(event);
+    options.onEvent?.(event);
+  };
+
+  const connection: MqttConnection = await openConnection(options.connection, { source: 'replay', onEvent, clock });
+  const client = connection.client;
+  let log: SentLogWriter | undefined;
+  try {
+    if (options.log) {
+      log = new SentLogWriter(options.log);
+      eventsWriter = new EventsWriter(eventsPathFor(options.log));
+      for (const e of bufferedEvents) eventsWriter.write(e);
+    }
+  } catch (error) {
+    await connection.end(true);
+    throw error;
+  }
+
+  const maxInflight = options.maxInflight ?? connection.brokerReceiveMaximum ?? 20;
+  const pacing = new PacingStats();
+  const pending = new Map<number, SentRecord>();
+  const idToSeq = new Map<number, number>();
+  const seqToId = new Map<number, number>();
+  // MQTT.js assigns packet ids inside publish(), possibly later (while it resends its store after
+  // a reconnect); allocations happen in publish order, so a FIFO pairs them with our seqs.
+  const awaitingId: number[] = [];
+  const provider = client.messageIdProvider;
+  const allocate = provider.allocate.bind(provider);
+  provider.allocate = () => {
+    const id = allocate();
+    const seq = id === null ? undefined : awaitingId.shift();
+    if (id !== null && seq !== undefined) {
+      idToSeq.set(id, seq);
+      seqToId.set(seq, id);
+    }
+    return id;
+  };
+  const onPacketSend = (packet: { cmd: string; qos?: number; messageId?: number }): void => {
+    if (packet.cmd !== 'publish' || !packet.qos || packet.messageId === undefined) return;
+    const seq = idToSeq.get(packet.messageId);
+    const record = seq === undefined ? undefined : pending.get(seq);
+    // A resend after a reconnect moves published_at to the transmission that got acknowledged.
+    if (record) record.publishedAt = clock.now();
+  };
+  client.on('packetsend', onPacketSend);
+
+  let sent = 0;
+  let published = 0;
+  let acknowledged = 0;
+  let dropped = 0;
+  let wake: (() => void) | undefined;
+  const wakeUp = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const finalize = (record: SentRecord): void => {
+    pending.delete(record.seq);
+    const id = seqToId.get(record.seq);
+    if (id !== undefined) {
+      seqToId.delete(record.seq);
+      if (idToSeq.get(id) === record.seq) idToSeq.delete(id);
+    }
+    log?.complete(record);
+    wakeUp();
+  };
+
+  const qos0Queue: SentRecord[] = [];
+  const publishOptions = (record: SentRecord, sentAt: number): IClientPublishOptions => {
+    const opts: IClientPublishOptions = { qos: record.qos, retain };
+    if (v5) opts.properties = { userProperties: userPropertiesFor({ seq: record.seq, sensor: record.sensor, time: record.profileTime, value: record.value }, sentAt) };
+    return opts;
+  };
+  const sendQos0 = (record: SentRecord, sentAt: number): void => {
+    client.publish(record.topic, record.payload, publishOptions(record, sentAt), (error) => {
+      if (error) dropped++;
+      else {
+        record.publishedAt = clock.now();
+        published++;
+      }
+      finalize(record);
+    });
+  };
+  const flushQos0Queue = (): void => {
+    while (qos0Queue.length > 0 && client.connected) {
+      const record = qos0Queue.shift()!;
+      sendQos0(record, clock.now());
+    }
+  };
+  client.on('connect', flushQos0Queue);
+
+  const publish = (record: SentRecord, sentAt: number): void => {
+    sent++;
+    pending.set(record.seq, record);
+    if (qos === 0) {
+      if (client.connected) sendQos0(record, sentAt);
+      else if (options.queueQos0) qos0Queue.push(record);
+      else {
+        dropped++;
+        finalize(record);
+      }
+      return;
+    }
+    awaitingId.push(record.seq);
+    client.publish(record.topic, record.payload, publishOptions(record, sentAt), (error) => {
+      // An error here means the client was ended with the message outstanding: it stays queued.
+      if (error || !pending.has(record.seq)) return;
+      record.ackedAt = clock.now();
+      record.publishedAt ??= record.ackedAt;
+      acknowledged++;
+      published++;
+      finalize(record);
+    });
+  };
+
+  let stopped = false;
+  const onAbort = (): void => {
+    stopped = true;
+    wakeUp();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) stopped = true;
+
+  /** Waits until `at`, or until something wakes the loop (abort, a finished message). */
+  const napUntil = async (at: number): Promise<void> => {
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      void clock.sleepUntil(at).then(() => {
+        if (wake === resolve) wake = undefined;
+        resolve();
+      });
+    });
+  };
+  const waitUntil = async (at: number): Promise<boolean> => {
+    for (;;) {
+      if (stopped) return false;
+      const left = at - clock.now();
+      if (left <= 0) return true;
+      if (left > SLEEP_SLICE_MS + 5) await napUntil(clock.now() + SLEEP_SLICE_MS);
+      else {
+        await clock.sleepUntil(at);
+        return !stopped;
+      }
+    }
+  };
+  const waitForWindow = async (): Promise<void> => {
+    while (!stopped && pending.size >= maxInflight) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  };
+
+  const total = loops === 0 ? undefined : profile.rows * loops;
+  const schedule: ScheduleInput = { pacing: options.pacing, firstTime: profile.firstTime, loopPeriodMs: loopPeriodMs(profile.durationMs, profile.distinctTimes) };
+  const expected = total === undefined ? undefined : expectedDurationMs(schedule, profile.lastTime, profile.rows, loops);
+  let startAt = clock.now();
+  let lastProgress = Number.NEGATIVE_INFINITY;
+  const progress = (force = false): void => {
+    if (!options.onProgress) return;
+    const now = clock.now();
+    if (!force && now - lastProgress < PROGRESS_EVERY_MS) return;
+    lastProgress = now;
+    const elapsedMs = now - startAt;
+    const rate = elapsedMs > 0 ? published / (elapsedMs / 1000) : 0;
+    const p: ReplayProgress = { sent, published, acknowledged, queued: sent - published - dropped, dropped, elapsedMs, rate, connected: client.connected, reconnects };
+    if (total !== undefined) {
+      p.total = total;
+      if (expected !== undefined) p.etaMs = Math.max(0, expected - elapsedMs);
+      else if (rate > 0) p.etaMs = ((total - published) / rate) * 1000;
+    }
+    options.onProgress(p);
+  };
+  const progressTimer = options.onProgress ? setInterval(() => progress(), 250) : undefined;
+  progressTimer?.unref();
+
+  let error: unknown;
+  try {
+    const rows = passes(options.profile, profile, format, loops, () => stopped);
+    let first = await rows.next();
+    // The first row is in hand before the clock starts, so reading the file never delays it.
+    startAt = clock.now() + 1;
+    const shiftMs = options.shiftToNow && !profile.relative ? startAt - profile.firstTime : 0;
+    options.onStart?.({ startAt, maxInflight });
+    let index = 0;
+    let sendsWithoutWait = 0;
+    while (!first.done && !stopped) {
+      const { row, pass } = first.value;
+      const offset = plannedOffset(schedule, row.time, index, pass);
+      await waitForWindow();
+      if (stopped) break;
+      let plannedAt: number;
+      if (offset === undefined) plannedAt = clock.now();
+      else {
+        plannedAt = startAt + offset;
+        if (plannedAt > clock.now()) {
+          sendsWithoutWait = 0;
+          if (!(await waitUntil(plannedAt))) break;
+        }
+      }
+      const sentAt = clock.now();
+      if (offset !== undefined) pacing.add(sentAt - plannedAt);
+      const seq = index + 1;
+      const profileTime = sentProfileTime({ time: row.time, pass, loopPeriodMs: schedule.loopPeriodMs, relative: profile.relative, startAt, shiftMs });
+      const record: SentRecord = {
+        seq,
+        sensor: row.sensor,
+        topic: topicFor(template, row, seq, profileTime, pass),
+        qos,
+        retain,
+        profileTime,
+        value: row.value,
+        plannedAt,
+        payload: encodePayload(payloadFormat, { seq, sensor: row.sensor, time: profileTime, value: row.value }, sentAt),
+      };
+      publish(record, sentAt);
+      index++;
+      progress();
+      if (++sendsWithoutWait >= SENDS_PER_YIELD) {
+        sendsWithoutWait = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      first = await rows.next();
+    }
+    if (!first.done) await rows.return(undefined);
+
+    // Wait for what is still outstanding, unless stopped by a signal.
+    const drainUntil = clock.now() + (options.drainTimeoutMs ?? 10_000);
+    while (!stopped && pending.size > 0 && clock.now() < drainUntil) await napUntil(Math.min(drainUntil, clock.now() + 100));
+  } catch (e) {
+    error = e;
+  } finally {
+    if (progressTimer) clearInterval(progressTimer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+  const endedAt = clock.now();
+  progress(true);
+  client.removeListener('connect', flushQos0Queue);
+  const outstanding = [...pending.values()];
+  await connection.end(outstanding.length > 0 || stopped || error !== undefined);
+  client.removeListener('packetsend', onPacketSend);
+  try {
+    log?.finish(outstanding);
+    log?.close();
+    eventsWriter?.close();
+  } catch (closeError) {
+    error ??= closeError;
+  }
+  if (error !== undefined) throw error;
+
+  const summary: ReplaySummary = {
+    sent,
+    published,
+    acknowledged,
+    queued: sent - published - dropped,
+    dropped,
+    reconnects,
+    durationMs: endedAt - startAt,
+    pacingErrorMs: pacing.percentiles(),
+    maxInflight,
+    stoppedBy: stopped ? 'signal' : 'end',
+    profile,
+  };
+  if (log) summary.log = log.path;
+  if (eventsWriter) summary.events = eventsWriter.path;
+  return summary;
+}
+
+function emptySummary(profile: ProfileSummary): ReplaySummary {
+  return { sent: 0, published: 0, acknowledged: 0, queued: 0, dropped: 0, reconnects: 0, durationMs: 0, pacingErrorMs: { p50: 0, p99: 0, max: 0 }, maxInflight: 0, stoppedBy: 'signal', profile };
+}

@@ -1,0 +1,52 @@
+/**
+ * Topic templates: `sensors/{sensor}/temperature` with fields of the reading. Checked once,
+ * before anything is published, so a typo in a field name or a wildcard in a topic stops the
+ * run with a clear message instead of publishing to the wrong place.
+ */
+import { usageError } from './errors.js';
+
+export const TOPIC_FIELDS = ['sensor', 'seq', 'value', 'time', 'pass', 'topic'] as const;
+export type TopicField = (typeof TOPIC_FIELDS)[number];
+export type TopicFields = Partial<Record<TopicField, string | number>>;
+
+export interface TopicTemplate {
+  source: string;
+  fields: ReadonlySet<TopicField>;
+  render(fields: TopicFields): string;
+}
+
+export function compileTopicTemplate(source: string): TopicTemplate {
+  const parts: Array<string | TopicField> = [];
+  const fields = new Set<TopicField>();
+  const pattern = /\{([^{}]*)\}/g;
+  let last = 0;
+  for (let m = pattern.exec(source); m; m = pattern.exec(source)) {
+    const name = m[1]!.trim();
+    if (!(TOPIC_FIELDS as readonly string[]).includes(name)) {
+      throw usageError(`--topic: unknown field {${name}} in "${source}" (known: ${TOPIC_FIELDS.map((f) => `{${f}}`).join(', ')})`);
+    }
+    parts.push(source.slice(last, m.index));
+    parts.push(name as TopicField);
+    fields.add(name as TopicField);
+    last = m.index + m[0].length;
+  }
+  parts.push(source.slice(last));
+  const literal = parts.filter((_, i) => i % 2 === 0).join('');
+  if (/[{}]/.test(literal)) throw usageError(`--topic: unbalanced brace in "${source}"`);
+  const problem = topicProblem(literal.length > 0 ? literal : 'x');
+  if (problem) throw usageError(`--topic: ${problem} in "${source}"`);
+  return {
+    source,
+    fields,
+    render: (values) => parts.map((p, i) => (i % 2 === 0 ? p : String(values[p as TopicField] ?? ''))).join(''),
+  };
+}
+
+/** Why a string cannot be a topic name to publish to, or undefined if it can. */
+export function topicProblem(topic: string): string | undefined {
+  if (topic.length === 0) return 'empty topic';
+  if (/[+#]/.test(topic)) return 'wildcards (+ or #) are not allowed in a topic to publish to';
+  if (topic.includes('\u0000')) return 'NUL character in topic';
+  if (new TextEncoder().encode(topic).length > 65535) return 'topic longer than 65535 bytes';
+  return undefined;
+}
