@@ -141,13 +141,23 @@ function looksLikeData(cell: string, decimalComma: boolean): boolean {
   return parseValueCell(cell, decimalComma) !== undefined || parseIsoTime(cell) !== undefined;
 }
 
-/** The delimiter that splits every sample line into the same number (>1) of cells. */
+/**
+ * The delimiter of the first line (the header, or the first row): the one it holds most of,
+ * ties going to ; then tab then , (a `19,5` decimal comma must not win over `;`). Only the
+ * first line counts, so a bad row further down is reported as such, not as a format change.
+ */
 export function detectDelimiter(lines: readonly string[]): Delimiter {
+  const first = lines[0] ?? '';
+  let best: Delimiter = 'whitespace';
+  let bestCount = 0;
   for (const d of [';', '\t', ','] as const) {
-    const counts = lines.map((l) => l.split(d).length);
-    if (counts.length > 0 && counts.every((c) => c === counts[0] && c > 1)) return d;
+    const count = first.split(d).length - 1;
+    if (count > bestCount) {
+      best = d;
+      bestCount = count;
+    }
   }
-  return 'whitespace';
+  return best;
 }
 
 function splitSample(line: string, delimiter: Delimiter): string[] {
