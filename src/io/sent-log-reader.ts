@@ -1,7 +1,9 @@
 import { inputError } from '../core/errors.js';
 import type { SentMessage } from '../core/match.js';
 import type { Qos } from '../core/records.js';
+import { compileTopicTemplate } from '../core/topic-template.js';
 import { readCsvRecords } from './csv-file-reader.js';
+import { inspectProfile, readProfileInTimeOrder, type ProfileFormatOptions } from './profile-reader.js';
 
 export interface ReaderOptions {
   onWarning?: (message: string) => void;
@@ -119,4 +121,33 @@ export async function readSentLog(path: string, options: ReaderOptions = {}): Pr
 export async function readHeader(path: string): Promise<string[] | undefined> {
   for await (const record of readCsvRecords(path)) return record.cells;
   return undefined;
+}
+
+export interface ProfileAsSentOptions {
+  /** Topic template as given to replay (`sensors/{sensor}/temperature`); else the profile's topic column, else the sensor name. */
+  topic?: string;
+  qos?: Qos;
+  format?: ProfileFormatOptions;
+}
+
+/**
+ * A bare profile read as "what would have been sent": replay numbers readings 1, 2, ... in
+ * time order over one pass, so seq here is the replayer's seq. Relative profiles have no
+ * absolute times until a replay anchors them: `relative` says so, and the caller anchors
+ * (compare uses the arrivals). No plannedAt/publishedAt: latency then comes from the send
+ * time carried in the payload, when there is one.
+ */
+export async function readProfileAsSent(path: string, options: ProfileAsSentOptions = {}): Promise<{ messages: SentMessage[]; relative: boolean }> {
+  const summary = await inspectProfile(path, options.format ?? {});
+  const template = options.topic === undefined ? undefined : compileTopicTemplate(options.topic);
+  const names = new Interner();
+  const messages: SentMessage[] = [];
+  for await (const row of readProfileInTimeOrder(path, summary, options.format ?? {})) {
+    const seq = messages.length + 1;
+    const topic = template
+      ? template.render({ sensor: row.sensor, seq, value: row.value, time: Math.round(row.time), pass: 1, topic: row.topic ?? '' })
+      : (row.topic ?? row.sensor);
+    messages.push({ seq, sensor: names.get(row.sensor), topic: names.get(topic), qos: options.qos ?? 0, profileTime: row.time, value: row.value });
+  }
+  return { messages, relative: summary.relative };
 }

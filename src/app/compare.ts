@@ -1,0 +1,141 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { chartData, type ChartData } from '../core/chart-spec-data.js';
+import { vegaLiteSpec } from '../core/chart-spec.js';
+import { analyse, type Arrival, type CompareReport, type SentMessage } from '../core/compare-report.js';
+import { SensortraceError, usageError } from '../core/errors.js';
+import { gnuplotData, gnuplotScript, type GnuplotTerminal } from '../core/gnuplot.js';
+import { eventsPathFor, type Qos } from '../core/records.js';
+import { renderSvg, svgToPng } from '../io/chart-renderer.js';
+import { readEventsIfPresent } from '../io/events-reader.js';
+import type { ProfileFormatOptions } from '../io/profile-reader.js';
+import { isSentLogHeader, readHeader, readProfileAsSent, readSentLog } from '../io/sent-log-reader.js';
+import { readReceived, type ReceivedFormat } from '../io/trace-reader.js';
+
+export type CompareFormat = 'svg' | 'png' | 'gp' | 'vl' | 'json';
+export const COMPARE_FORMATS: readonly CompareFormat[] = ['svg', 'png', 'gp', 'vl', 'json'];
+
+export interface CompareOptions {
+  /** Replay's sent log, or a bare profile (any shape replay reads). */
+  sent: string;
+  /** Trace files (shards are merged) and/or mosquitto_sub `-F '%U %t %p'` recordings. */
+  received: string[];
+  /** Events files to read besides those found next to the inputs (`eventsPathFor`). */
+  events?: string[];
+  /** Output base path: `out/compare` → out/compare.svg, .png, .gp + .dat, .vl.json, .json. None: no files. */
+  output?: string;
+  formats?: CompareFormat[];
+  title?: string;
+  width?: number;
+  height?: number;
+  utc?: boolean;
+  gnuplotTerminal?: GnuplotTerminal;
+  /** CEP assertion (issue 8); not available yet: rejected as a usage error. */
+  expect?: string;
+  /** For a bare profile: the topic template and QoS the replay used. */
+  topic?: string;
+  qos?: Qos;
+  profileFormat?: ProfileFormatOptions;
+  onWarning?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface CompareInputs {
+  sent: string;
+  sent_kind: 'sent-log' | 'profile';
+  received: Array<{ path: string; format: ReceivedFormat }>;
+  events: string[];
+}
+
+export interface CompareResult {
+  report: CompareReport & { inputs: CompareInputs };
+  files: string[];
+}
+
+/** "UTC+01:00" for the runtime's zone at a given instant. */
+export function zoneLabelAt(at: number): string {
+  const minutes = -new Date(at).getTimezoneOffset();
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+async function readSentInput(options: CompareOptions, arrivals: readonly Arrival[]): Promise<{ messages: SentMessage[]; kind: 'sent-log' | 'profile' }> {
+  const header = await readHeader(options.sent).catch((error: unknown) => {
+    throw error instanceof SensortraceError ? error : new SensortraceError(`${options.sent}: cannot read: ${(error as Error).message}`, 'E_INPUT', { file: options.sent });
+  });
+  if (header && isSentLogHeader(header)) return { messages: await readSentLog(options.sent, { onWarning: options.onWarning }), kind: 'sent-log' };
+  const { messages, relative } = await readProfileAsSent(options.sent, { topic: options.topic, qos: options.qos, format: options.profileFormat });
+  if (relative) {
+    // A relative profile is anchored at the replay's start, which only the arrivals tell:
+    // assume the earliest reading that arrived is the profile's first.
+    let anchor = Infinity;
+    for (const a of arrivals) if (a.profileTime !== undefined && a.profileTime < anchor) anchor = a.profileTime;
+    if (Number.isFinite(anchor)) {
+      for (const m of messages) m.profileTime += anchor;
+      options.onWarning?.(`${options.sent}: relative profile anchored at the earliest arrival's reading time; if the first reading was lost, use the sent log instead`);
+    }
+  }
+  return { messages, kind: 'profile' };
+}
+
+/**
+ * Sent versus received: reads the inputs (streaming), computes the report, writes the chosen
+ * outputs. The numbers come from `analyse()` in src/core/compare-report.ts, which experiment
+ * calls directly on records it already holds.
+ */
+export async function compare(options: CompareOptions): Promise<CompareResult> {
+  if (options.expect !== undefined) throw usageError('--expect is not available yet: it needs the expression evaluator of the process command (issue 8)');
+  if (options.received.length === 0) throw usageError('compare: give at least one --received file');
+  const formats = options.formats ?? [...COMPARE_FORMATS];
+  for (const f of formats) if (!COMPARE_FORMATS.includes(f)) throw usageError(`--format: unknown output "${f}" (known: ${COMPARE_FORMATS.join(', ')})`);
+
+  const arrivals: Arrival[] = [];
+  const received: CompareInputs['received'] = [];
+  for (const path of options.received) {
+    const { format } = await readReceived(path, arrivals, { onWarning: options.onWarning });
+    received.push({ path, format });
+  }
+  const sent = await readSentInput(options, arrivals);
+  const eventPaths = [eventsPathFor(options.sent), ...options.received.map(eventsPathFor), ...(options.events ?? [])];
+  const { events, read } = await readEventsIfPresent(eventPaths);
+  for (const path of options.events ?? []) if (!read.includes(path)) throw new SensortraceError(`${path}: events file not found`, 'E_INPUT', { file: path });
+
+  const { report: counts, detail } = analyse(sent.messages, arrivals, events);
+  const report = { ...counts, inputs: { sent: options.sent, sent_kind: sent.kind, received, events: read } };
+  const files: string[] = [];
+  if (options.output === undefined || formats.length === 0) return { report, files };
+
+  const base = resolve(options.output.replace(/\.(json|svg|png|gp)$/i, ''));
+  mkdirSync(dirname(base), { recursive: true });
+  const write = (path: string, content: string | Buffer): void => {
+    try {
+      writeFileSync(path, content);
+    } catch (error) {
+      throw new SensortraceError(`${path}: cannot write: ${(error as Error).message}`, 'E_OUTPUT', { file: path }, { cause: error });
+    }
+    files.push(path);
+  };
+  if (formats.includes('json')) write(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+
+  const width = options.width ?? 1200;
+  const height = options.height ?? 700;
+  const needsChart = formats.some((f) => f !== 'json');
+  if (!needsChart) return { report, files };
+  const data: ChartData = chartData(sent.messages, arrivals, report, detail, { columns: width });
+  const zoneLabel = zoneLabelAt(data.tMin);
+  const chartOptions = { title: options.title, width, height, utc: options.utc, zoneLabel };
+  if (formats.includes('gp')) {
+    const utcOffsetMs = -new Date(data.tMin).getTimezoneOffset() * 60_000;
+    write(`${base}.dat`, gnuplotData(data, { utc: options.utc, utcOffsetMs }));
+    write(`${base}.gp`, gnuplotScript(report, data, { ...chartOptions, utcOffsetMs, terminal: options.gnuplotTerminal ?? 'png', fallbackBase: base }));
+  }
+  const spec = vegaLiteSpec(report, data, chartOptions);
+  if (formats.includes('vl')) write(`${base}.vl.json`, `${JSON.stringify(spec)}\n`);
+  if (formats.includes('svg') || formats.includes('png')) {
+    const svg = await renderSvg(spec);
+    if (formats.includes('svg')) write(`${base}.svg`, svg);
+    if (formats.includes('png')) write(`${base}.png`, await svgToPng(svg));
+  }
+  return { report, files };
+}

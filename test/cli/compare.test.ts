@@ -1,0 +1,58 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/brokers.js';
+import { runCli } from '../helpers/cli.js';
+
+const fixtures = join(import.meta.dirname, '../fixtures/compare');
+
+describe('sensortrace compare', () => {
+  it('prints the table and writes every output for the fixture (events found beside the sent log)', async () => {
+    const dir = tempDir();
+    const base = join(dir, 'out', 'compare');
+    const run = await runCli(['compare', '--sent', join(fixtures, 'sent.csv'), '--received', join(fixtures, 'trace-a.csv'), '--received', join(fixtures, 'trace-b.csv'), '-o', base, '--utc', '--title', 'fixture']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toMatch(/^\s+sent\s+received\s+delivered\s+lost\s+dup\s+ooo\s+late\s+mismatch\s+p50 ms/);
+    expect(lines[1]!.split(/\s+/).slice(0, 9)).toEqual(['all', '12', '14', '10', '2', '2', '1', '2', '1']);
+    expect(run.stdout).toContain('sensor hdd0');
+    expect(run.stdout).toContain('qos 1');
+    expect(run.stdout).toContain('unexpected arrivals: 2   matched by: seq');
+    expect(run.stdout).toContain('outage 1 [broker: broker] 2023-11-14 22:13:25.500 UTC → 2023-11-14 22:13:28.500 UTC (3.0 s): sent 3, lost 1, late 2, on time 0');
+    for (const ext of ['json', 'svg', 'png', 'gp', 'dat', 'vl.json']) {
+      expect(existsSync(`${base}.${ext}`)).toBe(true);
+      expect(run.stdout).toContain(`wrote ${base}.${ext}`);
+    }
+    const report = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
+    expect([report.sent, report.received, report.delivered, report.lost, report.duplicates, report.out_of_order, report.unexpected, report.late, report.value_mismatches]).toEqual([12, 14, 10, 2, 2, 1, 2, 2, 1]);
+    expect(report.inputs.events).toEqual([join(fixtures, 'sent.events.csv')]);
+    expect(report.inputs.received.map((r: { format: string }) => r.format)).toEqual(['trace', 'trace']);
+    if (process.env.CHART_PREVIEW) writeFileSync(`${process.env.CHART_PREVIEW}.cli.png`, readFileSync(`${base}.png`));
+  });
+
+  it('--format picks outputs; --json prints the report', async () => {
+    const dir = tempDir();
+    const base = join(dir, 'c');
+    const run = await runCli(['compare', '--sent', join(fixtures, 'sent.csv'), '--received', join(fixtures, 'mosquitto-sub.txt'), '-o', base, '--format', 'json,gp', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).match.rule).toBe('topic+time');
+    expect(['json', 'gp', 'dat', 'svg', 'png', 'vl.json'].map((ext) => existsSync(`${base}.${ext}`))).toEqual([true, true, true, false, false, false]);
+  });
+
+  it('bad input: file:line and exit 2; bad flags: exit 2', async () => {
+    const dir = tempDir();
+    const bad = join(dir, 'trace.csv');
+    writeFileSync(bad, 'received_at,topic,payload\n1,a,b\nsoon,a,b\n');
+    const run = await runCli(['compare', '--sent', join(fixtures, 'sent.csv'), '--received', bad]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${bad}:3: received_at: not a number (found "soon")`);
+    expect((await runCli(['compare', '--sent', join(fixtures, 'sent.csv')])).code).toBe(2);
+    const format = await runCli(['compare', '--sent', join(fixtures, 'sent.csv'), '--received', bad, '--format', 'pdf']);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toContain('--format: unknown output "pdf"');
+    const missing = await runCli(['compare', '--sent', join(dir, 'nope.csv'), '--received', join(fixtures, 'trace-a.csv')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.csv');
+  });
+});
