@@ -243,7 +243,7 @@ export class RuleEngine {
     const decoded = decodePayload(message.payload, message.userProperties);
     const text = typeof message.payload === 'string' ? message.payload : message.payload.toString('utf8');
     const sensor = decoded.sensor ?? wildcardLevels(filter, message.topic)[0] ?? message.topic;
-    const time = decoded.time ?? message.at;
+    const time = decoded.time ?? Number(message.at.toFixed(3));
     const vars: Variables = { sensor, time, topic: message.topic, payload: text, at: message.at, retain: Boolean(message.retain), qos: message.qos ?? 0 };
     if (decoded.value !== undefined) vars.value = decoded.value;
     if (decoded.seq !== undefined) vars.seq = decoded.seq;
