@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../src/io/free-port.js';
+import { tempDir, withBroker } from '../helpers/brokers.js';
+import { runCli } from '../helpers/cli.js';
+
+const fixture = (name: string) => join(import.meta.dirname, '../fixtures/profiles', name);
+const shipped = (name: string) => join(import.meta.dirname, '../../profiles', name);
+
+describe('sensortrace replay', () => {
+  it('replays to a broker, prints a summary, and writes the sent log and events beside it', async () => {
+    await withBroker('aedes', async (broker) => {
+      const sub = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+      const got: string[] = [];
+      const all = new Promise<void>((resolve) =>
+        sub.on('message', (topic, payload) => {
+          got.push(`${topic} ${payload.toString()}`);
+          if (got.length === 3) resolve();
+        }),
+      );
+      await sub.subscribeAsync('sensors/#', { qos: 1 });
+      try {
+        const log = join(tempDir(), 'out', 'sent.csv');
+        const run = await runCli(['replay', fixture('tutorial.txt'), '-t', 'sensors/{sensor}/temperature', '-q', '1', '--speed', '20', '-p', String(broker.port), '-h', broker.host, '--log', log]);
+        expect(run.stderr).toBe('');
+        expect(run.code).toBe(0);
+        expect(run.stdout).toMatch(/sent 3, published 3, acknowledged 3, still queued 0/);
+        expect(run.stdout).toMatch(/pacing error p50 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms/);
+        await all;
+        expect(got).toEqual(['sensors/tutorial/temperature 1266193804 32', 'sensors/tutorial/temperature 1266193805 33', 'sensors/tutorial/temperature 1266193806 34']);
+        expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(4);
+        expect(readFileSync(log.replace(/\.csv$/, '.events.csv'), 'utf8')).toMatch(/,replay,connect,0,/);
+      } finally {
+        await sub.endAsync();
+      }
+    });
+  });
+
+  it('--validate-only prints what was detected and publishes nothing (no broker needed)', async () => {
+    const run = await runCli(['replay', shipped('lab-semicolon.csv'), '--validate-only']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('delimiter:   ";", decimal comma');
+    expect(run.stdout).toContain('time:        column "Zeit", iso');
+    expect(run.stdout).toContain('rows:        30 readings');
+    expect(run.stdout).toContain('duration:    4 min 50 s');
+  });
+
+  it.each([
+    ['bad-value.csv', /bad-value\.csv:3: value: value is not a number \(found "warm"\)/],
+    ['backwards.csv', /backwards\.csv:3: time: time goes backwards for sensor "a"/],
+    ['wrong-columns.csv', /wrong-columns\.csv:3: expected 2 columns, found 3/],
+    ['bad-time.csv', /bad-time\.csv:3: time: cannot read the time/],
+  ])('a bad row in %s exits 2 with file:line before connecting', async (name, message) => {
+    const port = await freePort();
+    const run = await runCli(['replay', fixture(name), '-t', 't', '-p', String(port), '-h', '127.0.0.1', '--connect-timeout', '300ms']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+
+  it.each([
+    [['--speed', '2', '--max'], /choose one of --speed, --rate and --max/],
+    [['-t', 'a/#'], /wildcards/],
+    [['-t', 'a/{room}'], /unknown field \{room\}/],
+    [['-q', '3'], /QoS must be 0, 1 or 2/],
+    [[], /-t\/--topic is required/],
+  ])('usage errors exit 2: %j', async (args, message) => {
+    const port = await freePort();
+    const run = await runCli(['replay', fixture('single.csv'), ...(args.includes('-t') ? [] : args.some((a) => a === '--speed') ? ['-t', 't'] : []), ...args, '-p', String(port), '--connect-timeout', '300ms']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+
+  it('an unreachable broker exits 3 after --connect-timeout', async () => {
+    const port = await freePort();
+    const run = await runCli(['replay', fixture('single.csv'), '-t', 't', '-h', '127.0.0.1', '-p', String(port), '--connect-timeout', '400ms']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/broker unreachable/);
+  });
+
+  it('--quiet prints nothing on success', async () => {
+    await withBroker('aedes', async (broker) => {
+      const run = await runCli(['replay', fixture('long.csv'), '-t', 's/{sensor}', '--max', '--quiet', '-h', broker.host, '-p', String(broker.port)]);
+      expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+    });
+  });
+
+  it('never prints the password', async () => {
+    const port = await freePort();
+    const run = await runCli(['replay', fixture('single.csv'), '-t', 't', '-L', `mqtt://user:s3cret@127.0.0.1:${port}`, '--connect-timeout', '300ms'], { env: { SENSORTRACE_PASSWORD: 'envsecret' } });
+    expect(run.code).toBe(3);
+    expect(run.stderr + run.stdout).not.toMatch(/s3cret|envsecret/);
+  });
+});
