@@ -35,6 +35,7 @@ export type ScenarioBroker =
 
 export interface Scenario {
   name: string;
+  description?: string;
   /** As written in the file; the caller resolves it against the scenario's folder. */
   profile: string;
   profileFormat: ProfileFormatOptions;
@@ -188,6 +189,7 @@ export function scenarioFromValue(value: unknown, file: string): Scenario {
     queueQos0: root.queueQos0 === undefined ? false : f.boolean(root.queueQos0, 'queueQos0'),
     loop: root.loop === undefined ? 1 : f.integer(root.loop, 'loop', 1),
   };
+  if (root.description !== undefined) scenario.description = f.string(root.description, 'description');
   if (root.maxInflight !== undefined) scenario.maxInflight = f.integer(root.maxInflight, 'maxInflight', 1);
   return scenario;
 }
@@ -262,4 +264,18 @@ export function expandMatrix(scenario: Scenario): RunSpec[] {
 export function estimateRunMs(scenario: Scenario, run: RunSpec, replayMs: number): number {
   const lastRestart = run.variant.restarts.reduce((end, r) => Math.max(end, r.atMs + r.downForMs), 0);
   return Math.max(replayMs, lastRestart) + Math.min(scenario.drainMs, scenario.quietMs * 2) + 1500;
+}
+
+/** How long a replay of the profile takes with the scenario's pacing (for "time left" only). */
+export function estimateReplayMs(profileDurationMs: number, rows: number, pacing: Pacing): number {
+  switch (pacing.mode) {
+    case 'profile':
+      return profileDurationMs;
+    case 'speed':
+      return profileDurationMs / pacing.factor;
+    case 'rate':
+      return (rows / pacing.hz) * 1000;
+    case 'max':
+      return rows / 5;
+  }
 }
