@@ -212,6 +212,8 @@ async function runOne(
   let sent = 0;
   let received = 0;
   let lastArrival = 0;
+  const distinct = new Set<number>();
+  let anonymous = 0;
   const progress = (next?: ExperimentPhase): void => {
     if (next) phase = next;
     options.onProgress?.({ run: spec, total, phase, sent, received, etaMs: Math.max(0, experimentEta() - (clock.now() - started)) });
@@ -245,8 +247,11 @@ async function runOne(
       signal: traceAbort.signal,
       clock,
       onReady: markReady,
-      onMessage: () => {
+      onMessage: (record) => {
         received++;
+        // Duplicates must not end the drain early: count distinct messages when they carry a seq.
+        if (record.seq !== undefined) distinct.add(record.seq);
+        else anonymous++;
         lastArrival = clock.now();
         progress();
       },
@@ -306,7 +311,7 @@ async function runOne(
     const replayEnd = clock.now();
     const deadline = replayEnd + scenario.drainMs;
     const target = run.replay.sent;
-    while (!runAbort.signal.aborted && received < target) {
+    while (!runAbort.signal.aborted && distinct.size + anonymous < target) {
       const now = clock.now();
       if (now >= deadline) break;
       if (now - Math.max(lastArrival, replayEnd) >= scenario.quietMs) break;

@@ -1,0 +1,161 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compare } from '../../src/app/compare.js';
+import { runExperiment, type ExperimentResult } from '../../src/app/experiment.js';
+import { scenarioFromValue } from '../../src/core/scenario.js';
+import { mosquittoAvailable, tempDir } from '../helpers/brokers.js';
+
+/** The embedded broker is a child process running the built CLI: build once. */
+beforeAll(() => {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: new URL('../..', import.meta.url), stdio: 'ignore' });
+}, 120_000);
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** 50 readings, 0.1 s apart, replayed at 40/s: about 1.25 s, with the broker down 0.4–0.9 s. */
+function fixture(): { dir: string; profile: string } {
+  const dir = tempDir('sensortrace-experiment-');
+  dirs.push(dir);
+  const rows = ['time,sensor,value', ...Array.from({ length: 50 }, (_, i) => `${(i * 0.1).toFixed(1)},lab,${(20 + Math.sin(i / 8)).toFixed(2)}`)];
+  const profile = join(dir, 'profile.csv');
+  writeFileSync(profile, `${rows.join('\n')}\n`);
+  return { dir, profile };
+}
+
+/** Processes whose command line mentions the folder: brokers this experiment started. */
+function processesUnder(dir: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) found.push(Number(entry));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return found;
+}
+
+function rowsIn(path: string): number {
+  return readFileSync(path, 'utf8').trimEnd().split('\n').length - 1;
+}
+
+/** Every number of each run's report equals what compare says about the same files. */
+async function expectReportsMatchCompare(result: ExperimentResult): Promise<void> {
+  const json = JSON.parse(readFileSync(result.reports.json, 'utf8')) as { runs: Array<Record<string, unknown>> };
+  for (const [i, run] of result.runs.entries()) {
+    expect(run.error).toBeUndefined();
+    const again = await compare({ sent: join(run.dir, 'sent.csv'), received: [join(run.dir, 'trace.csv')], events: [join(run.dir, 'broker.events.csv')] });
+    const { inputs: _a, ...expected } = again.report;
+    const { dir, qos, broker, broker_kind: _k, restart, restarts: _r, duration_ms: _d, replay: _p, trace: _t, inputs: _i, ...fromReport } = json.runs[i]!;
+    expect({ dir, qos, broker, restart }).toEqual({ dir: run.spec.id, qos: run.spec.qos, broker: run.spec.broker.name, restart: run.spec.variant.name });
+    expect(fromReport).toEqual(JSON.parse(JSON.stringify(expected)));
+  }
+}
+
+describe('experiment on the embedded broker (child process)', () => {
+  let result: ExperimentResult;
+  let outDir: string;
+
+  beforeAll(async () => {
+    const { dir, profile } = fixture();
+    outDir = join(dir, 'out');
+    const scenario = scenarioFromValue(
+      {
+        name: 'embedded restart',
+        profile,
+        profileFormat: { timeFormat: 'relative-s' },
+        rate: 40,
+        qos: [0, 1],
+        restarts: [{ name: 'graceful, kept', at: '400ms', downFor: '500ms', kind: 'graceful', state: 'kept' }],
+        drain: '8s',
+        quiet: '1500ms',
+      },
+      'test',
+    );
+    result = await runExperiment({ scenario, profile, outDir });
+  }, 60_000);
+
+  it('reports per run exactly what compare counts from the same files', async () => {
+    expect(result.runs.map((r) => r.spec.id)).toEqual(['01-embedded-graceful-kept-q0', '02-embedded-graceful-kept-q1']);
+    await expectReportsMatchCompare(result);
+  });
+
+  it('records the restart as broker events and an outage window', () => {
+    for (const run of result.runs) {
+      expect(run.brokerEvents.map((e) => e.event)).toEqual(['broker_stop', 'broker_start']);
+      const broker = run.report!.outages.filter((o) => o.kind === 'broker');
+      expect(broker).toHaveLength(1);
+      expect(broker[0]!.sent).toBeGreaterThan(0);
+    }
+  });
+
+  it('QoS 0: messages sent while the broker was down are counted as sent and lost', () => {
+    const run = result.runs[0]!;
+    const r = run.report!;
+    expect(r.sent).toBe(50);
+    expect(rowsIn(join(run.dir, 'sent.csv'))).toBe(50);
+    expect(r.lost).toBeGreaterThan(0);
+    expect(r.delivered + r.lost).toBe(50);
+    const outage = r.outages.find((o) => o.kind === 'broker')!;
+    expect(outage.lost).toBeGreaterThan(0);
+  });
+
+  it('QoS 1 with a persistent session and state kept loses nothing', () => {
+    const r = result.runs[1]!.report!;
+    expect(r.sent).toBe(50);
+    expect(r.lost).toBe(0);
+    expect(r.delivered).toBe(50);
+  });
+
+  it('leaves no process behind', () => {
+    expect(processesUnder(outDir)).toEqual([]);
+  });
+
+  it('writes an HTML report that opens in headless Chromium with a table, a chart and no console errors', async () => {
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      page.on('pageerror', (e) => problems.push(e.message));
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) problems.push(`network: ${r.url()}`);
+      });
+      await page.goto(`file://${result.reports.html}`, { waitUntil: 'load' });
+      expect(await page.locator('#summary tbody tr').count()).toBe(2);
+      const widths = await page.locator('img.chart').evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
+      expect(widths).toHaveLength(2);
+      for (const w of widths) expect(w).toBeGreaterThan(100);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe.runIf(mosquittoAvailable)('experiment on a real Mosquitto', () => {
+  it('QoS 1 across a graceful restart with persistence loses nothing, and the report matches compare', async () => {
+    const { dir, profile } = fixture();
+    const outDir = join(dir, 'out');
+    const scenario = scenarioFromValue(
+      { name: 'mosquitto restart', profile, profileFormat: { timeFormat: 'relative-s' }, rate: 40, qos: [1], brokers: [{ kind: 'mosquitto', persistence: true }], restarts: [{ at: '400ms', downFor: '500ms', kind: 'graceful' }], drain: '8s', quiet: '1500ms' },
+      'test',
+    );
+    const result = await runExperiment({ scenario, profile, outDir });
+    await expectReportsMatchCompare(result);
+    const r = result.runs[0]!.report!;
+    // QoS 1 is at least once: a message in flight at the stop may come twice, never zero times.
+    expect(r).toMatchObject({ sent: 50, delivered: 50, lost: 0 });
+    expect(r.outages.filter((o) => o.kind === 'broker')).toHaveLength(1);
+    expect(processesUnder(outDir)).toEqual([]);
+  }, 60_000);
+});
