@@ -197,9 +197,16 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
     idleTimer = setTimeout(() => stop('idle'), options.idleMs);
   };
 
-  /** Records one message; resolves when it may be acknowledged. Never resolves once stopping. */
-  const accept = (packet: IPublishPacket, done: () => void): void => {
-    if (stopping) return; // not recorded, so not acknowledged: the broker keeps it for next time
+  /**
+   * Records one message, then calls done (which acknowledges it). Once stopping, nothing more is
+   * recorded, so refuse: no acknowledgement, the broker keeps it for the session's next connection,
+   * and MQTT.js moves on so the connection can close.
+   */
+  const accept = (packet: IPublishPacket, done: () => void, refuse: () => void): void => {
+    if (stopping) {
+      refuse();
+      return;
+    }
     const receivedAt = stamps.get(packet) ?? clock.now();
     if (exclude.length > 0 && anyFilterMatches(exclude, packet.topic)) {
       summary.excluded++;
@@ -243,7 +250,11 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
       if (recordedQos2.size === 0) qos2Drained?.();
       return;
     }
-    accept(packet, () => done());
+    accept(
+      packet,
+      () => done(),
+      () => done(packet.qos === 0 ? undefined : new Error('trace stopping: not recorded, not acknowledged')),
+    );
   };
   const customHandleAcks = (_topic: string, _message: Buffer, packet: IPublishPacket, done: (error: Error | number | null, code?: number) => void): void => {
     if (packet.qos !== 2 || packet.messageId === undefined) {
@@ -255,10 +266,14 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
       return;
     }
     const id = packet.messageId;
-    accept(packet, () => {
-      recordedQos2.add(id);
-      done(null, 0);
-    });
+    accept(
+      packet,
+      () => {
+        recordedQos2.add(id);
+        done(null, 0);
+      },
+      () => done(new Error(`trace stopping: QoS 2 message ${id} not recorded, not acknowledged (the broker will resend it)`)),
+    );
   };
 
   let sessionPresent = false;

@@ -145,11 +145,16 @@ function messageField(field: string, m: LineMessage, utc: boolean): string {
   }
 }
 
-/** `1470818943.786368637`: epoch seconds with 9 decimals (our clock gives sub-ms; the rest is zeros). */
+/** `1470818943.786368000`: epoch seconds with 9 decimals (our clock resolves microseconds; the rest is zeros). */
 function unixSeconds(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  const nanos = Math.round((ms - seconds * 1000) * 1e6);
-  return `${seconds}.${String(Math.min(nanos, 999_999_999)).padStart(9, '0')}`;
+  const { seconds, micros } = split(ms);
+  return `${seconds}.${String(micros).padStart(6, '0')}000`;
+}
+
+/** Whole seconds and microseconds, in integers so 786.368 ms never prints as 786367 µs. */
+function split(ms: number): { seconds: number; micros: number } {
+  const total = Math.round(ms * 1000);
+  return { seconds: Math.floor(total / 1e6), micros: total - Math.floor(total / 1e6) * 1e6 };
 }
 
 interface Parts {
@@ -164,7 +169,7 @@ interface Parts {
 }
 
 function dateParts(ms: number, utc: boolean): Parts {
-  const date = new Date(Math.floor(ms));
+  const date = new Date(split(ms).seconds * 1000);
   if (utc) {
     return { Y: date.getUTCFullYear(), m: date.getUTCMonth() + 1, d: date.getUTCDate(), H: date.getUTCHours(), M: date.getUTCMinutes(), S: date.getUTCSeconds(), weekday: date.getUTCDay(), offsetMinutes: 0 };
   }
@@ -183,7 +188,7 @@ function offset(minutes: number): string {
 
 function isoTime(ms: number, utc: boolean, micro: boolean): string {
   const p = dateParts(ms, utc);
-  const fraction = micro ? `.${String(Math.floor((ms - Math.floor(ms / 1000) * 1000) * 1000)).padStart(6, '0')}` : '';
+  const fraction = micro ? `.${String(split(ms).micros).padStart(6, '0')}` : '';
   return `${p.Y}-${two(p.m)}-${two(p.d)}T${two(p.H)}:${two(p.M)}:${two(p.S)}${fraction}${offset(p.offsetMinutes)}`;
 }
 
