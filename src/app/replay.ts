@@ -300,7 +300,8 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   };
 
   const total = loops === 0 ? undefined : profile.rows * loops;
-  const schedule: ScheduleInput = { pacing: options.pacing, firstTime: profile.firstTime, loopPeriodMs: loopPeriodMs(profile.durationMs, profile.distinctTimes) };
+  // Relative profiles count from the replay's start (time 0 = start), so a first reading at 5 s waits 5 s.
+  const schedule: ScheduleInput = { pacing: options.pacing, firstTime: profile.relative ? Math.min(0, profile.firstTime) : profile.firstTime, loopPeriodMs: loopPeriodMs(profile.durationMs, profile.distinctTimes) };
   const expected = total === undefined ? undefined : expectedDurationMs(schedule, profile.lastTime, profile.rows, loops);
   let startAt = clock.now();
   let lastProgress = Number.NEGATIVE_INFINITY;

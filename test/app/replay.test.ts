@@ -173,6 +173,21 @@ describe('replay: passes, order and stopping (aedes)', () => {
     });
   });
 
+  it('anchors relative profiles at the start, and --shift-to-now moves absolute ones to now', async () => {
+    await withBroker('aedes', async (broker) => {
+      const log = join(tempDir(), 'rel.csv');
+      await replay(base(broker, { profile: fixture('wide-tab.tsv'), topic: 't/{sensor}', pacing: { mode: 'speed', factor: 10 }, log }));
+      const rel = readSentLog(log).map((r) => [Number(r.profile_time), Number(r.planned_at)] as const);
+      expect(rel[0]![0]).toBeCloseTo(rel[0]![1], 6);
+      expect(rel[5]![0] - rel[0]![0]).toBeCloseTo(1000, 6);
+      expect(rel[5]![1] - rel[0]![1]).toBeCloseTo(100, 6);
+      await replay(base(broker, { profile: fixture('single.csv'), topic: 't', shiftToNow: true, pacing: { mode: 'speed', factor: 10 }, log }));
+      const shifted = readSentLog(log).map((r) => [Number(r.profile_time), Number(r.planned_at)] as const);
+      expect(shifted[0]![0]).toBeCloseTo(shifted[0]![1], 6);
+      expect(shifted[2]![0] - shifted[0]![0]).toBeCloseTo(2500, 6);
+    });
+  });
+
   it('publishes a profile whose sensors are grouped in time order', async () => {
     await withBroker('aedes', async (broker) => {
       const sub = await subscribe(broker.url, 's/#');

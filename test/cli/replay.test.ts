@@ -93,3 +93,31 @@ describe('sensortrace replay', () => {
     expect(run.stderr + run.stdout).not.toMatch(/s3cret|envsecret/);
   });
 });
+
+describe('the progress line', () => {
+  it('redraws in place on a terminal, throttled, and clears itself', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { ProgressLine } = await import('../../src/io/progress-line.js');
+    let now = 0;
+    const clock = { now: () => now, sleepUntil: async () => {} };
+    const stream = new PassThrough();
+    let out = '';
+    stream.on('data', (d: Buffer) => (out += d.toString()));
+    const line = new ProgressLine(stream, { enabled: true, intervalMs: 100, clock });
+    line.update('sent 1');
+    now = 50;
+    line.update(() => 'sent 2');
+    now = 150;
+    line.update(() => 'sent 3');
+    line.update('offline', true);
+    line.clear();
+    await new Promise((r) => setImmediate(r));
+    expect(out).toBe('\rsent 1\u001b[K\rsent 3\u001b[K\roffline\u001b[K\r\u001b[K');
+    const before = out;
+    const silent = new ProgressLine(stream, { enabled: false, clock });
+    silent.update('x', true);
+    silent.clear();
+    await new Promise((r) => setImmediate(r));
+    expect(out).toBe(before);
+  });
+});
