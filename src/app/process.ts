@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { IClientSubscribeOptions, IConnackPacket, IPublishPacket } from 'mqtt';
 import { csvLine } from '../core/csv.js';
 import { SensortraceError } from '../core/errors.js';
@@ -8,6 +9,7 @@ import { BufferedFileWriter } from '../io/buffered-file-writer.js';
 import { systemClock, type Clock } from '../io/clock.js';
 import { EventsWriter } from '../io/events-writer.js';
 import { openConnection, type ConnectionOptions } from '../io/mqtt-connection.js';
+import { loadLookupTable } from '../io/lookup-table.js';
 import { loadRules, type LoadedRules } from '../io/rules-loader.js';
 
 /** Columns of `process --log`: one row per emitted event (publish or csv row). */
@@ -22,6 +24,8 @@ export interface ProcessOptions {
   /** Stop after this many input messages. */
   count?: number;
   durationMs?: number;
+  /** How often to check lookup tables for changes and reload them (ms); 0: never. Default 2000. */
+  reloadIntervalMs?: number;
   signal?: AbortSignal;
   clock?: Clock;
   /** After SUBACK: the processor is listening. */
@@ -29,6 +33,8 @@ export interface ProcessOptions {
   onEmit?: (emission: Emission) => void;
   onWarning?: (message: string) => void;
   onEvent?: (event: ConnectionEvent) => void;
+  /** A lookup table was reloaded after its file changed. */
+  onReload?: (name: string, rows: number) => void;
 }
 
 export interface ProcessSummary extends RuleEngineStats {
@@ -160,6 +166,7 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
 
   const onAbort = (): void => finish('signal');
   let durationTimer: NodeJS.Timeout | undefined;
+  const reloadTimer = watchTables(loaded, engine, options.reloadIntervalMs ?? 2000, warn, options.onReload);
   try {
     await subscribe();
     options.onReady?.(subscriptions);
@@ -170,6 +177,7 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     if (durationTimer) clearTimeout(durationTimer);
+    if (reloadTimer) clearInterval(reloadTimer);
     if (timer) clearTimeout(timer);
     stopping = true;
     if (inFlight > 0) {
@@ -182,6 +190,50 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
     events?.close();
   }
   return { ...engine.stats, fired: { ...engine.stats.fired }, published, failed, csvRows, reconnects, durationMs: clock.now() - started, stoppedBy };
+}
+
+/**
+ * Separate data changes while rules run (thresholds edited by hand, a table regenerated): poll
+ * the files' modification time and swap a table in only once it has loaded cleanly.
+ */
+function watchTables(
+  loaded: LoadedRules,
+  engine: RuleEngine,
+  intervalMs: number,
+  warn: (message: string) => void,
+  onReload?: (name: string, rows: number) => void,
+): NodeJS.Timeout | undefined {
+  if (intervalMs <= 0 || loaded.tableFiles.length === 0) return undefined;
+  const stamp = (path: string): string => {
+    try {
+      const s = statSync(path);
+      return `${s.mtimeMs}:${s.size}`;
+    } catch {
+      return 'missing';
+    }
+  };
+  const seen = new Map(loaded.tableFiles.map((t) => [t.name, stamp(t.path)]));
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void (async () => {
+      for (const table of loaded.tableFiles) {
+        const now = stamp(table.path);
+        if (now === seen.get(table.name) || now === 'missing') continue;
+        seen.set(table.name, now);
+        try {
+          const rows = await loadLookupTable(table.path, table.key);
+          engine.setTable(table.name, rows);
+          onReload?.(table.name, rows.size);
+        } catch (error) {
+          warn(`warning: keeping the previous "${table.name}" table: ${(error as Error).message}`);
+        }
+      }
+    })().finally(() => (busy = false));
+  }, intervalMs);
+  timer.unref();
+  return timer;
 }
 
 /** An action publishing onto a topic the processor listens to would feed itself forever. */

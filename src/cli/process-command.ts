@@ -11,6 +11,7 @@ interface ProcessFlagValues extends ConnectionFlagValues {
   log?: string;
   count?: number;
   duration?: string;
+  reload: string;
   validateOnly?: boolean;
   verbose?: boolean;
   quiet?: boolean;
@@ -47,6 +48,7 @@ export function registerProcess(command: Command, context: CliContext): void {
       .option('--log <file>', 'CSV of every emitted event (at,rule,action,topic,qos,retain,cause,payload); connection events beside it')
       .option('-C, --count <n>', 'stop after this many input messages', parseInteger('--count', 1, Number.MAX_SAFE_INTEGER))
       .option('-W, --duration <duration>', 'stop after this long (e.g. 30s, 5m)')
+      .option('--reload <duration>', 'check lookup tables for changes this often and reload them (0: never)', '2s')
       .option('--validate-only', 'check the rules file and its lookup tables, print what it does, and exit')
       .option('-v, --verbose', 'print every emitted event on stdout (topic payload)')
       .option('-q, --quiet', 'no startup or summary lines'),
@@ -66,14 +68,19 @@ Examples:
       }
       const connection = connectionOptionsFrom(flags, context.env, err);
       const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration');
+      const reloadIntervalMs = parseDuration(flags.reload, '--reload');
       const summary = await runProcessor({
         rules: loaded,
         connection,
         ...(flags.log ? { log: flags.log } : {}),
         ...(flags.count !== undefined ? { count: flags.count } : {}),
         ...(durationMs !== undefined ? { durationMs } : {}),
+        reloadIntervalMs,
         signal: context.signal,
         onWarning: err,
+        onReload: (name, rows) => {
+          if (!flags.quiet) err(`process: reloaded table "${name}" (${rows} rows)`);
+        },
         onReady: (subs) => {
           if (!flags.quiet) err(`process: ${loaded.ruleSet.name ?? rulesPath}: listening on ${describeBroker(connection)} to ${subs.map((s) => s.filter).join(', ')} (Ctrl+C to stop)`);
         },

@@ -10,6 +10,8 @@ export interface LoadedRules {
   path: string;
   ruleSet: RuleSet;
   tables: LookupTables;
+  /** Where each table came from (resolved paths), so a processor can reload them when they change. */
+  tableFiles: Array<{ name: string; path: string; key: string }>;
 }
 
 /** Rules files are small: anything bigger is a mistake or an attack. */
@@ -28,12 +30,14 @@ export async function loadRules(path: string): Promise<LoadedRules> {
   }
   const ruleSet = parseRules(text, path);
   const tables: LookupTables = new Map();
+  const tableFiles: LoadedRules['tableFiles'] = [];
   for (const source of ruleSet.data) {
     if (source.kind !== 'file') continue;
     const file = isAbsolute(source.file) ? source.file : resolve(dirname(path), source.file);
     tables.set(source.name, await loadLookupTable(file, source.key));
+    tableFiles.push({ name: source.name, path: file, key: source.key });
   }
-  return { path, ruleSet, tables };
+  return { path, ruleSet, tables, tableFiles };
 }
 
 export function parseRules(text: string, file: string): RuleSet {

@@ -167,6 +167,82 @@ describe.each(brokerKinds)('process against %s', (kind) => {
   });
 });
 
+describe('process with separate data that changes', () => {
+  it('reloads a lookup table when its file changes, and the decision follows', async () => {
+    await withBroker('aedes', async (broker) => {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'limits.csv'), 'sensor,high\nx,100\n');
+      writeFileSync(join(dir, 'rules.yaml'), 'data: { limits: { file: limits.csv } }\nrules: [{ name: hot, on: t/+, when: value > limits.high, do: { publish: { topic: "alert/{sensor}", payload: "{value}>{limits.high}" } } }, { name: seen, on: t/+, do: { publish: { topic: "seen/{sensor}", payload: "{value}" } } }]\n');
+      const controller = new AbortController();
+      let ready!: () => void;
+      const isReady = new Promise<void>((resolve) => (ready = resolve));
+      let reloaded!: () => void;
+      const isReloaded = new Promise<void>((resolve) => (reloaded = resolve));
+      const done = runProcessor({
+        rules: join(dir, 'rules.yaml'),
+        connection: { host: broker.host, port: broker.port },
+        reloadIntervalMs: 50,
+        signal: controller.signal,
+        onReady: () => ready(),
+        onReload: (name, rows) => name === 'limits' && rows === 1 && reloaded(),
+      });
+      await isReady;
+      const sub = await subscriber(broker.url, 'alert/#');
+      const seen = await subscriber(broker.url, 'seen/#');
+      const pub = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+      await pub.publishAsync('t/x', '60', { qos: 1 });
+      await seen.next(1); // 60 was judged against the old table (100): no alert
+      writeFileSync(join(dir, 'limits.csv'), 'sensor,high\nx,50\n');
+      await isReloaded;
+      await pub.publishAsync('t/x', '61', { qos: 1 });
+      expect((await sub.next(1))[0]!.payload).toBe('61>50');
+      await pub.endAsync();
+      await sub.client.endAsync();
+      await seen.client.endAsync();
+      controller.abort();
+      expect((await done).fired).toEqual({ hot: 1, seen: 2 });
+      rmSync(dir, { recursive: true, force: true });
+    });
+  });
+});
+
+describe.runIf(mosquittoAvailable)('process across a mosquitto restart', () => {
+  it('subscribes again when the broker comes back without our session, and carries on', async () => {
+    await withMosquitto(async (broker) => {
+      const controller = new AbortController();
+      const events: string[] = [];
+      let onSubscribe: (() => void) | undefined;
+      let ready!: () => void;
+      const isReady = new Promise<void>((resolve) => (ready = resolve));
+      const done = runProcessor({
+        rules: join(shipped, 'sin.yaml'),
+        connection: { host: broker.host, port: broker.port, reconnectPeriodMs: 100 },
+        signal: controller.signal,
+        onReady: () => ready(),
+        onEvent: (e) => {
+          events.push(e.event);
+          if (e.event === 'subscribe') onSubscribe?.();
+        },
+      });
+      await isReady;
+      const resubscribed = new Promise<void>((resolve) => (onSubscribe = resolve));
+      await broker.restart('crash');
+      await resubscribed;
+      const sub = await subscriber(broker.url, 'cep/sin');
+      const pub = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+      await pub.publishAsync('cep/x', '0', { qos: 1 });
+      expect((await sub.next(1))[0]!.payload).toBe('0');
+      await pub.endAsync();
+      await sub.client.endAsync();
+      controller.abort();
+      const summary = await done;
+      expect(summary.reconnects).toBeGreaterThanOrEqual(1);
+      expect(events).toEqual(expect.arrayContaining(['connect', 'subscribe', 'offline', 'reconnect', 'close']));
+      expect(events.filter((e) => e === 'subscribe')).toHaveLength(2);
+    });
+  });
+});
+
 describe.runIf(mosquittoAvailable)('process with MQTT 5 on mosquitto', () => {
   it('carries seq/sensor/time and the cause as user properties, and never hears itself (No Local)', async () => {
     await withMosquitto(async (broker) => {
