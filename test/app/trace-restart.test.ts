@@ -77,3 +77,78 @@ describe.skipIf(!mosquittoAvailable)('trace across a graceful Mosquitto restart 
     });
   });
 });
+
+describe.skipIf(!mosquittoAvailable)('trace when the broker loses the session', () => {
+  it.each([
+    ['a persistent session on a broker without persistence', false, 1],
+    ['a clean session', true, 0],
+  ] as const)('%s: logs it, subscribes again, and keeps recording', async (_name, clean, lost) => {
+    await withMosquitto(
+      async (broker) => {
+        const events: string[] = [];
+        let resubscribed!: () => void;
+        const again = new Promise<void>((resolve) => (resubscribed = resolve));
+        let ready!: () => void;
+        const subscribed = new Promise<void>((resolve) => (ready = resolve));
+        const run = trace({
+          filters: ['x/#'],
+          qos: 1,
+          count: 2,
+          connection: { host: broker.host, port: broker.port, clientId: `tr-lost-${String(clean)}`, clean, reconnectPeriodMs: 100 },
+          onReady: () => ready(),
+          onEvent: (e) => {
+            events.push(e.event);
+            if (e.event === 'subscribe' && /resubscribed/.test(e.detail ?? '')) resubscribed();
+          },
+        });
+        await Promise.race([subscribed, run]);
+        const publisher = mqtt.connect(broker.url, { reconnectPeriod: 100 });
+        await new Promise<void>((resolve) => publisher.once('connect', () => resolve()));
+        await publisher.publishAsync('x/1', 'before', { qos: 1 });
+        await broker.restart('graceful');
+        await Promise.race([again, run]);
+        await publisher.publishAsync('x/1', 'after', { qos: 1 });
+        const summary = await run;
+        publisher.end(true);
+        expect(summary).toMatchObject({ received: 2, reconnects: 1, sessionsLost: lost, stoppedBy: 'count' });
+        expect(events.filter((e) => e === 'session_lost')).toHaveLength(lost);
+        expect(events).toContain('offline');
+      },
+      { persistence: false },
+    );
+  });
+
+  it('MQTT 5 shared subscription: two tracers split one stream without overlap', async () => {
+    await withMosquitto(async (broker) => {
+      const seen: string[][] = [[], []];
+      const controllers = [new AbortController(), new AbortController()];
+      const readies: Array<Promise<void>> = [];
+      const runs = [0, 1].map((i) => {
+        let ready!: () => void;
+        readies.push(new Promise<void>((resolve) => (ready = resolve)));
+        return trace({
+          filters: ['$share/recorders/sh/#'],
+          qos: 1,
+          signal: controllers[i]!.signal,
+          connection: { host: broker.host, port: broker.port, protocolVersion: 5 },
+          onReady: () => ready(),
+          onMessage: (r) => {
+            seen[i]!.push(r.payload.toString());
+            if (seen[0]!.length + seen[1]!.length === 40) controllers.forEach((c) => c.abort());
+          },
+        });
+      });
+      await Promise.all(readies);
+      const publisher = mqtt.connect(broker.url, { protocolVersion: 5 });
+      await new Promise<void>((resolve) => publisher.once('connect', () => resolve()));
+      for (let i = 1; i <= 40; i++) await publisher.publishAsync('sh/t', String(i), { qos: 1 });
+      const summaries = await Promise.all(runs);
+      publisher.end(true);
+      const all = [...seen[0]!, ...seen[1]!].map(Number).sort((a, b) => a - b);
+      expect(all).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(summaries[0]!.received + summaries[1]!.received).toBe(40);
+      expect(seen[0]!.length).toBeGreaterThan(0);
+      expect(seen[1]!.length).toBeGreaterThan(0);
+    });
+  });
+});
