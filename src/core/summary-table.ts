@@ -3,7 +3,7 @@ import type { CompareCounts, CompareReport } from './compare-report.js';
 const COLUMNS = ['', 'sent', 'received', 'delivered', 'lost', 'dup', 'ooo', 'late', 'mismatch', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'] as const;
 
 function ms(value: number | null): string {
-  return value === null ? '-' : value.toFixed(value >= 100 ? 0 : 1);
+  return value === null ? '-' : value.toFixed(1);
 }
 
 function row(label: string, c: CompareCounts): string[] {
