@@ -91,6 +91,7 @@ export interface ReplaySummary {
 
 /** Yield to I/O after this many sends that did not wait for a timer (a backlog, or --max). */
 const SENDS_PER_YIELD = 64;
+/** Gaps longer than this are bridged by an interruptible nap first (Ctrl+C during a slow profile). */
 const SLEEP_SLICE_MS = 1000;
 const PROGRESS_EVERY_MS = 100;
 
@@ -269,14 +270,21 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) stopped = true;
 
-  /** Waits until `at`, or until something wakes the loop (abort, a finished message). */
+  /**
+   * Waits until about `at` or until something wakes the loop (abort, a finished message). A plain
+   * timer: naps only bridge long gaps, the precise last stretch is the clock's sleepUntil.
+   */
   const napUntil = async (at: number): Promise<void> => {
     await new Promise<void>((resolve) => {
-      wake = resolve;
-      void clock.sleepUntil(at).then(() => {
-        if (wake === resolve) wake = undefined;
+      const timer = setTimeout(() => {
+        if (wake === done) wake = undefined;
         resolve();
-      });
+      }, Math.max(0, at - clock.now()));
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      wake = done;
     });
   };
   const waitUntil = async (at: number): Promise<boolean> => {
@@ -284,7 +292,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       if (stopped) return false;
       const left = at - clock.now();
       if (left <= 0) return true;
-      if (left > SLEEP_SLICE_MS + 5) await napUntil(clock.now() + SLEEP_SLICE_MS);
+      if (left > SLEEP_SLICE_MS) await napUntil(at - SLEEP_SLICE_MS / 2);
       else {
         await clock.sleepUntil(at);
         return !stopped;

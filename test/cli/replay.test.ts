@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/io/free-port.js';
-import { tempDir, withBroker } from '../helpers/brokers.js';
+import { tempDir, withBroker, withEmbeddedBroker } from '../helpers/brokers.js';
 import { runCli } from '../helpers/cli.js';
 
 const fixture = (name: string) => join(import.meta.dirname, '../fixtures/profiles', name);
@@ -119,5 +119,35 @@ describe('the progress line', () => {
     silent.clear();
     await new Promise((r) => setImmediate(r));
     expect(out).toBe(before);
+  });
+});
+
+describe('sensortrace replay as a process', () => {
+  const bin = join(import.meta.dirname, '../../dist/cli/bin.js');
+
+  it('SIGINT stops it cleanly: exit 0, summary printed, sent log flushed (needs npm run build)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(bin), 'run `npm run build` first').toBe(true);
+    await withEmbeddedBroker(async (broker) => {
+      const log = join(tempDir(), 'sent.csv');
+      const child = spawn(process.execPath, [bin, 'replay', shipped('hdd-wide.csv'), '-t', 's/{sensor}', '-q', '1', '--speed', '20', '-h', broker.host, '-p', String(broker.port), '--log', log], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      // Interrupt once the broker has seen a few publishes.
+      await new Promise<void>((resolve) => {
+        let seen = 0;
+        broker.aedes.on('publish', (packet, client) => {
+          if (client && ++seen === 10) resolve();
+        });
+      });
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(stdout).toMatch(/stopped by signal/);
+      const lines = readFileSync(log, 'utf8').trim().split('\n');
+      expect(lines.length).toBeGreaterThanOrEqual(11);
+      expect(lines.length).toBeLessThan(241);
+    });
   });
 });
