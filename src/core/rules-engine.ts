@@ -197,7 +197,7 @@ export class RuleEngine {
         };
         const sentAt = typeof vars.sent_at === 'number' ? vars.sent_at : now;
         let payload = encodePayload(format, reading, sentAt);
-        if (format === 'json') payload = `${payload.slice(0, -1)},"cause":${JSON.stringify(cause.join(' '))}}`;
+        if (format === 'json') payload = `${payload.slice(0, -1)},"cause":${JSON.stringify(cause)}}`;
         return this.publish(rule, action.topic.render(vars), payload, action.qos, action.retain, cause, now, { ...userPropertiesFor(reading, sentAt), cause: cause.join(' ') });
       }
       case 'publish': {

@@ -40,7 +40,7 @@ describe('transforms', () => {
   it('keeps seq, sensor, time and sent_at of a json reading and adds the cause', () => {
     const [emission] = feed(sin, [[5000, 'cep/x', '{"seq":7,"sensor":"s1","time":1700000000123,"value":0.5,"sent_at":1700000000200.5}']]);
     const json = JSON.parse(emission!.payload) as Record<string, unknown>;
-    expect(json).toEqual({ seq: 7, sensor: 's1', time: 1700000000123, value: expect.any(Number), sent_at: 1700000000200.5, cause: 'cep/x#7' });
+    expect(json).toEqual({ seq: 7, sensor: 's1', time: 1700000000123, value: expect.any(Number), sent_at: 1700000000200.5, cause: ['cep/x#7'] });
     expect(json.value).toBeCloseTo(Math.sin(0.5), 12);
     expect(emission!.userProperties).toMatchObject({ seq: '7', sensor: 's1', time: '1700000000123', cause: 'cep/x#7' });
   });
