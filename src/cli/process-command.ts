@@ -62,7 +62,8 @@ Examples:
       const err = (line: string): void => writeLine(context.stderr, line);
       const loaded = await loadRules(rulesPath);
       if (flags.validateOnly) {
-        writeLine(context.stdout, `${rulesPath}: valid (${loaded.ruleSet.rules.length} transforms/rules)`);
+        const count = (kind: string): number => loaded.ruleSet.rules.filter((r) => r.kind === kind).length;
+        writeLine(context.stdout, `${rulesPath}: valid (${count('transform')} transforms, ${count('rule')} rules)`);
         for (const line of describeRuleSet(loaded.ruleSet)) writeLine(context.stdout, `  ${line}`);
         return;
       }
