@@ -314,4 +314,55 @@ describe.skipIf(!mosquittoAvailable)('replay against a real Mosquitto', () => {
       expect(keeping.summary).toMatchObject({ published: 120, dropped: 0, queued: 0 });
     });
   });
+
+  it('a broker gone for good: QoS 1 messages stay queued (never counted published) and Ctrl+C still ends cleanly', async () => {
+    await withMosquitto(async (broker) => {
+      const log = join(tempDir(), 'sent.csv');
+      const controller = new AbortController();
+      let stop: Promise<void> | undefined;
+      const summary = await replay(
+        base(broker, {
+          profile: profileFile({ sensors: ['s'], shape: 'single', rateHz: 100, durationMs: 5000 }),
+          topic: 'g/{sensor}',
+          qos: 1,
+          pacing: { mode: 'profile' },
+          log,
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (!stop && p.acknowledged >= 20) stop = broker.stop('graceful');
+            if (stop && !p.connected && p.queued >= 5) controller.abort();
+          },
+        }),
+      );
+      await stop;
+      expect(summary.stoppedBy).toBe('signal');
+      expect(summary.queued).toBeGreaterThanOrEqual(5);
+      expect(summary.published).toBe(summary.acknowledged);
+      expect(summary.sent).toBe(summary.acknowledged + summary.queued);
+      const rows = readSentLog(log);
+      expect(rows).toHaveLength(summary.sent);
+      expect(rows.filter((r) => r.acked_at === '')).toHaveLength(summary.queued);
+      expect(readFileSync(summary.events!, 'utf8')).toMatch(/,replay,offline,/);
+    });
+  });
+
+  it('a broker gone for good at QoS 0: the run still ends on schedule, the rest counted as dropped', async () => {
+    await withMosquitto(async (broker) => {
+      let stop: Promise<void> | undefined;
+      const summary = await replay(
+        base(broker, {
+          profile: profileFile({ sensors: ['s'], shape: 'single', rateHz: 100, durationMs: 1000 }),
+          topic: 'g/{sensor}',
+          pacing: { mode: 'profile' },
+          onProgress: (p) => {
+            if (!stop && p.published >= 20) stop = broker.stop('graceful');
+          },
+        }),
+      );
+      await stop;
+      expect(summary).toMatchObject({ sent: 100, queued: 0, stoppedBy: 'end' });
+      expect(summary.dropped).toBeGreaterThan(0);
+      expect(summary.published + summary.dropped).toBe(100);
+    });
+  });
 });
