@@ -17,7 +17,8 @@ import { classroomCase } from './cases/classroom.js';
 import { resultsTable } from './report.js';
 import { spawnSync } from 'node:child_process';
 
-const root = resolve(import.meta.dirname, '../..');
+// Compiled to out/bench-build/bench/run.js: the repository is three levels up.
+const root = resolve(import.meta.dirname, '../../..');
 const quick = process.argv.includes('--quick');
 const outDir = join(root, 'out/bench');
 const dir = join(outDir, 'work');
@@ -41,8 +42,8 @@ const ctx: BenchContext = {
 };
 
 const N = quick
-  ? { q0: 20_000, q12: 10_000, trace: 10_000, pacingSeconds: 5, compare: 100_000, classroom: 30 }
-  : { q0: 200_000, q12: 60_000, trace: 60_000, pacingSeconds: 30, compare: 1_000_000, classroom: 200 };
+  ? { q0: 20_000, q12: 10_000, trace: 10_000, pacingSeconds: 5, compare: 100_000, classroom: 300 }
+  : { q0: 200_000, q12: 60_000, trace: 60_000, pacingSeconds: 30, compare: 1_000_000, classroom: 2000 };
 
 type Case = { name: string; run: () => Promise<CaseResult> };
 const cases: Case[] = [

@@ -14,7 +14,7 @@ export async function compareCase(ctx: BenchContext, rows: number): Promise<Case
   let wrong = 0;
   for (let i = 0; i < Math.min(ctx.repeats, 2); i++) {
     const out = join(ctx.dir, `cmp-${rows}-${i}`);
-    const a = await runMeasured({ command: ctx.cli.command, args: [...ctx.cli.args, 'compare', '--sent', sent, '--received', trace, '-o', out, '--format', 'svg,png,gp,json', '--quiet'] });
+    const a = await runMeasured({ command: ctx.cli.command, args: [...ctx.cli.args, 'compare', '--sent', sent, '--received', trace, '-o', out, '--format', 'svg,png,gp,json'] });
     if (a.code !== 0) throw new Error(`compare failed: ${a.stderr.slice(0, 500)}`);
     const report = JSON.parse((await import('node:fs')).readFileSync(`${out}.json`, 'utf8')) as { lost: number; duplicates: number };
     if (report.lost !== truth.lost || report.duplicates !== truth.duplicates) wrong++;

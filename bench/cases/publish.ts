@@ -10,23 +10,31 @@ function lineCount(path: string): number {
   return text.length === 0 ? 0 : text.split('\n').length - 1;
 }
 
+/** Epoch ms of the last arrival in a `-F '%U %t'` recording. */
+function lastArrival(path: string): number {
+  const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+  return Number(lines.at(-1)?.split(' ')[0]) * 1000;
+}
+
 /**
  * One publish run: an independent mosquitto_sub counts what arrives (it is subscribed before
- * the publisher starts: a retained marker on the same tree tells us so), the publisher is
- * timed from spawn to exit.
+ * the publisher starts: a retained marker on the same tree tells us so). The rate is end to
+ * end — rows ÷ (last arrival − publisher spawn) — so a publisher that exits before its messages
+ * are through gains nothing, and start-up time counts for both tools alike.
  */
-async function publishOnce(ctx: BenchContext, tag: string, qos: number, rows: number, publisher: (topic: string) => { command: string; args: string[]; stdinFile?: string }): Promise<{ run: ProcessRun; delivered: number }> {
+async function publishOnce(ctx: BenchContext, tag: string, qos: number, rows: number, publisher: (topic: string) => { command: string; args: string[]; stdinFile?: string }): Promise<{ run: ProcessRun; delivered: number; rate: number }> {
   const { broker } = ctx;
   const root = `bench/${tag}`;
   await runMeasured({ command: 'mosquitto_pub', args: ['-h', broker.host, '-p', String(broker.port), '-t', `${root}/ready`, '-r', '-m', 'ready'] });
   const counted = join(ctx.dir, `${tag}.sub.txt`);
   const sub = startMeasured({
     command: 'mosquitto_sub',
-    args: ['-h', broker.host, '-p', String(broker.port), '-t', `${root}/#`, '-q', String(qos), '-C', String(rows + 1), '-W', '120'],
+    args: ['-h', broker.host, '-p', String(broker.port), '-t', `${root}/#`, '-q', String(qos), '-C', String(rows + 1), '-W', '120', '-F', '%U %t'],
     stdoutFile: counted,
   });
   await waitFor(() => statSync(counted).size > 0, 10_000, 'the counting subscriber');
   const spec = publisher(`${root}/t`);
+  const spawnedAt = Date.now();
   const run = await runMeasured(spec);
   // Wait for the subscriber to see everything (or give up after a quiet spell: drops are reported).
   let last = -1;
@@ -42,7 +50,8 @@ async function publishOnce(ctx: BenchContext, tag: string, qos: number, rows: nu
   sub.child.kill('SIGTERM');
   await sub.done;
   await runMeasured({ command: 'mosquitto_pub', args: ['-h', broker.host, '-p', String(broker.port), '-t', `${root}/ready`, '-r', '-n'] });
-  return { run, delivered: lineCount(counted) - 1 };
+  const delivered = lineCount(counted) - 1;
+  return { run, delivered, rate: delivered / ((lastArrival(counted) - spawnedAt) / 1000) };
 }
 
 export async function publishCase(ctx: BenchContext, qos: 0 | 1 | 2, rows: number, target: number): Promise<CaseResult> {
@@ -61,7 +70,7 @@ export async function publishCase(ctx: BenchContext, qos: 0 | 1 | 2, rows: numbe
       args: [...ctx.cli.args, 'replay', profile, '-t', topic, '-q', String(qos), '--max', '-h', broker.host, '-p', String(broker.port), '--quiet', '--log', join(ctx.dir, `sent-q${qos}-${i}.csv`)],
     }));
     if (a.run.code !== 0) throw new Error(`replay failed (exit ${a.run.code}): ${a.run.stderr.slice(0, 500)}`);
-    ours.push(rows / (a.run.wallMs / 1000));
+    ours.push(a.rate);
     peakRssMb = Math.max(peakRssMb, a.run.peakRssMb ?? 0);
     if (qos > 0) dropped += rows - a.delivered;
     const b = await publishOnce(ctx, `pub-q${qos}-mp-${i}`, qos, rows, (topic) => ({
@@ -69,7 +78,7 @@ export async function publishCase(ctx: BenchContext, qos: 0 | 1 | 2, rows: numbe
       args: ['-h', broker.host, '-p', String(broker.port), '-t', topic, '-q', String(qos), '-l'],
       stdinFile: lines,
     }));
-    theirs.push(rows / (b.run.wallMs / 1000));
+    theirs.push(b.rate);
     ctx.log(`  publish q${qos} run ${i + 1}: sensortrace ${Math.round(ours.at(-1)!)} msg/s (${a.delivered}/${rows} delivered), mosquitto_pub ${Math.round(theirs.at(-1)!)} msg/s (${b.delivered}/${rows})`);
   }
   const oursStats = summarize(ours);
