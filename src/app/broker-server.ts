@@ -60,11 +60,14 @@ export function readPasswordFile(path: string): Map<string, string> {
 
 export async function startBrokerServer(options: BrokerServerOptions): Promise<RunningBrokerServer> {
   const log = options.log;
-  const persistence = options.stateFile
-    ? new FilePersistence({ path: options.stateFile, autosaveIntervalS: options.autosaveIntervalS ?? 0, ...(log ? { onLog: log } : {}) })
-    : undefined;
+  // Always our persistence, even memory-only: it carries the fix for aedes' QoS 2 queue leak.
+  const persistence = new FilePersistence({
+    ...(options.stateFile ? { path: options.stateFile } : {}),
+    autosaveIntervalS: options.autosaveIntervalS ?? 0,
+    ...(log ? { onLog: log } : {}),
+  });
   const aedes = await Aedes.createBroker({
-    ...(persistence ? { persistence: persistence as unknown as AedesOptions['persistence'] } : {}),
+    persistence: persistence as unknown as AedesOptions['persistence'],
     ...options.aedes,
   });
   if (options.credentials) {
@@ -140,10 +143,8 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<R
           }
           if (wsServer) await new Promise<void>((resolve) => wsServer!.close(() => resolve()));
           await new Promise<void>((resolve) => aedes.close(() => resolve()));
-          if (persistence) {
-            persistence.stopAutosave();
-            await persistence.save();
-          }
+          persistence.stopAutosave();
+          await persistence.save();
         })()),
     };
   } catch (error) {

@@ -48,6 +48,7 @@ interface MemoryPersistenceLike {
   outgoingEnqueue(sub: { clientId: string }, packet: PacketLike): Promise<void>;
   outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: PacketLike): Promise<void>;
   outgoingStream(client: ClientRef): AsyncIterable<PacketLike>;
+  outgoingUpdate(client: ClientRef, packet: PacketLike): Promise<void>;
   incomingStorePacket(client: ClientRef, packet: PacketLike): Promise<void>;
   incomingDelPacket(client: ClientRef, packet: PacketLike): Promise<void>;
   cleanIncoming(client: ClientRef): Promise<void>;
@@ -64,8 +65,8 @@ export interface BrokerSnapshot {
 }
 
 export interface FilePersistenceOptions {
-  /** Where the snapshot lives (written atomically: temp file + rename). */
-  path: string;
+  /** Where the snapshot lives (written atomically: temp file + rename); none: memory only. */
+  path?: string;
   /** Save every this many seconds as well as at shutdown; 0: only at shutdown. */
   autosaveIntervalS?: number;
   onLog?: (line: string) => void;
@@ -86,7 +87,7 @@ export class FilePersistence extends MemoryPersistence {
     await super.setup(broker);
     await this.load();
     const every = this.fileOptions.autosaveIntervalS ?? 0;
-    if (every > 0) {
+    if (every > 0 && this.fileOptions.path !== undefined) {
       this.autosaveTimer = setInterval(() => void this.save().catch((error: Error) => this.fileOptions.onLog?.(`autosave failed: ${error.message}`)), every * 1000);
       this.autosaveTimer.unref();
     }
@@ -105,6 +106,27 @@ export class FilePersistence extends MemoryPersistence {
   override async outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: PacketLike): Promise<void> {
     for (const sub of subs) this.knownClients.add(sub.clientId);
     await super.outgoingEnqueueCombi(subs, packet);
+  }
+
+  /**
+   * Works around a queue leak in aedes 1.2 + aedes-persistence 11: aedes stores a PUBREL without
+   * broker identity, and the memory store matches an incoming PUBREL to the first queued entry
+   * whose (brokerId, brokerCounter) are both undefined — the *previous* PUBREL still waiting for
+   * its PUBCOMP — instead of the PUBLISH it acknowledges. With two QoS 2 messages in flight to a
+   * persistent subscriber, the second PUBLISH then stays queued forever and is sent again on every
+   * reconnect (a QoS 2 duplicate). Turning the matching PUBLISH into the PUBREL in place keeps its
+   * identity, so later lookups find exactly it.
+   */
+  override async outgoingUpdate(client: ClientRef, packet: PacketLike): Promise<void> {
+    if (packet.cmd === 'pubrel' && packet.brokerId === undefined && packet.messageId !== undefined) {
+      for await (const entry of super.outgoingStream(client)) {
+        if (entry.messageId === packet.messageId && entry.cmd === 'publish') {
+          entry.cmd = 'pubrel';
+          return;
+        }
+      }
+    }
+    await super.outgoingUpdate(client, packet);
   }
 
   override async incomingStorePacket(client: ClientRef, packet: PacketLike): Promise<void> {
@@ -144,10 +166,11 @@ export class FilePersistence extends MemoryPersistence {
 
   /** Writes the snapshot; concurrent calls share one write. */
   save(): Promise<void> {
+    const path = this.fileOptions.path;
+    if (path === undefined) return Promise.resolve();
     this.saving ??= (async () => {
       try {
         const snapshot = await this.snapshot();
-        const path = this.fileOptions.path;
         const temp = `${path}.tmp`;
         writeFileSync(temp, JSON.stringify(snapshot, encodeBuffers));
         renameSync(temp, path);
@@ -160,6 +183,10 @@ export class FilePersistence extends MemoryPersistence {
     return this.saving;
   }
 
+  private restoreOutgoing(clientId: string, packets: readonly PacketLike[]): Promise<void> {
+    return restoreOutgoingInto(this, clientId, packets, (p) => super.outgoingEnqueue({ clientId }, p));
+  }
+
   stopAutosave(): void {
     if (this.autosaveTimer !== undefined) clearInterval(this.autosaveTimer);
     this.autosaveTimer = undefined;
@@ -167,7 +194,7 @@ export class FilePersistence extends MemoryPersistence {
 
   private async load(): Promise<void> {
     const path = this.fileOptions.path;
-    if (!existsSync(path)) return;
+    if (path === undefined || !existsSync(path)) return;
     let snapshot: BrokerSnapshot;
     try {
       snapshot = JSON.parse(readFileSync(path, 'utf8'), decodeBuffers) as BrokerSnapshot;
@@ -180,12 +207,32 @@ export class FilePersistence extends MemoryPersistence {
     for (const client of snapshot.clients) {
       this.knownClients.add(client.id);
       if (client.subscriptions.length > 0) await super.addSubscriptions({ id: client.id }, client.subscriptions);
-      // brokerId/brokerCounter are kept as saved: aedes matches acks to queued packets by them.
-      for (const packet of client.outgoing) await super.outgoingEnqueue({ clientId: client.id }, packet);
+      await this.restoreOutgoing(client.id, client.outgoing);
       queued += client.outgoing.length;
       for (const packet of client.incoming) await this.incomingStorePacket({ id: client.id }, packet);
     }
     this.fileOptions.onLog?.(`state loaded from ${path}: ${snapshot.clients.length} sessions, ${queued} queued messages, ${snapshot.retained.length} retained`);
+  }
+}
+
+/**
+ * aedes finds a queued packet again by (brokerId, brokerCounter) and acks it by messageId. A
+ * PUBREL waiting in the queue (QoS 2, PUBREC already received) carries neither broker field, and
+ * re-enqueueing drops every messageId — so give each restored packet a unique identity and put
+ * back its messageId: the subscriber then sees the very same PUBLISH/PUBREL ids it saw before.
+ */
+let restoredBatch = 0;
+async function restoreOutgoingInto(target: MemoryPersistenceLike, clientId: string, packets: readonly PacketLike[], enqueue: (p: PacketLike) => Promise<void>): Promise<void> {
+  const brokerId = `restored-${process.pid}-${++restoredBatch}`;
+  let counter = 0;
+  for (const packet of packets) {
+    const identity = packet.brokerId && packet.brokerCounter ? {} : { brokerId, brokerCounter: ++counter };
+    await enqueue({ ...packet, ...identity });
+  }
+  let i = 0;
+  for await (const queued of target.outgoingStream({ id: clientId })) {
+    const saved = packets[i++];
+    if (saved?.messageId !== undefined) queued.messageId = saved.messageId;
   }
 }
 
