@@ -125,7 +125,8 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const template = options.topic === undefined ? undefined : compileTopicTemplate(options.topic);
 
   // Pass 1: the whole file is read and checked before anything is published.
-  const profile = await inspectProfile(options.profile, format);
+  const profile = await inspectProfile(options.profile, signal ? { ...format, signal } : format);
+  if (profile.stopped) return emptySummary(profile);
   if (!template && !profile.hasTopics) throw usageError('-t/--topic is required (the profile has no topic column)');
   if (template) {
     for (const { name } of profile.sensors) {

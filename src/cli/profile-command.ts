@@ -116,7 +116,7 @@ export function registerProfile(command: Command, context: CliContext): void {
     .argument('<profile>', 'profile file');
   addProfileFormatFlags(inspect);
   inspect.action(async (path: string, flags: Parameters<typeof profileFormatFrom>[0]) => {
-    const summary = await inspectProfile(path, profileFormatFrom(flags));
+    const summary = await inspectProfile(path, { ...profileFormatFrom(flags), signal: context.signal });
     for (const line of describeProfile(summary)) writeLine(context.stdout, line);
   });
 }

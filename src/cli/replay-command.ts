@@ -91,6 +91,7 @@ export function describeProfile(s: ProfileSummary): string[] {
     `duration:    ${formatDuration(s.durationMs)}`,
     `rate:        ${s.rateHz.toFixed(3)} readings/s`,
   ];
+  if (s.stopped) lines.unshift('stopped by signal: the figures below cover only the part read');
   if (!s.ordered) lines.push('order:       sensors grouped, not in time order across sensors (merged while replaying)');
   return lines;
 }
@@ -143,7 +144,7 @@ export function registerReplay(command: Command, context: CliContext): void {
   command.action(async (profilePath: string, flags: ReplayFlagValues) => {
     const format = profileFormatFrom(flags);
     if (flags.validateOnly) {
-      const summary = await inspectProfile(profilePath, format);
+      const summary = await inspectProfile(profilePath, { ...format, signal: context.signal });
       for (const line of describeProfile(summary)) writeLine(context.stdout, line);
       return;
     }

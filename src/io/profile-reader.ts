@@ -21,6 +21,8 @@ export type { ProfileFormatOptions } from '../core/profile-format.js';
 export interface ProfileReadOptions extends ProfileFormatOptions {
   /** Only rows of these sensors (the time-order merge reads one pass per sensor). */
   onlySensors?: ReadonlySet<string>;
+  /** Stops reading (the stream just ends): Ctrl+C during the validation pass of a huge file. */
+  signal?: AbortSignal;
 }
 
 export interface ProfileSummary {
@@ -51,6 +53,8 @@ export interface ProfileSummary {
   distinctTimes: number;
   /** The profile names its own topics (a `topic` column). */
   hasTopics: boolean;
+  /** Reading was stopped by the signal: the figures cover only the part read. */
+  stopped?: boolean;
 }
 
 const SAMPLE_BYTES = 64 * 1024;
@@ -114,6 +118,7 @@ export async function* readProfile(path: string, options: ProfileReadOptions = {
   const delimiter = layout.delimiter === 'whitespace' ? '\u0000' : layout.delimiter;
   const only = options.onlySensors;
   for await (const record of readCsvRecords(path, { delimiter, partialLastLine: 'accept' })) {
+    if (options.signal?.aborted) return;
     const cells = layout.delimiter === 'whitespace' ? splitWhitespace(record.cells.join(' ')) : record.cells;
     if (record.unterminatedQuote) throw inputError({ file: path, line: record.line }, 'a quoted cell is never closed', cells.join(' '));
     for (const row of parser.parse(record.line, cells)) {
@@ -123,7 +128,7 @@ export async function* readProfile(path: string, options: ProfileReadOptions = {
 }
 
 /** A full validating pass that reports what was detected (`--validate-only`, `profile inspect`). */
-export async function inspectProfile(path: string, options: ProfileFormatOptions = {}): Promise<ProfileSummary> {
+export async function inspectProfile(path: string, options: ProfileReadOptions = {}): Promise<ProfileSummary> {
   const { layout } = detectProfileLayout(path, options);
   const sensors = new Map<string, number>();
   let rows = 0;
@@ -143,7 +148,7 @@ export async function inspectProfile(path: string, options: ProfileFormatOptions
     previous = row.time;
     if (row.topic) hasTopics = true;
   }
-  if (rows === 0) throw inputError({ file: path }, 'the profile has no rows');
+  if (rows === 0 && !options.signal?.aborted) throw inputError({ file: path }, 'the profile has no rows');
   const name = (i: number | undefined, fallback: string): string => (i === undefined ? fallback : (layout.header?.[i] ?? `column ${i + 1}`));
   const durationMs = lastTime - firstTime;
   const summary: ProfileSummary = {
@@ -167,6 +172,7 @@ export async function inspectProfile(path: string, options: ProfileFormatOptions
     distinctTimes,
     hasTopics,
   };
+  if (options.signal?.aborted) summary.stopped = true;
   if (layout.sensorIndex !== undefined) summary.sensorColumn = name(layout.sensorIndex, 'sensor');
   if (layout.topicIndex !== undefined) summary.topicColumn = name(layout.topicIndex, 'topic');
   return summary;

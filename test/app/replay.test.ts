@@ -153,6 +153,14 @@ describe('replay: before anything is published', () => {
     await expect(replay(base({ host: '127.0.0.1', port }, {}))).rejects.toMatchObject({ code: 'E_USAGE', message: /-t\/--topic is required/ });
   });
 
+  it('a signal during validation ends the run before connecting', async () => {
+    const port = await freePort();
+    const controller = new AbortController();
+    controller.abort();
+    const summary = await replay(base({ host: '127.0.0.1', port }, { topic: 't', signal: controller.signal }));
+    expect(summary).toMatchObject({ sent: 0, stoppedBy: 'signal', profile: { stopped: true } });
+  });
+
   it('fails with E_UNREACHABLE (exit 3) when no broker answers', async () => {
     const port = await freePort();
     await expect(replay(base({ host: '127.0.0.1', port }, { topic: 't', connection: { host: '127.0.0.1', port, connectTimeoutMs: 400, reconnectPeriodMs: 100 } }))).rejects.toMatchObject({
