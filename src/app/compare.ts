@@ -104,7 +104,8 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   const { report: counts, detail } = analyse(sent.messages, arrivals, events);
   const report = { ...counts, inputs: { sent: options.sent, sent_kind: sent.kind, received, events: read } };
   const files: string[] = [];
-  if (options.output === undefined || formats.length === 0) return { report, files };
+  // Stopped (Ctrl+C) while reading: the numbers are still worth printing, half-written plots are not.
+  if (options.output === undefined || formats.length === 0 || options.signal?.aborted) return { report, files };
 
   const base = resolve(options.output.replace(/\.(json|svg|png|gp)$/i, ''));
   mkdirSync(dirname(base), { recursive: true });

@@ -135,7 +135,7 @@ export function analyse(
   arrivals: readonly Arrival[],
   events: readonly ConnectionEvent[] = [],
 ): { report: CompareReport; detail: CompareDetail } {
-  const order = Uint32Array.from(arrivals.keys()).sort((a, b) => arrivals[a]!.receivedAt - arrivals[b]!.receivedAt || a - b);
+  const order = receiveOrder(arrivals);
   const matcher = new Matcher(sent);
   const matchOf = new Int32Array(arrivals.length);
   const arrivalKind = new Uint8Array(arrivals.length);
@@ -144,8 +144,15 @@ export function analyse(
   const all = new Accumulator();
   const bySensor = new Map<string, Accumulator>();
   const byQos = new Map<string, Accumulator>();
-  const slices = (s: SentMessage): [Accumulator, Accumulator] => [slice(bySensor, s.sensor), slice(byQos, String(s.qos))];
-  for (const s of sent) for (const acc of [all, ...slices(s)]) acc.sent++;
+  // Each message's three accumulators (all, its sensor, its QoS), looked up once per distinct pair.
+  const groups = new Map<string, Accumulator[]>();
+  const accsOf: Accumulator[][] = sent.map((s) => {
+    const key = `${s.sensor}\u0000${s.qos}`;
+    let accs = groups.get(key);
+    if (!accs) groups.set(key, (accs = [all, slice(bySensor, s.sensor), slice(byQos, String(s.qos))]));
+    for (const acc of accs) acc.sent++;
+    return accs;
+  });
 
   let unexpected = 0;
   const highestSeqByTopic = new Map<string, number>();
@@ -159,7 +166,7 @@ export function analyse(
       continue;
     }
     const s = sent[index]!;
-    const accs = [all, ...slices(s)];
+    const accs = accsOf[index]!;
     for (const acc of accs) acc.received++;
     if (firstArrival[index]! >= 0) {
       arrivalKind[i] = ARRIVAL_DUPLICATE;
@@ -192,7 +199,7 @@ export function analyse(
     if (first < 0) outage.lost++;
     else if (outage.end !== null && arrivals[first]!.receivedAt >= outage.end) {
       outage.late++;
-      for (const acc of [all, ...slices(s)]) acc.late++;
+      for (const acc of accsOf[index]!) acc.late++;
     } else outage.on_time++;
   });
 
@@ -200,7 +207,7 @@ export function analyse(
     ...all.counts(),
     received: all.received + unexpected,
     unexpected,
-    match: { ...matcher.counts },
+    match: { ...matcher.counts, rule: matcher.rule },
     outages,
     by_sensor: toRecord(bySensor),
     by_qos: toRecord(byQos),
@@ -213,6 +220,18 @@ export function analyse(
 /** Just the numbers (what experiment puts in its report). */
 export function computeReport(sent: readonly SentMessage[], arrivals: readonly Arrival[], events: readonly ConnectionEvent[] = []): CompareReport {
   return analyse(sent, arrivals, events).report;
+}
+
+/** Arrival indices by received_at, ties in input order; a file already in order is not re-sorted. */
+function receiveOrder(arrivals: readonly Arrival[]): Uint32Array {
+  const times = new Float64Array(arrivals.length);
+  let sorted = true;
+  for (let i = 0; i < arrivals.length; i++) {
+    times[i] = arrivals[i]!.receivedAt;
+    if (i > 0 && times[i]! < times[i - 1]!) sorted = false;
+  }
+  const order = Uint32Array.from({ length: arrivals.length }, (_, i) => i);
+  return sorted ? order : order.sort((a, b) => times[a]! - times[b]! || a - b);
 }
 
 function slice(map: Map<string, Accumulator>, key: string): Accumulator {

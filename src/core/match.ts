@@ -59,8 +59,7 @@ function timeKey(prefix: string, time: number): string {
  */
 export class Matcher {
   private readonly bySeq = new Map<number, number>();
-  private readonly byTopicTime = new Map<string, number[]>();
-  private readonly bySensorTime = new Map<string, number[]>();
+  private keyMaps: { byTopicTime: Map<string, number[]>; bySensorTime: Map<string, number[]> } | undefined;
   private readonly delivered: Uint8Array;
   readonly counts: MatchCounts = { rule: 'none', by_seq: 0, by_topic_time: 0, by_sensor_time: 0 };
 
@@ -68,9 +67,21 @@ export class Matcher {
     this.delivered = new Uint8Array(sent.length);
     sent.forEach((s, i) => {
       if (!this.bySeq.has(s.seq)) this.bySeq.set(s.seq, i);
-      push(this.byTopicTime, timeKey(s.topic, s.profileTime), i);
-      push(this.bySensorTime, timeKey(s.sensor, s.profileTime), i);
     });
+  }
+
+  /** Built on the first arrival without a seq: string keys for a million messages cost seconds. */
+  private get maps(): { byTopicTime: Map<string, number[]>; bySensorTime: Map<string, number[]> } {
+    if (!this.keyMaps) {
+      const byTopicTime = new Map<string, number[]>();
+      const bySensorTime = new Map<string, number[]>();
+      this.sent.forEach((s, i) => {
+        push(byTopicTime, timeKey(s.topic, s.profileTime), i);
+        push(bySensorTime, timeKey(s.sensor, s.profileTime), i);
+      });
+      this.keyMaps = { byTopicTime, bySensorTime };
+    }
+    return this.keyMaps;
   }
 
   /** Index into `sent`, or -1 for an arrival that matches nothing sent. */
@@ -80,16 +91,20 @@ export class Matcher {
       index = this.bySeq.get(arrival.seq) ?? -1;
       if (index >= 0) this.counts.by_seq++;
     } else if (arrival.profileTime !== undefined) {
-      index = this.takeFrom(this.byTopicTime.get(timeKey(arrival.topic, arrival.profileTime)));
+      index = this.takeFrom(this.maps.byTopicTime.get(timeKey(arrival.topic, arrival.profileTime)));
       if (index >= 0) this.counts.by_topic_time++;
       else if (arrival.sensor !== undefined) {
-        index = this.takeFrom(this.bySensorTime.get(timeKey(arrival.sensor, arrival.profileTime)));
+        index = this.takeFrom(this.maps.bySensorTime.get(timeKey(arrival.sensor, arrival.profileTime)));
         if (index >= 0) this.counts.by_sensor_time++;
       }
     }
     if (index >= 0) this.delivered[index] = 1;
-    this.counts.rule = mainRule(this.counts);
     return index;
+  }
+
+  /** The rule that matched the most arrivals so far. */
+  get rule(): MatchRule | 'none' {
+    return mainRule(this.counts);
   }
 
   private takeFrom(candidates: number[] | undefined): number {
