@@ -27,7 +27,7 @@ describe('embedded broker state (file persistence)', () => {
       // Pairs sent back to back: the second PUBREC arrives while the first PUBREL is pending.
       for (let i = 0; i < 40; i += 2) await Promise.all([pub.publishAsync('s/a', String(i), { qos: 2 }), pub.publishAsync('s/b', String(i + 1), { qos: 2 })]);
       await all;
-      const persistence = broker.aedes.persistence as unknown as FilePersistence;
+      const persistence = (broker.aedes as unknown as { persistence: FilePersistence }).persistence;
       // PUBCOMPs are the last packets of each flow: wait for the queue to empty, bounded.
       const deadline = Date.now() + 5000;
       while ((await queuedFor(persistence, 'sub')) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
