@@ -18,6 +18,7 @@ import { createBrokerControl, type BrokerControl, type BrokerSpec } from '../io/
 import { systemClock, type Clock } from '../io/clock.js';
 import { EventsWriter } from '../io/events-writer.js';
 import type { ConnectionOptions } from '../io/mqtt-connection.js';
+import { inspectProfile } from '../io/profile-reader.js';
 import { compare, type CompareFormat } from './compare.js';
 import { replay, type ReplaySummary } from './replay.js';
 import { trace, type TraceSummary } from './trace.js';
@@ -136,9 +137,11 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const scenario = options.scenario;
   const runs = options.runs ?? expandMatrix(scenario);
   const startedAt = clock.now();
+  // A bad profile fails here, before any broker is started (replay would refuse it anyway).
+  const profile = await inspectProfile(options.profile, scenario.profileFormat);
   mkdirSync(options.outDir, { recursive: true });
   const results: ExperimentRun[] = [];
-  let replayMs: number | undefined;
+  let replayMs: number | undefined = estimateReplayMs(profile.durationMs, profile.rows * scenario.loop, scenario.pacing);
   let reportFiles: ReportFiles | undefined;
   for (const spec of runs) {
     if (options.signal?.aborted) break;

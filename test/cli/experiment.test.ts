@@ -73,6 +73,16 @@ describe('sensortrace experiment', () => {
     expect(processesMentioning(out)).toEqual([]);
   });
 
+  it('stops the broker when a run fails on bad input, and exits 2 with file:line', async () => {
+    const { dir, profile } = setup(5);
+    writeFileSync(profile, 'time,value\n0,20\n0.1,warm\n');
+    const out = join(dir, 'bad-input');
+    const result = await runCli(['experiment', '--profile', profile, '--time-format', 'relative-s', '--qos', '1', '-o', out]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${profile}:3`);
+    expect(processesMentioning(out)).toEqual([]);
+  });
+
   it.each([
     [['experiment', '-o', '/tmp/x'], 'give a scenario file or --profile'],
     [['experiment', '--profile', 'p.csv', '--stop-cmd', 'true', '-o', '/tmp/x'], 'go with --broker external'],
