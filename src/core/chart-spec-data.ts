@@ -106,6 +106,13 @@ export function chartData(sent: readonly SentMessage[], arrivals: readonly Arriv
     if (w.end !== null) tMax = Math.max(tMax, w.end);
   }
   if (!Number.isFinite(tMin)) tMin = tMax = 0;
-  const outages = detail.windows.map((w, i) => ({ series: 'outage' as const, start: w.start, end: w.end ?? tMax, label: `outage ${i + 1} (${w.sources.join(', ')})` }));
+  // A 3 s outage in a day-long run would be thinner than a pixel: draw it at least ~1/300 of
+  // the time axis wide (from its real start); the tooltip label keeps the real length.
+  const minWidth = (tMax - tMin) / 300;
+  const outages = detail.windows.map((w, i) => {
+    const end = w.end ?? tMax;
+    const length = w.end === null ? 'not ended' : `${((w.end - w.start) / 1000).toFixed(1)} s`;
+    return { series: 'outage' as const, start: w.start, end: Math.max(end, w.start + minWidth), label: `outage ${i + 1} (${w.sources.join(', ')}), ${length}` };
+  });
   return { points, latency, outages, lostTotal: lostKept.total, duplicateTotal: dupKept.total, lostShown: lostKept.kept.length, duplicateShown: dupKept.kept.length, sensors, tMin, tMax };
 }

@@ -40,6 +40,12 @@ export function chartSubtitle(report: CompareReport, data: ChartData): string[] 
   return lines;
 }
 
+function markerSize(count: number, largest: number): number {
+  if (count > 500) return Math.round(largest / 4);
+  if (count > 100) return Math.round(largest / 2);
+  return largest;
+}
+
 /** 1-2-5 ticks up to the largest latency: symlog's own ticks are too sparse to read. */
 export function latencyTicks(max: number | null): number[] {
   const ticks = [0];
@@ -85,12 +91,13 @@ export function vegaLiteSpec(report: CompareReport, data: ChartData, options: Ch
     y: { field: 'value', type: 'quantitative', title: 'temperature (°C)', scale: { zero: false } },
     color: { field: 'series', type: 'nominal', scale: COLOR_SCALE },
     detail: { field: 'sensor', type: 'nominal' },
-    ...(several ? { strokeDash: { field: 'sensor', type: 'nominal', title: 'sensor' } } : {}),
+    ...(several ? { strokeDash: { field: 'sensor', type: 'nominal', title: 'sensor', legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolStrokeColor: '#444444' } } } : {}),
   });
   const markerLayer = (series: 'lost' | 'duplicate', shape: string): Record<string, unknown> => ({
     data: { name: 'points' },
     transform: [{ filter: { field: 'series', equal: series } }],
-    mark: { type: 'point', shape, filled: series === 'duplicate', size: series === 'lost' ? 90 : 60, strokeWidth: 2, opacity: 1 },
+    // Big markers for a few events, small ones when there are many, so they do not bury the lines.
+    mark: { type: 'point', shape, filled: series === 'duplicate', size: markerSize(series === 'lost' ? data.lostShown : data.duplicateShown, series === 'lost' ? 90 : 60), strokeWidth: 2, opacity: 1 },
     encoding: {
       x,
       y: { field: 'value', type: 'quantitative' },
@@ -114,7 +121,15 @@ export function vegaLiteSpec(report: CompareReport, data: ChartData, options: Ch
         layer: [
           outageLayer,
           { data: { name: 'points' }, transform: [{ filter: { field: 'series', equal: 'sent' } }], mark: { type: 'line', strokeWidth: 4, opacity: 0.45 }, encoding: lineEncoding('sent') },
-          { data: { name: 'points' }, transform: [{ filter: { field: 'series', equal: 'received' } }], mark: { type: 'line', strokeWidth: 1.5, point: { size: 12 } }, encoding: lineEncoding('received') },
+          { data: { name: 'points' }, transform: [{ filter: { field: 'series', equal: 'received' } }], mark: { type: 'line', strokeWidth: 1.5 }, encoding: lineEncoding('received') },
+          // Arrival dots as their own layer: a line's `point` overlay would turn the sensor
+          // (stroke-dash) legend into filled dots with no dash to see.
+          {
+            data: { name: 'points' },
+            transform: [{ filter: { field: 'series', equal: 'received' } }],
+            mark: { type: 'circle', size: 10 },
+            encoding: { x, y: { field: 'value', type: 'quantitative' }, color: { field: 'series', type: 'nominal', scale: COLOR_SCALE } },
+          },
           markerLayer('lost', 'cross'),
           markerLayer('duplicate', 'triangle-up'),
         ],

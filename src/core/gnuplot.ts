@@ -99,8 +99,9 @@ export function gnuplotScript(report: CompareReport, data: ChartData, options: G
   const top: string[] = [];
   if (count('sent')) top.push(`datafile index 0 using 1:2 with lines lw 4 lc rgb "${SERIES_COLORS.sent}" title "sent"`);
   if (count('received')) top.push(`datafile index 1 using 1:2 with linespoints lw 1.5 pt 7 ps 0.4 lc rgb "${SERIES_COLORS.received}" title "received"`);
-  if (count('lost')) top.push(`datafile index 2 using 1:2 with points pt 2 ps 2 lw 2 lc rgb "${SERIES_COLORS.lost}" title "lost"`);
-  if (count('duplicate')) top.push(`datafile index 3 using 1:2 with points pt 9 ps 1.5 lc rgb "${SERIES_COLORS.duplicate}" title "duplicate"`);
+  const size = (n: number, largest: number): number => (n > 500 ? largest / 3 : n > 100 ? largest / 1.5 : largest);
+  if (count('lost')) top.push(`datafile index 2 using 1:2 with points pt 2 ps ${size(count('lost'), 2).toFixed(2)} lw 2 lc rgb "${SERIES_COLORS.lost}" title "lost"`);
+  if (count('duplicate')) top.push(`datafile index 3 using 1:2 with points pt 9 ps ${size(count('duplicate'), 1.5).toFixed(2)} lc rgb "${SERIES_COLORS.duplicate}" title "duplicate"`);
   if (data.outages.length) top.push(`keyentry with boxes fs transparent solid 0.3 noborder fc rgb "${SERIES_COLORS.outage}" title "outage"`);
   if (top.length === 0) top.push('NaN notitle');
   lines.push(`plot ${top.join(', \\\n     ')}`);

@@ -82,7 +82,8 @@ describe('chart data', () => {
     const drawn = data.points.filter((p) => p.series === 'sent').map((p) => p.value);
     expect(Math.max(...drawn)).toBe(Math.max(...values));
     expect(Math.min(...drawn)).toBe(Math.min(...values));
-    expect(data.outages).toEqual([{ series: 'outage', start: T + 100, end: T + 200, label: 'outage 1 (broker)' }]);
+    // A 0.1 s outage in a 200 s run is drawn 1/300 of the axis wide; the label keeps its length.
+    expect(data.outages).toEqual([{ series: 'outage', start: T + 100, end: T + 100 + (data.tMax - data.tMin) / 300, label: 'outage 1 (broker), 0.1 s' }]);
   });
 
   it('thins markers past the cap and says so in the subtitle', () => {
