@@ -137,6 +137,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const scenario = options.scenario;
   const runs = options.runs ?? expandMatrix(scenario);
   const startedAt = clock.now();
+  if (options.connection?.protocolVersion === 5 && runs.some((r) => r.broker.kind === 'embedded')) {
+    throw new SensortraceError('the embedded broker (aedes) speaks MQTT 3.1.1 only: use -V 3.1.1, or --broker mosquitto for MQTT 5', 'E_USAGE');
+  }
   // A bad profile fails here, before any broker is started (replay would refuse it anyway).
   const profile = await inspectProfile(options.profile, scenario.profileFormat);
   mkdirSync(options.outDir, { recursive: true });
@@ -238,6 +241,8 @@ async function runOne(
     progress('broker');
     await control.start();
     const base: ConnectionOptions = { ...options.connection, url: control.url, reconnectPeriodMs: 250, connectTimeoutMs: 15_000 };
+    // MQTT 5 ends a session at disconnect unless it has an expiry: the tracer's must outlive a restart.
+    if (base.protocolVersion === 5 && base.sessionExpiry === undefined) base.sessionExpiry = 3600;
 
     progress('tracer');
     let markReady: () => void = () => undefined;

@@ -87,6 +87,7 @@ describe('sensortrace experiment', () => {
     [['experiment', '-o', '/tmp/x'], 'give a scenario file or --profile'],
     [['experiment', '--profile', 'p.csv', '--stop-cmd', 'true', '-o', '/tmp/x'], 'go with --broker external'],
     [['experiment', '--profile', 'p.csv', '--qos', '0,3', '-o', '/tmp/x'], 'qos[1]: expected 0, 1 or 2'],
+    [['experiment', '--profile', 'p.csv', '-V', '5', '-o', '/tmp/x'], 'speaks MQTT 3.1.1 only'],
     [['experiment', '--profile', 'p.csv', '--restart-at', 'soon', '-o', '/tmp/x'], 'restarts[0].at: expected a duration'],
     [['experiment', '--profile', 'p.csv', '--broker', 'external', '--broker-url', 'mqtt://localhost:1', '--restart-at', '1s', '-o', '/tmp/x'], 'needs "stop" and "start"'],
   ])('rejects bad usage with exit 2: %j', async (args, message) => {
