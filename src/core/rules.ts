@@ -88,6 +88,7 @@ export function compileRuleSet(raw: unknown, file: string, locate: Locate = () =
       const path = ['data', name];
       const where = `data "${name}"`;
       v.name(name, path, where);
+      if (RESERVED_NAMES.has(name)) throw v.error(path, where, 'this name is taken by a built-in variable', name);
       const s = v.object(spec, path, where, ['file', 'key', 'match', 'topic']);
       if (s.topic !== undefined) {
         const topic = v.string(s.topic, [...path, 'topic'], `${where}, topic`);

@@ -73,6 +73,7 @@ rules:
     ['rules:\n  - { name: a, on: x, do: { publish: { topic: o } } }\n  - { name: a, on: y, do: { publish: { topic: o } } }', /^r\.yaml:3: rule "a": a rule or transform with this name already exists/],
     ['rules:\n  - { name: a, on: x, do: { publish: { topic: o }, csv: { file: f, columns: { v: value } } } }', /each action is exactly one of: publish, csv, set/],
     ['data:\n  limits: { key: sensor }\nrules:\n  - { on: x, do: { publish: { topic: o } } }', /^r\.yaml:2: data "limits": needs either "file"/],
+    ['data:\n  value: { topic: x }\nrules:\n  - { on: x, do: { publish: { topic: o } } }', /^r\.yaml:2: data "value": this name is taken by a built-in variable/],
     ['transforms:\n  - { subscribe: a, value: x, publish: b, format: xml }', /transform "transform1", format: expected one of: same, plain, json, value \(found "xml"\)/],
     ['name: empty', /the rules file: has no "transforms" and no "rules"/],
     ['rules: [1, 2', /^r\.yaml:1: not valid YAML\/JSON/],
