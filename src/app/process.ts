@@ -93,6 +93,16 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   let stoppedBy: ProcessSummary['stoppedBy'] = 'signal';
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
+  // An output that cannot be written ends the run; the error is rethrown after cleanup.
+  let fatal: unknown;
+  const guarded = (body: () => void): void => {
+    try {
+      body();
+    } catch (error) {
+      fatal ??= error;
+      finish('signal');
+    }
+  };
   const finish = (why: ProcessSummary['stoppedBy']): void => {
     if (stopping) return;
     stopping = true;
@@ -138,7 +148,7 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
     if (next === undefined || stopping) return;
     timer = setTimeout(() => {
       timer = undefined;
-      carryOut(engine.advance(clock.now()));
+      guarded(() => carryOut(engine.advance(clock.now())));
       schedule();
     }, Math.max(0, next - clock.now() + 1));
   };
@@ -155,7 +165,7 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   client.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) => {
     if (stopping) return;
     const message = { topic, payload, at: clock.now(), retain: packet.retain, qos: packet.qos, userProperties: packet.properties?.userProperties };
-    carryOut(engine.handle(message));
+    guarded(() => carryOut(engine.handle(message)));
     schedule();
     if (options.count !== undefined && engine.stats.received >= options.count) finish('count');
   });
@@ -183,12 +193,13 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
     if (inFlight > 0) {
       await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise<void>((resolve) => setTimeout(resolve, 5000).unref())]);
     }
-    for (const writer of csvFiles.values()) writer.close();
-    log?.close();
+    for (const writer of csvFiles.values()) guarded(() => writer.close());
+    guarded(() => log?.close());
     await connection.end(inFlight > 0);
     onEvent({ at: clock.now(), source: 'process', event: 'close' });
     events?.close();
   }
+  if (fatal !== undefined) throw fatal;
   return { ...engine.stats, fired: { ...engine.stats.fired }, published, failed, csvRows, reconnects, durationMs: clock.now() - started, stoppedBy };
 }
 

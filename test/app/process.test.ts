@@ -206,6 +206,25 @@ describe('process with separate data that changes', () => {
   });
 });
 
+describe('process when an output cannot be written', () => {
+  it('stops and fails with E_OUTPUT (exit 2)', async () => {
+    await withBroker('aedes', async (broker) => {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'blocker'), 'a file, not a directory');
+      writeFileSync(join(dir, 'rules.yaml'), `rules: [{ on: t, do: { csv: { file: ${JSON.stringify(join(dir, 'blocker', 'out.csv'))}, columns: { v: value } } } }]\n`);
+      let ready!: () => void;
+      const isReady = new Promise<void>((resolve) => (ready = resolve));
+      const done = runProcessor({ rules: join(dir, 'rules.yaml'), connection: { host: broker.host, port: broker.port }, onReady: () => ready() });
+      await Promise.race([isReady, done]);
+      const pub = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+      await pub.publishAsync('t', '1', { qos: 1 });
+      await pub.endAsync();
+      await expect(done).rejects.toMatchObject({ code: 'E_OUTPUT', exitCode: 2 });
+      rmSync(dir, { recursive: true, force: true });
+    });
+  });
+});
+
 describe.runIf(mosquittoAvailable)('process across a mosquitto restart', () => {
   it('subscribes again when the broker comes back without our session, and carries on', async () => {
     await withMosquitto(async (broker) => {
