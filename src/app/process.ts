@@ -141,11 +141,20 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   };
 
   let timer: NodeJS.Timeout | undefined;
-  const schedule = (): void => {
+  let timerAt = Number.POSITIVE_INFINITY;
+  // A wait that starts now ends no sooner than now + the shortest absence window, and a
+  // cancelled wait only moves the next deadline later: while the timer is due before that, it
+  // stands, and nextDeadline() (a scan over every partition) is not needed for this message.
+  const absenceWindows = loaded.ruleSet.rules.filter((r) => r.pattern?.kind === 'absent').map((r) => r.pattern!.withinMs);
+  const shortestAbsence = absenceWindows.length > 0 ? Math.min(...absenceWindows) : undefined;
+  const schedule = (arrivedAt?: number): void => {
+    if (shortestAbsence === undefined || stopping) return;
+    if (timer && arrivedAt !== undefined && timerAt <= arrivedAt + shortestAbsence) return;
     if (timer) clearTimeout(timer);
     timer = undefined;
     const next = engine.nextDeadline();
-    if (next === undefined || stopping) return;
+    if (next === undefined) return;
+    timerAt = next;
     timer = setTimeout(() => {
       timer = undefined;
       guarded(() => carryOut(engine.advance(clock.now())));
@@ -166,7 +175,7 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
     if (stopping) return;
     const message = { topic, payload, at: clock.now(), retain: packet.retain, qos: packet.qos, userProperties: packet.properties?.userProperties };
     guarded(() => carryOut(engine.handle(message)));
-    schedule();
+    schedule(message.at);
     if (options.count !== undefined && engine.stats.received >= options.count) finish('count');
   });
   // Without a session the broker forgot our subscriptions: make them again.
