@@ -4,7 +4,7 @@ import { csvLine } from '../core/csv.js';
 import { SensortraceError } from '../core/errors.js';
 import { eventsPathFor, type ConnectionEvent } from '../core/records.js';
 import { RuleEngine, type CsvEmission, type Emission, type RuleEngineStats } from '../core/rules-engine.js';
-import { topicMatches } from '../core/rules-topic.js';
+import { topicMatches } from '../core/topic-filter.js';
 import { BufferedFileWriter } from '../io/buffered-file-writer.js';
 import { systemClock, type Clock } from '../io/clock.js';
 import { EventsWriter } from '../io/events-writer.js';

@@ -3,7 +3,9 @@ import { decodePayload, encodePayload, formatNumber, userPropertiesFor, type Pay
 import type { Qos } from './records.js';
 import type { Action, CompiledRule, DataSource, RuleSet } from './rules.js';
 import { PatternMatcher, type Occurrence } from './rules-pattern.js';
-import { topicMatches, topicProblem, wildcardLevels } from './rules-topic.js';
+import { topicMatches } from './topic-filter.js';
+import { topicProblem } from './topic-template.js';
+import { wildcardLevels } from './rules-topic.js';
 import { SlidingWindow } from './rules-window.js';
 
 /** A message as the processor received it. */

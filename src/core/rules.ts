@@ -3,7 +3,8 @@ import { compileExpression, type CompiledExpression, type ScalarValue } from './
 import { compileTemplate, type CompiledTemplate } from './expression-template.js';
 import { PAYLOAD_FORMATS, type PayloadFormat } from './payload.js';
 import type { Qos } from './records.js';
-import { filterProblem, topicProblem } from './rules-topic.js';
+import { filterProblem } from './rules-topic.js';
+import { topicProblem } from './topic-template.js';
 
 /**
  * The rules file (YAML or JSON), validated and compiled. Every error names the file, the line

@@ -227,3 +227,16 @@ rules:
     ]);
   });
 });
+
+describe('default sensor names', () => {
+  it.each([
+    ['s/+/t', 's/hdd0/t', '1', 'hdd0'],
+    ['s/#', 's/a/b', '1', 'a/b'],
+    ['s/#', 's', '1', 's'],
+    ['s/+', 's/x', '{"sensor":"from-payload","value":1}', 'from-payload'],
+    ['plain', 'plain', '1', 'plain'],
+  ])('%s on %s (%s) → %s', (filter, topic, payload, sensor) => {
+    const e = engine(`rules: [{ on: "${filter}", do: { publish: { topic: o, payload: "{sensor}" } } }]`);
+    expect(feed(e, [[0, topic, payload]]).map((x) => x.payload)).toEqual([sensor]);
+  });
+});

@@ -60,7 +60,7 @@ rules:
     ['rules:\n  - name: hot\n    on: a\n    when: value >> 1\n    do: { publish: { topic: b } }', /^r\.yaml:4: rule "hot", when: unexpected ">"/],
     ['rules:\n  - name: hot\n    on: a\n    whenn: value > 1\n    do: { publish: { topic: b } }', /^r\.yaml:4: rules\[1\]: unknown field "whenn"/],
     ['rules:\n  - name: hot\n    on: a', /^r\.yaml:2: rule "hot", do: is required/],
-    ['rules:\n  - name: hot\n    on: a\n    do: { publish: { topic: "alerts/+" } }', /rule "hot", do\[1\]\.publish\.topic: a topic to publish on cannot contain/],
+    ['rules:\n  - name: hot\n    on: a\n    do: { publish: { topic: "alerts/+" } }', /rule "hot", do\[1\]\.publish\.topic: wildcards \(\+ or #\) are not allowed in a topic to publish to/],
     ['rules:\n  - name: hot\n    on: a\n    do: { publish: { topic: b, qos: 3 } }', /^r\.yaml:4: rule "hot", do\[1\]\.publish\.qos: QoS must be 0, 1 or 2 \(found "3"\)/],
     ['rules:\n  - name: hot\n    on: a\n    do: { set: { hot: true } }', /rule "hot", do\[1\]\.set\.hot: is not declared under "state"/],
     ['rules:\n  - name: p\n    events: { a: x, b: y }\n    pattern: a then c\n    within: 1s\n    do: { publish: { topic: o } }', /^r\.yaml:4: rule "p", pattern: "c" is not one of the events \(a, b\)/],
