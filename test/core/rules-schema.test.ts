@@ -79,6 +79,7 @@ rules:
     ['rules: [1, 2', /^r\.yaml:1: not valid YAML\/JSON/],
     ['rules:\n  - on: a\n    on: b', /^r\.yaml:3: not valid YAML\/JSON: Map keys must be unique/],
     ['rules:\n  - { on: x, when: "constructor.constructor", do: { publish: { topic: o } } }', /rule "rule1", when: .*"constructor" is not allowed/],
+    ['rules:\n  - { on: x, when: !!js/function "function(){ return process.exit(1) }", do: { publish: { topic: o } } }', /^r\.yaml:2: rule "rule1", when: unexpected character "\{"/],
     ['state:\n  __proto__: 1\nrules:\n  - { on: x, do: { publish: { topic: o } } }', /state "__proto__": a name must be/],
     ['__proto__: { rules: [] }\nrules:\n  - { on: x, do: { publish: { topic: o } } }', /unknown field "__proto__"/],
   ])('rejects %j', (text, message) => {
