@@ -125,11 +125,13 @@ async function sleepUntil(clock: Clock, at: number, signal: AbortSignal): Promis
   return !signal.aborted;
 }
 
-function linkedController(parent: AbortSignal | undefined): AbortController {
+/** A child controller aborted with its parent; unlink() drops the parent's listener (one per run adds up). */
+function linkedController(parent: AbortSignal | undefined): AbortController & { unlink: () => void } {
   const controller = new AbortController();
+  const follow = (): void => controller.abort(parent?.reason);
   if (parent?.aborted) controller.abort(parent.reason);
-  else parent?.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
-  return controller;
+  else parent?.addEventListener('abort', follow, { once: true });
+  return Object.assign(controller, { unlink: () => parent?.removeEventListener('abort', follow) });
 }
 
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
@@ -333,6 +335,8 @@ async function runOne(
     traceAbort.abort();
   } finally {
     runAbort.abort();
+    runAbort.unlink();
+    traceAbort.unlink();
     await restarts.catch(() => undefined);
     await control.dispose().catch(() => undefined);
     brokerEvents.close();
