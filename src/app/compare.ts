@@ -136,7 +136,7 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   if (formats.includes('svg') || formats.includes('png')) {
     const svg = await renderSvg(spec);
     if (formats.includes('svg')) write(`${base}.svg`, svg);
-    if (formats.includes('png')) write(`${base}.png`, await svgToPng(svg));
+    if (formats.includes('png')) write(`${base}.png`, await svgToPng(svg, { width }));
   }
   return { report, files };
 }

@@ -7,10 +7,13 @@ export interface ChartPoint {
   series: 'sent' | 'received' | 'lost' | 'duplicate';
   sensor: string;
   t: number;
-  value: number;
+  /** null: a break in the received line (an outage with no arrivals). */
+  value: number | null;
 }
 
 export interface LatencyPoint {
+  /** latency: from publish; delay: from the planned send time (see CompareCounts). */
+  series: 'latency' | 'delay';
   sensor: string;
   /** Send time, epoch ms: a late message shows its delay inside the outage it was sent in. */
   t: number;
@@ -29,6 +32,10 @@ export interface ChartData {
   sensors: string[];
   tMin: number;
   tMax: number;
+}
+
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 export interface ChartDataOptions {
@@ -65,12 +72,18 @@ export function chartData(sent: readonly SentMessage[], arrivals: readonly Arriv
     indices.sort((a, b) => sendTime(sent[a]!) - sendTime(sent[b]!));
     const xs = indices.map((i) => sendTime(sent[i]!));
     for (const k of minMaxIndices(xs, indices.map((i) => sent[i]!.value), columns)) points.push({ series: 'sent', sensor, t: xs[k]!, value: sent[indices[k]!]!.value });
-    const lat = indices.filter((i) => detail.firstArrival[i]! >= 0).map((i) => {
+    const lat: LatencyPoint[] = [];
+    const delay: LatencyPoint[] = [];
+    for (const i of indices) {
+      if (detail.firstArrival[i]! < 0) continue;
+      const s = sent[i]!;
       const arrival = arrivals[detail.firstArrival[i]!]!;
-      const from = sent[i]!.publishedAt ?? arrival.publishedAt;
-      return from === undefined ? undefined : { sensor, t: sendTime(sent[i]!), latency_ms: Math.round((arrival.receivedAt - from) * 1000) / 1000 };
-    }).filter((p): p is LatencyPoint => p !== undefined);
-    for (const k of minMaxIndices(lat.map((p) => p.t), lat.map((p) => p.latency_ms), columns)) latency.push(lat[k]!);
+      const from = s.publishedAt ?? arrival.publishedAt;
+      const t = sendTime(s);
+      if (from !== undefined) lat.push({ series: 'latency', sensor, t, latency_ms: round3(arrival.receivedAt - from) });
+      if (s.plannedAt !== undefined) delay.push({ series: 'delay', sensor, t, latency_ms: round3(arrival.receivedAt - s.plannedAt) });
+    }
+    for (const list of [delay, lat]) for (const k of minMaxIndices(list.map((p) => p.t), list.map((p) => p.latency_ms), columns)) latency.push(list[k]!);
   }
 
   const receivedBySensor = new Map<string, Array<{ t: number; value: number }>>();
@@ -88,7 +101,16 @@ export function chartData(sent: readonly SentMessage[], arrivals: readonly Arriv
     }
   }
   for (const [sensor, list] of receivedBySensor) {
-    for (const k of minMaxIndices(list.map((p) => p.t), list.map((p) => p.value), columns)) points.push({ series: 'received', sensor, t: list[k]!.t, value: list[k]!.value });
+    // Outages during which nothing of this sensor arrived: the line breaks across them instead
+    // of drawing a straight segment through the gap as if readings had arrived.
+    const silent = detail.windows.filter((w) => w.end !== null && !list.some((p) => p.t >= w.start && p.t < w.end!));
+    let previous: number | undefined;
+    for (const k of minMaxIndices(list.map((p) => p.t), list.map((p) => p.value), columns)) {
+      const t = list[k]!.t;
+      if (previous !== undefined && silent.some((w) => previous! < w.start && t >= w.end!)) points.push({ series: 'received', sensor, t: (previous + t) / 2, value: null });
+      points.push({ series: 'received', sensor, t, value: list[k]!.value });
+      previous = t;
+    }
   }
 
   const lostKept = thinMarkers(lost, maxMarkers);

@@ -18,6 +18,8 @@ export const SERIES_COLORS = {
   lost: '#d62728',
   duplicate: '#ff7f0e',
   outage: '#9e9e9e',
+  latency: '#2ca02c',
+  delay: '#9467bd',
 } as const;
 
 const COLOR_SCALE = { domain: Object.keys(SERIES_COLORS), range: Object.values(SERIES_COLORS) };
@@ -30,9 +32,10 @@ function ms(value: number | null): string {
 /** The lines under the title: the headline numbers, so the picture stands on its own. */
 export function chartSubtitle(report: CompareReport, data: ChartData): string[] {
   const l = report.latency_ms;
+  const delayMax = report.delay_ms?.max ?? null;
   const lines = [
     `sent ${report.sent} · delivered ${report.delivered} · lost ${report.lost} · duplicates ${report.duplicates} · late ${report.late} · out of order ${report.out_of_order} · unexpected ${report.unexpected}`,
-    `latency p50 ${ms(l.p50)} · p95 ${ms(l.p95)} · p99 ${ms(l.p99)} · max ${ms(l.max)} · ${report.outages.length} outage window${report.outages.length === 1 ? '' : 's'} (shaded)`,
+    `latency p50 ${ms(l.p50)} · p95 ${ms(l.p95)} · p99 ${ms(l.p99)} · max ${ms(l.max)} · delay max ${ms(delayMax)} · ${report.outages.length} outage window${report.outages.length === 1 ? '' : 's'} (shaded)`,
   ];
   if (data.lostShown < data.lostTotal || data.duplicateShown < data.duplicateTotal) {
     lines.push(`markers thinned: ${data.lostShown} of ${data.lostTotal} lost, ${data.duplicateShown} of ${data.duplicateTotal} duplicates drawn`);
@@ -137,16 +140,17 @@ export function vegaLiteSpec(report: CompareReport, data: ChartData, options: Ch
       {
         width: plotWidth,
         height: bottomHeight,
-        title: { text: 'latency (first arrival − publish), by send time', fontSize: 13, anchor: 'start' },
+        title: { text: 'latency (arrival − publish) and delay (arrival − planned send), by send time', fontSize: 13, anchor: 'start' },
         layer: [
           outageLayer,
           {
             data: { name: 'latency' },
-            mark: { type: 'point', filled: true, size: 14, color: SERIES_COLORS.received },
+            mark: { type: 'point', filled: true, size: 14 },
             encoding: {
               x,
-              y: { field: 'latency_ms', type: 'quantitative', title: 'latency (ms, symlog)', scale: { type: 'symlog' }, axis: { values: latencyTicks(report.latency_ms.max) } },
-              tooltip: [{ field: 'sensor', type: 'nominal' }, { field: 'latency_ms', type: 'quantitative' }],
+              y: { field: 'latency_ms', type: 'quantitative', title: 'ms (symlog)', scale: { type: 'symlog' }, axis: { values: latencyTicks(Math.max(report.latency_ms.max ?? 0, report.delay_ms?.max ?? 0)) } },
+              color: { field: 'series', type: 'nominal', scale: COLOR_SCALE },
+              tooltip: [{ field: 'series', type: 'nominal' }, { field: 'sensor', type: 'nominal' }, { field: 'latency_ms', type: 'quantitative' }],
             },
           },
         ],

@@ -40,6 +40,14 @@ export interface CompareCounts {
    * none, the send time carried in the payload); duplicates are not measured.
    */
   latency_ms: LatencyStats;
+  /**
+   * First arrival's received_at minus the sent log's planned_at: how long a reader waited for
+   * a reading, outage included (a message queued through an outage has a small latency — it
+   * was published after the reconnect — but a delay as long as the outage). Empty for a bare
+   * profile, which has no planned times. Always set by analyse(); optional in the type only
+   * so reports built by hand elsewhere (experiment's tests) stay valid.
+   */
+  delay_ms?: LatencyStats;
 }
 
 export interface OutageReport {
@@ -105,6 +113,7 @@ class Accumulator {
   late = 0;
   valueMismatches = 0;
   latencies: number[] = [];
+  delays: number[] = [];
 
   counts(): CompareCounts {
     return {
@@ -117,6 +126,7 @@ class Accumulator {
       late: this.late,
       value_mismatches: this.valueMismatches,
       latency_ms: latencyStats(this.latencies),
+      delay_ms: latencyStats(this.delays),
     };
   }
 }
@@ -185,6 +195,7 @@ export function analyse(
       if (outOfOrder) acc.outOfOrder++;
       if (mismatch) acc.valueMismatches++;
       if (from !== undefined) acc.latencies.push(arrival.receivedAt - from);
+      if (s.plannedAt !== undefined) acc.delays.push(arrival.receivedAt - s.plannedAt);
     }
   }
 

@@ -18,7 +18,7 @@ export interface GnuplotOptions {
 }
 
 /** The .dat blocks, in `index` order. */
-const BLOCKS = ['sent', 'received', 'lost', 'duplicate', 'latency'] as const;
+const BLOCKS = ['sent', 'received', 'lost', 'duplicate', 'latency', 'delay'] as const;
 
 function seconds(t: number, offsetMs: number): string {
   return ((t + offsetMs) / 1000).toFixed(6);
@@ -36,17 +36,18 @@ function quote(text: string): string {
  */
 export function gnuplotData(data: ChartData, options: Pick<GnuplotOptions, 'utc' | 'utcOffsetMs'> = {}): string {
   const offset = options.utc ? 0 : (options.utcOffsetMs ?? 0);
-  const out: string[] = ['# sensortrace compare data: time (epoch s), value, sensor; blocks: sent, received, lost, duplicate, latency(ms)'];
+  const out: string[] = ['# sensortrace compare data: time (epoch s), value, sensor; blocks: sent, received, lost, duplicate, latency(ms), delay(ms)'];
   const bySeries = (series: ChartPoint['series']): ChartPoint[] => data.points.filter((p) => p.series === series);
   for (const block of BLOCKS) {
     out.push(`# ${block}`);
-    const rows = block === 'latency' ? data.latency.map((p) => ({ sensor: p.sensor, t: p.t, value: p.latency_ms })) : bySeries(block);
+    const rows = block === 'latency' || block === 'delay' ? data.latency.filter((p) => p.series === block).map((p) => ({ sensor: p.sensor, t: p.t, value: p.latency_ms })) : bySeries(block);
     if (rows.length === 0) out.push('NaN NaN none');
     const sensors = [...new Set(rows.map((r) => r.sensor))];
     sensors.forEach((sensor, i) => {
       if (i > 0) out.push('');
       const mine = rows.filter((r) => r.sensor === sensor).sort((a, b) => a.t - b.t);
-      for (const r of mine) out.push(`${seconds(r.t, offset)} ${r.value} ${quote(sensor)}`);
+      // A null value is a break in the line: gnuplot breaks lines at a blank line.
+      for (const r of mine) out.push(r.value === null ? '' : `${seconds(r.t, offset)} ${r.value} ${quote(sensor)}`);
     });
     out.push('', '');
   }
@@ -105,18 +106,20 @@ export function gnuplotScript(report: CompareReport, data: ChartData, options: G
   if (data.outages.length) top.push(`keyentry with boxes fs transparent solid 0.3 noborder fc rgb "${SERIES_COLORS.outage}" title "outage"`);
   if (top.length === 0) top.push('NaN notitle');
   lines.push(`plot ${top.join(', \\\n     ')}`);
-  const ticks = latencyTicks(report.latency_ms.max).filter((t) => t > 0);
+  const ticks = latencyTicks(Math.max(report.latency_ms.max ?? 0, report.delay_ms?.max ?? 0)).filter((t) => t > 0);
   lines.push(
     'set tmargin at screen 0.34',
     'set bmargin at screen 0.08',
-    'set ylabel "latency (ms, log)"',
+    'set ylabel "latency, delay (ms, log)"',
     'set logscale y',
     `set ytics (${ticks.map((t) => `"${t}" ${t}`).join(', ')})`,
     'unset title',
   );
-  const bottom = data.latency.length
-    ? `plot datafile index 4 using 1:($2 > 0 ? $2 : 0.5) with points pt 7 ps 0.5 lc rgb "${SERIES_COLORS.received}" title "latency"`
-    : 'plot NaN notitle';
+  // Log scale: zero or negative values (clock skew between machines) are drawn at 0.5 ms.
+  const bottomPlots: string[] = [];
+  if (data.latency.some((p) => p.series === 'delay')) bottomPlots.push(`datafile index 5 using 1:($2 > 0 ? $2 : 0.5) with points pt 7 ps 0.5 lc rgb "${SERIES_COLORS.delay}" title "delay"`);
+  if (data.latency.some((p) => p.series === 'latency')) bottomPlots.push(`datafile index 4 using 1:($2 > 0 ? $2 : 0.5) with points pt 7 ps 0.5 lc rgb "${SERIES_COLORS.latency}" title "latency"`);
+  const bottom = bottomPlots.length ? `plot ${bottomPlots.join(', \\\n     ')}` : 'plot NaN notitle';
   lines.push(bottom, 'unset multiplot', 'unset output', '');
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 import type { CompareCounts, CompareReport } from './compare-report.js';
 
-const COLUMNS = ['', 'sent', 'received', 'delivered', 'lost', 'dup', 'ooo', 'late', 'mismatch', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'] as const;
+const COLUMNS = ['', 'sent', 'received', 'delivered', 'lost', 'dup', 'ooo', 'late', 'mismatch', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'delay max ms'] as const;
 
 function ms(value: number | null): string {
   return value === null ? '-' : value.toFixed(1);
@@ -8,7 +8,7 @@ function ms(value: number | null): string {
 
 function row(label: string, c: CompareCounts): string[] {
   const l = c.latency_ms;
-  return [label, c.sent, c.received, c.delivered, c.lost, c.duplicates, c.out_of_order, c.late, c.value_mismatches, ms(l.p50), ms(l.p95), ms(l.p99), ms(l.max)].map(String);
+  return [label, c.sent, c.received, c.delivered, c.lost, c.duplicates, c.out_of_order, c.late, c.value_mismatches, ms(l.p50), ms(l.p95), ms(l.p99), ms(l.max), ms(c.delay_ms?.max ?? null)].map(String);
 }
 
 function isoTime(at: number | null, utc: boolean): string {

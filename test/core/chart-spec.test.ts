@@ -79,11 +79,26 @@ describe('chart data', () => {
     expect(data.latency.length).toBeLessThanOrEqual(4 * 300);
     // Shape kept: the extremes of the sent values survive.
     const values = sent.map((s) => s.value);
-    const drawn = data.points.filter((p) => p.series === 'sent').map((p) => p.value);
+    const drawn = data.points.filter((p) => p.series === 'sent').map((p) => p.value as number);
     expect(Math.max(...drawn)).toBe(Math.max(...values));
     expect(Math.min(...drawn)).toBe(Math.min(...values));
+    // Messages kept arriving during this (synthetic) outage: the received line does not break.
+    expect(data.points.filter((p) => p.value === null)).toHaveLength(0);
     // A 0.1 s outage in a 200 s run is drawn 1/300 of the axis wide; the label keeps its length.
     expect(data.outages).toEqual([{ series: 'outage', start: T + 100, end: T + 100 + (data.tMax - data.tMin) / 300, label: 'outage 1 (broker), 0.1 s' }]);
+  });
+
+  it('breaks the received line across an outage during which nothing arrived', () => {
+    const { sent, arrivals } = run(100);
+    const kept = arrivals.filter((a) => a.receivedAt < T + 100 || a.receivedAt >= T + 200);
+    const { report, detail } = analyse(sent, kept, [
+      { at: T + 100, source: 'broker', event: 'broker_stop' },
+      { at: T + 200, source: 'broker', event: 'broker_start' },
+    ]);
+    const received = chartData(sent, kept, report, detail).points.filter((p) => p.series === 'received');
+    const gap = received.findIndex((p) => p.value === null);
+    expect(received.filter((p) => p.value === null)).toHaveLength(1);
+    expect([received[gap - 1]!.t < T + 100, received[gap + 1]!.t >= T + 200]).toEqual([true, true]);
   });
 
   it('thins markers past the cap and says so in the subtitle', () => {

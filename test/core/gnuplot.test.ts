@@ -36,7 +36,7 @@ describe('gnuplot output', () => {
     const { data } = sample();
     const text = gnuplotData(data, { utcOffsetMs: 3_600_000 });
     const blocks = text.split('\n\n\n');
-    expect(blocks.filter((b) => b.trim()).length).toBe(5);
+    expect(blocks.filter((b) => b.trim()).length).toBe(6);
     expect(blocks[0]).toContain(`${((T + 3_600_000) / 1000).toFixed(6)} `);
     expect(blocks[0]!.split('\n').filter((l) => l === '').length).toBe(1); // two sensors, one separator
     expect(blocks[2]!.match(/\n/g)!.length).toBeGreaterThan(1); // lost markers
@@ -63,7 +63,7 @@ describe('gnuplot output', () => {
         if (process.env.CHART_PREVIEW) copyFileSync(out, `${process.env.CHART_PREVIEW}.gnuplot.png`);
       } else {
         const svg = bytes.toString('utf8');
-        for (const text of ['gnuplot test', 'temperature', 'latency (ms, log)', 'lost', 'duplicate', 'outage']) expect(svg).toContain(text);
+        for (const text of ['gnuplot test', 'temperature', 'latency, delay (ms, log)', 'delay', 'lost', 'duplicate', 'outage']) expect(svg).toContain(text);
       }
     }
   });

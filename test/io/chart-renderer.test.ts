@@ -22,10 +22,10 @@ describe('chart renderer', () => {
     const spec = vegaLiteSpec(report, chartData(sent, arrivals, report, detail), { utc: true, title: 'fixture run', width: 1000, height: 650 });
     const svg = await renderSvg(spec);
     expect(svg).toMatch(/^<svg/);
-    for (const text of ['fixture run', 'time (UTC)', 'temperature (°C)', 'latency (ms, symlog)', 'lost', 'duplicate', 'outage', 'sent 12 · delivered 10 · lost 2']) expect(svg).toContain(text);
-    const png = await svgToPng(svg);
+    for (const text of ['fixture run', 'time (UTC)', 'temperature (°C)', 'ms (symlog)', 'delay (arrival − planned send)', 'lost', 'duplicate', 'outage', 'sent 12 · delivered 10 · lost 2']) expect(svg).toContain(text);
+    const png = await svgToPng(svg, { width: 1000 });
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
-    expect(png.readUInt32BE(16)).toBe(1000 + 24); // IHDR width: spec width plus padding
+    expect(png.readUInt32BE(16)).toBe(1000); // IHDR width: scaled to exactly what was asked
     if (process.env.CHART_PREVIEW) {
       writeFileSync(`${process.env.CHART_PREVIEW}.png`, png);
       writeFileSync(`${process.env.CHART_PREVIEW}.svg`, svg);

@@ -27,6 +27,8 @@ describe('compare accounting on the hand-counted fixture', () => {
       sent: 12, received: 14, delivered: 10, lost: 2, duplicates: 2, out_of_order: 1, unexpected: 2, late: 2, value_mismatches: 1,
     });
     expect(r.latency_ms).toEqual({ count: 10, p50: 5, p95: 2499.5, p99: 2499.5, max: 2499.5, mean: 255.75 });
+    // Delay from planned_at: 7 and 9 waited out the outage (2610 and 612 ms), 3 was slow (2500).
+    expect(r.delay_ms).toEqual({ count: 10, p50: 5.5, p95: 2610, p99: 2610, max: 2610, mean: 576.35 });
     expect(r.match).toEqual({ rule: 'seq', by_seq: 12, by_topic_time: 0, by_sensor_time: 0 });
     expect(r.outages).toEqual([{ start: T + 5500, end: T + 8500, kind: 'broker', sources: ['broker'], sent: 3, lost: 1, late: 2, on_time: 0 }]);
     const hdd0 = r.by_sensor.hdd0!;
