@@ -117,7 +117,7 @@ describe.each(brokerKinds)('process against %s', (kind) => {
       await pub.publishAsync('fx/temp/b', '60', { qos: 1 });
       await pub.publishAsync('fx/door', '1', { qos: 1 });
       await pub.publishAsync('fx/motion', '2', { qos: 1 });
-      // After the last reading of each sensor, 300 ms of silence: one silent alert per sensor.
+      // After the last reading of each sensor, 1 s of silence: one silent alert per sensor.
       const got = await sub.next(4);
       const topics = got.map((g) => g.topic).sort();
       expect(topics).toEqual(['fx/alert/a/hot', 'fx/alert/a/silent', 'fx/alert/b/silent', 'fx/alert/intrusion']);
