@@ -1,3 +1,4 @@
+import { unescapeFormula } from '../core/csv.js';
 import { inputError } from '../core/errors.js';
 import type { SentMessage } from '../core/match.js';
 import type { Qos } from '../core/records.js';
@@ -31,11 +32,12 @@ export class Columns {
     if (missing.length) throw inputError({ file: this.file, line: 1 }, `not a ${what}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   }
 
+  /** A cell's text, with the writer's spreadsheet-formula escape undone; undefined when empty. */
   text(cells: string[], name: string): string | undefined {
     const i = this.index.get(name);
     if (i === undefined) return undefined;
     const cell = cells[i]?.trim();
-    return cell === undefined || cell === '' ? undefined : cell;
+    return cell === undefined || cell === '' ? undefined : unescapeFormula(cell);
   }
 
   number(cells: string[], name: string, line: number, required = false): number | undefined {

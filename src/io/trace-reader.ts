@@ -7,7 +7,7 @@ import { decodePayload } from '../core/payload.js';
 import { readCsvRecords } from './csv-file-reader.js';
 import { Columns, Interner, readHeader, type ReaderOptions } from './sent-log-reader.js';
 
-export type ReceivedFormat = 'trace' | 'mosquitto_sub';
+export type ReceivedFormat = 'trace' | 'trace-jsonl' | 'mosquitto_sub';
 
 /** A mosquitto_sub `-F '%U %t %p'` line: epoch seconds with a fraction, the topic, the payload. */
 const MOSQUITTO_SUB_LINE = /^(\d{9,}(?:\.\d+)?) (\S+)(?: (.*))?$/;
@@ -19,6 +19,7 @@ export async function detectReceivedFormat(path: string): Promise<ReceivedFormat
   });
   if (header === undefined) throw inputError({ file: path }, 'empty file: expected a trace CSV or a mosquitto_sub -F "%U %t %p" recording');
   if (header.map((h) => h.trim().toLowerCase()).includes('received_at')) return 'trace';
+  if (header[0]?.trimStart().startsWith('{')) return 'trace-jsonl';
   if (MOSQUITTO_SUB_LINE.test(header.join(','))) return 'mosquitto_sub';
   throw inputError({ file: path, line: 1 }, 'not a trace CSV (no received_at column) nor a mosquitto_sub -F "%U %t %p" line', header.join(','));
 }
@@ -30,7 +31,7 @@ export async function detectReceivedFormat(path: string): Promise<ReceivedFormat
 export async function readReceived(path: string, into: Arrival[] = [], options: ReaderOptions = {}): Promise<{ arrivals: Arrival[]; format: ReceivedFormat }> {
   const format = await detectReceivedFormat(path);
   if (format === 'trace') await readTrace(path, into, options);
-  else await readMosquittoSub(path, into);
+  else await readLines(path, format === 'trace-jsonl' ? jsonlArrival : mosquittoSubArrival, into);
   return { arrivals: into, format };
 }
 
@@ -80,7 +81,51 @@ async function readTrace(path: string, into: Arrival[], options: ReaderOptions):
   if (!columns) throw inputError({ file: path }, 'empty file: expected a trace with a header line');
 }
 
-async function readMosquittoSub(path: string, into: Arrival[]): Promise<void> {
+function mosquittoSubArrival(text: string, path: string, line: number): Arrival {
+  const match = MOSQUITTO_SUB_LINE.exec(text);
+  if (!match) throw inputError({ file: path, line }, 'expected a mosquitto_sub -F "%U %t %p" line: <epoch seconds> <topic> <payload>', text);
+  const arrival: Arrival = { receivedAt: Number(match[1]) * 1000, topic: names.get(match[2]!) };
+  fillFromPayload(arrival, match[3] ?? '');
+  return arrival;
+}
+
+/** `trace --jsonl`: one object per line with the CSV's column names. */
+function jsonlArrival(text: string, path: string, line: number): Arrival {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw inputError({ file: path, line }, 'not a JSON object', text);
+  }
+  const num = (field: string, required = false): number | undefined => {
+    const v = o[field];
+    if (v === undefined || v === null || v === '') {
+      if (required) throw inputError({ file: path, line, field }, 'a value is required here', '');
+      return undefined;
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw inputError({ file: path, line, field }, 'not a number', String(v));
+    return v;
+  };
+  if (typeof o.topic !== 'string') throw inputError({ file: path, line, field: 'topic' }, 'a topic is required here', String(o.topic ?? ''));
+  const arrival: Arrival = { receivedAt: num('received_at', true)!, topic: names.get(o.topic) };
+  const qos = num('qos');
+  if (qos === 0 || qos === 1 || qos === 2) arrival.qos = qos;
+  if (o.dup === true) arrival.dup = true;
+  const seq = num('seq');
+  if (seq !== undefined) arrival.seq = seq;
+  if (typeof o.sensor === 'string') arrival.sensor = names.get(o.sensor);
+  const profileTime = num('profile_time');
+  if (profileTime !== undefined) arrival.profileTime = profileTime;
+  const value = num('value');
+  if (value !== undefined) arrival.value = value;
+  const publishedAt = num('published_at');
+  if (publishedAt !== undefined) arrival.publishedAt = publishedAt;
+  if (typeof o.payload === 'string' && (arrival.value === undefined || (arrival.seq === undefined && arrival.profileTime === undefined))) fillFromPayload(arrival, decodeCell(o.payload));
+  return arrival;
+}
+
+/** Line-based inputs (mosquitto_sub recordings, JSON lines), streamed; blank lines skipped. */
+async function readLines(path: string, parse: (text: string, path: string, line: number) => Arrival, into: Arrival[]): Promise<void> {
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 }), crlfDelay: Infinity });
   let lineNumber = 0;
   try {
@@ -88,11 +133,7 @@ async function readMosquittoSub(path: string, into: Arrival[]): Promise<void> {
       lineNumber++;
       const text = lineNumber === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (text.trim() === '') continue;
-      const match = MOSQUITTO_SUB_LINE.exec(text);
-      if (!match) throw inputError({ file: path, line: lineNumber }, 'expected a mosquitto_sub -F "%U %t %p" line: <epoch seconds> <topic> <payload>', text);
-      const arrival: Arrival = { receivedAt: Number(match[1]) * 1000, topic: names.get(match[2]!) };
-      fillFromPayload(arrival, match[3] ?? '');
-      into.push(arrival);
+      into.push(parse(text, path, lineNumber));
     }
   } finally {
     lines.close();

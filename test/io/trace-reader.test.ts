@@ -103,6 +103,24 @@ describe('reader errors', () => {
     ]);
   });
 
+  it('reads trace --jsonl lines like the CSV, with file:line errors', async () => {
+    const path = file('t.jsonl', '{"received_at":1000.5,"topic":"a/b","qos":1,"retain":false,"dup":true,"payload":"x","seq":3,"sensor":"s","value":2.5,"published_at":990}\n\n{"received_at":1001,"topic":"a/b","qos":0,"retain":false,"dup":false,"payload":"1266193804 21.5"}\n');
+    const { arrivals, format } = await readReceived(path);
+    expect(format).toBe('trace-jsonl');
+    expect(arrivals).toEqual([
+      { receivedAt: 1000.5, topic: 'a/b', qos: 1, dup: true, seq: 3, sensor: 's', value: 2.5, publishedAt: 990 },
+      { receivedAt: 1001, topic: 'a/b', qos: 0, profileTime: 1266193804000, value: 21.5 },
+    ]);
+    const bad = file('bad.jsonl', '{"received_at":1,"topic":"a"}\n{"received_at":"soon","topic":"a"}\n');
+    await expect(readReceived(bad)).rejects.toThrow(`${bad}:2: received_at: not a number (found "soon")`);
+  });
+
+  it('undoes the spreadsheet-formula escape on text cells', async () => {
+    const path = file('formula.csv', "received_at,topic,payload\n5,'-weird/topic,'=1+2\n");
+    const { arrivals } = await readReceived(path);
+    expect(arrivals[0]!.topic).toBe('-weird/topic');
+  });
+
   it('reads events, skipping unknown kinds', async () => {
     const path = file('x.events.csv', 'at,source,event,session_present,detail\n5,trace,connect,1,\n6,trace,frobnicate,,\n7,broker,broker_stop,,crash\n');
     expect(await readEvents(path)).toEqual([
