@@ -58,9 +58,13 @@ function finite(value: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** Epoch seconds below ~year 5138 in seconds; anything larger is already milliseconds. */
+/**
+ * Epoch seconds below ~year 5138 in seconds; anything larger is already milliseconds.
+ * Seconds are scaled through microseconds so `1700000000.93` gives exactly `1700000000930`,
+ * not the float product's `...930.0002`.
+ */
 function epochToMs(value: number): number {
-  return Math.abs(value) >= 1e11 ? value : value * 1000;
+  return Math.abs(value) >= 1e11 ? value : Math.round(value * 1e6) / 1e3;
 }
 
 /**
