@@ -43,6 +43,12 @@ export function chartSubtitle(report: CompareReport, data: ChartData): string[] 
   return lines;
 }
 
+/** Time labels: clock time for runs under a day, with the date for longer ones (same codes in d3 and gnuplot). */
+export function timeAxisFormat(spanMs: number): string {
+  if (spanMs > 86_400_000) return '%b %d %H:%M';
+  return spanMs < 10_000 ? '%H:%M:%S.%L' : '%H:%M:%S';
+}
+
 function markerSize(count: number, largest: number): number {
   if (count > 500) return Math.round(largest / 4);
   if (count > 100) return Math.round(largest / 2);
@@ -77,7 +83,7 @@ export function vegaLiteSpec(report: CompareReport, data: ChartData, options: Ch
   // Declared once per panel (on the shaded layer), as domainMin/Max: an explicit `domain` in
   // one layer of a layered temporal axis makes Vega-Lite warn about merging domains.
   const scale = { type: options.utc ? 'utc' : 'time', domainMin: data.tMin - pad, domainMax: data.tMax + pad };
-  const x = { field: 't', type: 'temporal', title: `time (${zone})`, axis: { format: '%H:%M:%S', labelOverlap: true } };
+  const x = { field: 't', type: 'temporal', title: `time (${zone})`, axis: { format: timeAxisFormat(data.tMax - data.tMin), labelOverlap: true } };
   const outageLayer = {
     data: { name: 'outages' },
     mark: { type: 'rect', opacity: 0.3 },

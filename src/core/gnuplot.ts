@@ -1,5 +1,5 @@
 import type { ChartData, ChartPoint } from './chart-spec-data.js';
-import { chartSubtitle, latencyTicks, SERIES_COLORS } from './chart-spec.js';
+import { chartSubtitle, latencyTicks, SERIES_COLORS, timeAxisFormat } from './chart-spec.js';
 import type { CompareReport } from './compare-report.js';
 
 export type GnuplotTerminal = 'png' | 'svg';
@@ -79,7 +79,8 @@ export function gnuplotScript(report: CompareReport, data: ChartData, options: G
     'set datafile missing "NaN"',
     'set xdata time',
     'set timefmt "%s"',
-    'set format x "%H:%M:%S"',
+    // gnuplot has no %L: sub-second labels use its fractional-seconds form.
+    `set format x "${timeAxisFormat(data.tMax - data.tMin).replace('%S.%L', '%.3S')}"`,
     `set xrange [${seconds(data.tMin, offset)}:${seconds(data.tMax, offset)}]`,
     `set xlabel ${quote(`time (${zone})`)}`,
     'set grid xtics ytics lc rgb "#dddddd"',

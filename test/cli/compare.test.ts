@@ -40,6 +40,38 @@ describe('sensortrace compare', () => {
     expect(['json', 'gp', 'dat', 'svg', 'png', 'vl.json'].map((ext) => existsSync(`${base}.${ext}`))).toEqual([true, true, true, false, false, false]);
   });
 
+  it('a bare profile as --sent (topic template and QoS as given to replay): matched by seq, latency from the payload', async () => {
+    const dir = tempDir();
+    const profile = join(dir, 'profile.csv');
+    // The fixture's readings, one a minute, hdd0 and hdd1 alternating: replay numbers them 1..12 in this order.
+    const rows = Array.from({ length: 12 }, (_, k) => `${1266193804 + k * 60},hdd${k % 2},${30 + k * 0.5}`);
+    writeFileSync(profile, `time,sensor,value\n${rows.join('\n')}\n`);
+    const run = await runCli(['compare', '--sent', profile, '--topic', 'sensors/pc1/temperature/{sensor}', '-q', '1', '--received', join(fixtures, 'trace-a.csv'), '--received', join(fixtures, 'trace-b.csv'), '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const r = JSON.parse(run.stdout);
+    expect([r.inputs.sent_kind, r.sent, r.received, r.delivered, r.lost, r.duplicates, r.unexpected, r.value_mismatches]).toEqual(['profile', 12, 14, 10, 2, 2, 2, 1]);
+    expect(r.latency_ms.p50).toBe(5);
+    expect(r.delay_ms.count).toBe(0); // a profile has no planned send times
+  });
+
+  it('client offline → connect windows when there are no broker events (--events)', async () => {
+    const dir = tempDir();
+    const events = join(dir, 'tracer.events.csv');
+    // The tracer was away from T+3500 to T+4400: seq 5 (sent T+4000, arrived T+4005.5) was sent inside and arrived on time.
+    writeFileSync(events, 'at,source,event,session_present,detail\n1700000003500,trace,offline,,\n1700000004400,trace,connect,1,\n');
+    const sentCopy = join(dir, 'sent.csv'); // away from the fixture's broker events
+    writeFileSync(sentCopy, readFileSync(join(fixtures, 'sent.csv')));
+    const run = await runCli(['compare', '--sent', sentCopy, '--received', join(fixtures, 'trace-a.csv'), '--received', join(fixtures, 'trace-b.csv'), '--events', events, '--json']);
+    expect(run.code).toBe(0);
+    const r = JSON.parse(run.stdout);
+    expect(r.outages).toEqual([{ start: 1700000003500, end: 1700000004400, kind: 'client', sources: ['trace'], sent: 1, lost: 0, late: 0, on_time: 1 }]);
+    expect(r.late).toBe(0);
+    const missing = await runCli(['compare', '--sent', sentCopy, '--received', join(fixtures, 'trace-a.csv'), '--events', join(dir, 'none.csv')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('none.csv: events file not found');
+  });
+
   it('bad input: file:line and exit 2; bad flags: exit 2', async () => {
     const dir = tempDir();
     const bad = join(dir, 'trace.csv');

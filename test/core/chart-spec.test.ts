@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chartData } from '../../src/core/chart-spec-data.js';
-import { latencyTicks, vegaLiteSpec } from '../../src/core/chart-spec.js';
+import { latencyTicks, timeAxisFormat, vegaLiteSpec } from '../../src/core/chart-spec.js';
 import { analyse, type Arrival, type SentMessage } from '../../src/core/compare-report.js';
 import type { ConnectionEvent } from '../../src/core/records.js';
 import { SCHEMA_KEYWORDS, validate, vegaLiteSchema } from './chart-spec-schema.js';
@@ -58,6 +58,10 @@ describe('Vega-Lite spec', () => {
     spec.vconcat[0]!.layer[1]!.mark = { type: 'squiggle' };
     expect(validate(spec).length).toBeGreaterThan(0);
     expect(validate({ ...spec, vconcat: undefined, widht: 3 }).length).toBeGreaterThan(0);
+  });
+
+  it('time labels carry the date for runs over a day, milliseconds for very short ones', () => {
+    expect([timeAxisFormat(5000), timeAxisFormat(3_600_000), timeAxisFormat(3 * 86_400_000)]).toEqual(['%H:%M:%S.%L', '%H:%M:%S', '%b %d %H:%M']);
   });
 
   it('latency ticks run 1-2-5 past the largest latency', () => {
