@@ -230,15 +230,24 @@ async function runOne(
   const control: BrokerControl = createBrokerControl(brokerSpecFor(spec.broker), join(dir, 'broker'), options.brokerCommand ? { command: options.brokerCommand } : {});
   const brokerEventsPath = join(dir, 'broker.events.csv');
   const brokerEvents = new EventsWriter(brokerEventsPath);
-  const brokerEvent = (event: 'broker_stop' | 'broker_start', detail: string): void => {
-    const e: ConnectionEvent = { at: clock.now(), source: 'broker', event, detail };
+  const brokerEvent = (event: 'broker_stop' | 'broker_start', detail: string, at = clock.now()): void => {
+    const e: ConnectionEvent = { at, source: 'broker', event, detail };
     run.brokerEvents.push(e);
     brokerEvents.write(e);
+  };
+  // The broker is up at the latest when a client got a CONNACK from it: our own port probe can
+  // notice a few ms after the clients (they retry every 250 ms too), and an outage window that
+  // ends late would count messages that arrived on time as "late".
+  let firstConnectSinceStop: number | undefined;
+  let brokerDown = false;
+  const onClientEvent = (event: ConnectionEvent): void => {
+    if (event.event === 'connect' && brokerDown) firstConnectSinceStop = Math.min(firstConnectSinceStop ?? Infinity, event.at);
   };
   const sentPath = join(dir, 'sent.csv');
   const tracePath = join(dir, 'trace.csv');
   const tag = randomBytes(3).toString('hex');
   let restarts: Promise<void> = Promise.resolve();
+  let restartError: unknown;
   try {
     progress('broker');
     await control.start();
@@ -257,6 +266,7 @@ async function runOne(
       signal: traceAbort.signal,
       clock,
       onReady: markReady,
+      onEvent: onClientEvent,
       onMessage: (record) => {
         received++;
         // Duplicates must not end the drain early: count distinct messages when they carry a seq.
@@ -288,8 +298,14 @@ async function runOne(
       clock,
       onValidated: (summary) => learn({ replayMs: estimateReplayMs(summary.durationMs, summary.rows * scenario.loop, scenario.pacing) }),
       onStart: ({ startAt }) => {
-        restarts = applyRestarts(startAt);
+        // Handled at once (a rejection left for later would be an unhandled one); a broker
+        // that fails to come back ends the run.
+        restarts = applyRestarts(startAt).catch((error: unknown) => {
+          restartError = error;
+          runAbort.abort();
+        });
       },
+      onEvent: onClientEvent,
       onProgress: (p) => {
         sent = p.sent;
         progress();
@@ -304,11 +320,15 @@ async function runOne(
         brokerEvent('broker_stop', detail);
         const stopAt = clock.now();
         await control.stop(r.kind);
+        // Only a connect after the old broker is gone proves the new one is up.
+        brokerDown = true;
+        firstConnectSinceStop = undefined;
         if (r.state === 'lost') control.discardState();
         await sleepUntil(clock, stopAt + r.downForMs, runAbort.signal);
         if (runAbort.signal.aborted) return;
         await control.start();
-        brokerEvent('broker_start', detail);
+        brokerEvent('broker_start', detail, Math.min(clock.now(), firstConnectSinceStop ?? Infinity));
+        brokerDown = false;
         progress('replay');
       }
     };
@@ -316,6 +336,7 @@ async function runOne(
     run.replay = await replaying;
     // A restart scheduled after the last reading still happens: its effect on the queue counts.
     await restarts;
+    if (restartError !== undefined) throw restartError;
 
     progress('drain');
     const replayEnd = clock.now();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compare } from '../../src/app/compare.js';
 import { runExperiment, type ExperimentResult } from '../../src/app/experiment.js';
 import { scenarioFromValue } from '../../src/core/scenario.js';
-import { mosquittoAvailable, tempDir } from '../helpers/brokers.js';
+import { mosquittoAvailable, tempDir, withEmbeddedBroker } from '../helpers/brokers.js';
 
 /** The embedded broker is a child process running the built CLI: build once. */
 beforeAll(() => {
@@ -158,4 +158,31 @@ describe.runIf(mosquittoAvailable)('experiment on a real Mosquitto', () => {
     expect(r.outages.filter((o) => o.kind === 'broker')).toHaveLength(1);
     expect(processesUnder(outDir)).toEqual([]);
   }, 60_000);
+});
+
+describe('experiment on an external broker', () => {
+  it('runs the stop/start commands, and a broker that does not come back fails the run with the command\'s error', async () => {
+    const { dir, profile } = fixture();
+    await withEmbeddedBroker(async (broker) => {
+      const scenario = scenarioFromValue(
+        {
+          name: 'external',
+          profile,
+          profileFormat: { timeFormat: 'relative-s' },
+          rate: 40,
+          qos: [1],
+          brokers: [{ kind: 'external', url: broker.url, stop: `touch ${dir}/stopped`, start: 'echo no way >&2; exit 7' }],
+          restarts: [{ at: '300ms', downFor: '100ms' }],
+          drain: '3s',
+          quiet: '500ms',
+        },
+        'test',
+      );
+      const result = await runExperiment({ scenario, profile, outDir: join(dir, 'out') });
+      const run = result.runs[0]!;
+      expect(run.error).toMatch(/broker start command .*exit 7.*no way/);
+      expect(run.brokerEvents.map((e) => e.event)).toEqual(['broker_stop']);
+      expect(readFileSync(result.reports.markdown, 'utf8')).toContain('exit 7');
+    });
+  }, 30_000);
 });
