@@ -51,7 +51,7 @@ export function registerProcess(command: Command, context: CliContext): void {
       .option('--reload <duration>', 'check lookup tables for changes this often and reload them (0: never)', '2s')
       .option('--validate-only', 'check the rules file and its lookup tables, print what it does, and exit')
       .option('-v, --verbose', 'print every emitted event on stdout (topic payload)')
-      .option('-q, --quiet', 'no startup or summary lines'),
+      .option('--quiet', 'no startup or summary lines'),
   )
     .addHelpText('after', `
 Examples:

@@ -37,7 +37,7 @@ describe('sensortrace process', () => {
   });
 
   it('fails with exit 3 when the broker is unreachable', async () => {
-    const run = await runCli(['process', join(rules, 'sin.yaml'), '-h', '127.0.0.1', '-p', '9', '--connect-timeout', '300ms', '-q']);
+    const run = await runCli(['process', join(rules, 'sin.yaml'), '-h', '127.0.0.1', '-p', '9', '--connect-timeout', '300ms', '--quiet']);
     expect(run.code).toBe(3);
   });
 
