@@ -7,6 +7,8 @@ export interface BenchContext {
   broker: MosquittoBroker;
   /** Scratch folder for generated data and outputs. */
   dir: string;
+  /** The repository (for shipped rules and profiles). */
+  root: string;
   /** `node dist/cli/bin.js` */
   cli: { command: string; args: string[] };
   log: (line: string) => void;

@@ -14,6 +14,7 @@ import { traceCase } from './cases/trace.js';
 import { pacingCase } from './cases/pacing.js';
 import { compareCase } from './cases/compare.js';
 import { classroomCase } from './cases/classroom.js';
+import { processCase } from './cases/process.js';
 import { resultsTable } from './report.js';
 import { spawnSync } from 'node:child_process';
 
@@ -37,13 +38,14 @@ const ctx: BenchContext = {
   repeats: quick ? 1 : 3,
   broker,
   dir,
+  root,
   cli: cliPath(root),
   log: (line) => process.stderr.write(`${line}\n`),
 };
 
 const N = quick
-  ? { q0: 20_000, q12: 10_000, trace: 10_000, pacingSeconds: 5, compare: 100_000, classroom: 300 }
-  : { q0: 200_000, q12: 60_000, trace: 60_000, pacingSeconds: 30, compare: 1_000_000, classroom: 2000 };
+  ? { q0: 20_000, q12: 10_000, trace: 10_000, pacingSeconds: 5, compare: 100_000, classroom: 300, cep: 10_000 }
+  : { q0: 200_000, q12: 60_000, trace: 60_000, pacingSeconds: 30, compare: 1_000_000, classroom: 2000, cep: 50_000 };
 
 type Case = { name: string; run: () => Promise<CaseResult> };
 const cases: Case[] = [
@@ -56,6 +58,7 @@ const cases: Case[] = [
   { name: 'pacing 1000 Hz', run: () => pacingCase(ctx, 1000, N.pacingSeconds) },
   { name: 'compare', run: () => compareCase(ctx, N.compare) },
   { name: 'classroom', run: () => classroomCase(ctx, N.classroom) },
+  { name: 'process QoS 0', run: () => processCase(ctx, N.cep) },
 ];
 
 const results: CaseResult[] = [];

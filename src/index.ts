@@ -1,7 +1,7 @@
 /** The public API of sensortrace: the CLI is a thin layer over these. */
 export * from './core/errors.js';
 export * from './core/records.js';
-export * from './core/csv.js';
+export { csvCell, csvLine, CsvParser, escapeFormula, unescapeFormula, encodePayload as encodePayloadCell, decodePayload as decodePayloadCell, type CsvRecord } from './core/csv.js';
 export * from './core/duration.js';
 export { redactUrl } from './core/redact.js';
 export { systemClock, type Clock } from './io/clock.js';
@@ -12,3 +12,25 @@ export { BufferedFileWriter } from './io/buffered-file-writer.js';
 export { readCsvRecords } from './io/csv-file-reader.js';
 export { freePort } from './io/free-port.js';
 export { runMain } from './cli/main.js';
+
+// replay and profiles
+export { replay, type ReplayOptions, type ReplaySummary, type ReplayProgress } from './app/replay.js';
+export { generateProfile, type GenerateProfileResult } from './app/generate-profile.js';
+export { readProfile, inspectProfile, readProfileInTimeOrder, detectProfileLayout, type ProfileSummary, type ProfileReadOptions } from './io/profile-reader.js';
+export { SentLogWriter, sentLogLine } from './io/sent-log-writer.js';
+export { ProgressLine, type ProgressLineOptions } from './io/progress-line.js';
+export { detectLayout, parseIsoTime, parseTimeCell, parseValueCell, TIME_FORMATS, type ProfileFormatOptions, type ProfileLayout, type ProfileShape, type TimeFormat } from './core/profile-format.js';
+export { plannedOffset, loopPeriodMs, type Pacing } from './core/schedule.js';
+export { PacingStats, type PacingPercentiles } from './core/pacing-stats.js';
+export { compileTopicTemplate, topicProblem, TOPIC_FIELDS, type TopicTemplate } from './core/topic-template.js';
+export { generateProfileLines, GENERATOR_PATTERNS, type GenerateProfileOptions, type GeneratorPattern } from './core/generate-profile.js';
+
+// complex event processing
+export { runProcessor, PROCESS_LOG_COLUMNS, type ProcessOptions, type ProcessSummary } from './app/process.js';
+export { compileExpression, evaluateCondition, evaluateNumber, ExpressionError, type CompiledExpression, type Variables, type ScalarValue } from './core/expression.js';
+export { compileTemplate, type CompiledTemplate } from './core/expression-template.js';
+export { compileRuleSet, type RuleSet, type CompiledRule, type Action as RuleAction, type Pattern, type DataSource } from './core/rules.js';
+export { RuleEngine, type InputMessage, type Emission, type PublishEmission, type CsvEmission, type LookupTables, type RuleEngineStats } from './core/rules-engine.js';
+export { loadRules, parseRules, type LoadedRules } from './io/rules-loader.js';
+export { loadLookupTable } from './io/lookup-table.js';
+export { encodePayload, decodePayload, userPropertiesFor, formatNumber, PAYLOAD_FORMATS, type PayloadFormat, type Reading, type DecodedPayload } from './core/payload.js';
