@@ -228,6 +228,9 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
       return;
     }
     summary.received++;
+    // From here the row is ours: a resend of this QoS 2 packet id is a duplicate, even if it
+    // comes before we got round to PUBREC (onMessage holding it, a reconnect in between).
+    if (packet.qos === 2 && packet.messageId !== undefined) recordedQos2.add(packet.messageId);
     armIdle();
     const finish = (): void => {
       done();
@@ -269,6 +272,7 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
     accept(
       packet,
       () => {
+        // Also for messages skipped on purpose (-T, --no-retained): PUBREL must not bring them back.
         recordedQos2.add(id);
         done(null, 0);
       },

@@ -26,6 +26,7 @@ interface TraceFlags extends ConnectionFlagValues {
   verbose?: boolean;
   eol: boolean;
   utc?: boolean;
+  quiet?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -51,7 +52,8 @@ export function registerTrace(command: Command, context: CliContext): void {
       .option('-F, --format <format>', 'print each message on stdout in mosquitto_sub -F format (%t topic, %p payload, %q, %r, %U, %I, %j, ...)')
       .option('-v, --verbose', 'print "topic payload" lines on stdout')
       .option('-N, --no-eol', 'do not end stdout lines with a newline')
-      .option('--utc', 'print -F times in UTC instead of local time'),
+      .option('--utc', 'print -F times in UTC instead of local time')
+      .option('--quiet', 'no status lines on stderr (errors are still printed)'),
   )
     .addHelpText('after', `
 Examples:
@@ -63,17 +65,20 @@ Examples:
 Every way of stopping (-C, -W, --duration, Ctrl+C) writes every row received so far and closes the file whole.`)
     .action(async (flags: TraceFlags) => {
       const options = traceOptionsFrom(flags, context);
+      const status = (line: string): void => {
+        if (!flags.quiet) writeLine(context.stderr, line);
+      };
       const stdoutLine = lineWriter(flags, context, options.output === undefined);
       if (stdoutLine) options.onMessage = (_record, message) => stdoutLine(message);
       options.onReady = () => {
         const where = options.output ? `recording to ${options.output}` : 'printing to stdout';
-        writeLine(context.stderr, `trace: subscribed to ${options.filters.join(', ')} (QoS ${options.qos}), ${where}; Ctrl+C to stop`);
+        status(`trace: subscribed to ${options.filters.join(', ')} (QoS ${options.qos}), ${where}; Ctrl+C to stop`);
       };
       let reconnecting = false;
       options.onEvent = (event) => {
         if (event.event === 'session_lost') writeLine(context.stderr, `trace: warning: ${event.detail ?? 'session lost'}`);
-        else if (event.event === 'offline') writeLine(context.stderr, 'trace: connection lost, reconnecting...');
-        else if (event.event === 'connect' && reconnecting) writeLine(context.stderr, `trace: reconnected (session present: ${event.sessionPresent ? 'yes' : 'no'})`);
+        else if (event.event === 'offline') status('trace: connection lost, reconnecting...');
+        else if (event.event === 'connect' && reconnecting) status(`trace: reconnected (session present: ${event.sessionPresent ? 'yes' : 'no'})`);
         if (event.event === 'connect') reconnecting = true;
       };
       const summary = await trace(options);
@@ -83,7 +88,7 @@ Every way of stopping (-C, -W, --duration, Ctrl+C) writes every row received so 
       if (summary.excluded) parts.push(`${summary.excluded} filtered out`);
       parts.push(`${summary.reconnects} reconnect${summary.reconnects === 1 ? '' : 's'}`);
       if (summary.sessionsLost) parts.push(`${summary.sessionsLost} session${summary.sessionsLost === 1 ? '' : 's'} lost`);
-      writeLine(context.stderr, `trace: ${parts.join(', ')}; ${formatDuration(summary.durationMs)}, stopped by ${summary.stoppedBy}`);
+      status(`trace: ${parts.join(', ')}; ${formatDuration(summary.durationMs)}, stopped by ${summary.stoppedBy}`);
     });
 }
 

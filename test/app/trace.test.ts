@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { trace, type TraceOptions } from '../../src/app/trace.js';
 import { encodePayload } from '../../src/core/payload.js';
 import { freePort } from '../../src/io/free-port.js';
-import { brokerKinds, tempDir, withBroker } from '../helpers/brokers.js';
+import { brokerKinds, tempDir, withBroker, withEmbeddedBroker } from '../helpers/brokers.js';
 import { connectPublisher, publish, readTrace, reading, startTrace } from './trace-helpers.js';
 
 describe.each(brokerKinds)('trace against %s', (kind) => {
@@ -155,5 +155,78 @@ describe('trace errors', () => {
     const result = trace({ filters: ['#'], qos: 1, signal: controller.signal, connection: { host: '127.0.0.1', port, connectTimeoutMs: 30_000, reconnectPeriodMs: 100 } });
     setImmediate(() => controller.abort());
     await expect(result).resolves.toMatchObject({ received: 0, stoppedBy: 'signal' });
+  });
+});
+
+describe('trace QoS 2 on a connection drop', () => {
+  it('records a message once when the broker resends it before our PUBREC got out', async () => {
+    await withEmbeddedBroker(async (broker) => {
+      const controller = new AbortController();
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let firstArrived!: () => void;
+      const arrived = new Promise<void>((resolve) => (firstArrived = resolve));
+      let reconnected!: () => void;
+      const back = new Promise<void>((resolve) => (reconnected = resolve));
+      const records: string[] = [];
+      let nextArrived!: () => void;
+      const gotNext = new Promise<void>((resolve) => (nextArrived = resolve));
+      const run = startTrace({
+        filters: ['d/#'],
+        qos: 2,
+        signal: controller.signal,
+        connection: { host: broker.host, port: broker.port, clientId: 'tr-dup', clean: false, reconnectPeriodMs: 50 },
+        onEvent: (e) => {
+          if (e.event === 'connect' && e.sessionPresent) reconnected();
+        },
+        // The first message holds its PUBREC (as a slow stdout would) while the connection drops.
+        onMessage: (record) => {
+          records.push(record.payload.toString());
+          if (record.payload.toString() === 'next') nextArrived();
+          if (records.length === 1) {
+            firstArrived();
+            return held;
+          }
+        },
+      });
+      await run.ready;
+      const publisher = await connectPublisher({ name: 'aedes', url: broker.url, host: broker.host, port: broker.port });
+      await publish(publisher, 'd/x', 'once', 2);
+      await arrived;
+      const acked = new Promise<void>((resolve) => broker.aedes.once('ack', () => resolve()));
+      (broker.aedes as unknown as { clients: Record<string, { conn: { destroy(): void } }> }).clients['tr-dup']!.conn.destroy();
+      await back;
+      // aedes resends the unacknowledged PUBLISH on the resumed session; the tracer acks it as known.
+      await acked;
+      release();
+      await publish(publisher, 'd/x', 'next', 2);
+      await gotNext;
+      controller.abort();
+      const summary = await run.result;
+      await publisher.endAsync();
+      expect(records).toEqual(['once', 'next']);
+      expect(summary.received).toBe(2);
+    });
+  });
+});
+
+describe('trace --append', () => {
+  it('adds rows to an existing trace and its events without a second header', async () => {
+    await withEmbeddedBroker(async (broker) => {
+      const output = join(tempDir(), 'trace.csv');
+      const publisher = await connectPublisher({ name: 'aedes', url: broker.url, host: broker.host, port: broker.port });
+      for (const [i, append] of [[1, false], [2, true]] as const) {
+        await publish(publisher, 'ap/x', `run${i}`, 1, true);
+        const summary = await startTrace({ filters: ['ap/#'], qos: 1, count: 1, output, append, connection: { host: broker.host, port: broker.port } }).result;
+        expect(summary.written).toBe(1);
+      }
+      await publisher.endAsync();
+      const lines = readFileSync(output, 'utf8').trim().split('\n');
+      expect(lines.filter((l) => l.startsWith('received_at,'))).toHaveLength(1);
+      expect((await readTrace(output)).map((r) => r.payload.toString())).toEqual(['run1', 'run2']);
+      const events = readFileSync(output.replace(/\.csv$/, '.events.csv'), 'utf8').trim().split('\n');
+      expect(events.filter((l) => l.startsWith('at,'))).toHaveLength(1);
+      expect(events.filter((l) => l.includes(',connect,'))).toHaveLength(2);
+    });
   });
 });

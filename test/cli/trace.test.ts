@@ -75,7 +75,7 @@ describe.each(brokerKinds)('trace command against %s', (kind) => {
       for (const n of [1, 2, 3]) await publish(publisher, `f/${n}`, `v${n},x`, 1, true);
       await publisher.endAsync();
       const output = join(tempDir(), 'out', 'trace.csv');
-      const run = await runCli(['trace', '-h', broker.host, '-p', String(broker.port), '-t', 'f/#', '-q', '1', '-C', '3', '-o', output, '-F', '%t|%p|%q|%r']);
+      const run = await runCli(['trace', '-h', broker.host, '-p', String(broker.port), '-t', 'f/#', '-q', '1', '-C', '3', '-o', output, '--fsync', '-F', '%t|%p|%q|%r']);
       expect(run.code).toBe(0);
       expect(run.stdout.trim().split('\n').sort()).toEqual(['f/1|v1,x|1|1', 'f/2|v2,x|1|1', 'f/3|v3,x|1|1']);
       expect(run.stderr).toMatch(/trace: 3 recorded to .*trace\.csv, 0 reconnects; .* stopped by count/);
