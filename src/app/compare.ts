@@ -123,7 +123,8 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   const height = options.height ?? 700;
   const needsChart = formats.some((f) => f !== 'json');
   if (!needsChart) return { report, files };
-  const data: ChartData = chartData(sent.messages, arrivals, report, detail, { columns: width });
+  // One column per two pixels: min/max keep up to 4 points per column, plenty for a line at this size.
+  const data: ChartData = chartData(sent.messages, arrivals, report, detail, { columns: Math.round(width / 2) });
   const zoneLabel = zoneLabelAt(data.tMin);
   const chartOptions = { title: options.title, width, height, utc: options.utc, zoneLabel };
   if (formats.includes('gp')) {
