@@ -207,6 +207,7 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
       refuse();
       return;
     }
+    armIdle(); // any arrival counts as activity, recorded or filtered out
     const receivedAt = stamps.get(packet) ?? clock.now();
     if (exclude.length > 0 && anyFilterMatches(exclude, packet.topic)) {
       summary.excluded++;
@@ -231,7 +232,6 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
     // From here the row is ours: a resend of this QoS 2 packet id is a duplicate, even if it
     // comes before we got round to PUBREC (onMessage holding it, a reconnect in between).
     if (packet.qos === 2 && packet.messageId !== undefined) recordedQos2.add(packet.messageId);
-    armIdle();
     const finish = (): void => {
       done();
       if (options.count !== undefined && summary.received >= options.count) stop('count');

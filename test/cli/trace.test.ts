@@ -84,6 +84,18 @@ describe.each(brokerKinds)('trace command against %s', (kind) => {
     });
   });
 
+  it('without -o prints bare payloads like mosquitto_sub (-N: no newline)', async () => {
+    await withBroker(kind, async (broker) => {
+      const publisher = await connectPublisher(broker);
+      await publish(publisher, 'p/1', 'hello', 0, true);
+      await publisher.endAsync();
+      const plain = await runCli(['trace', '-h', broker.host, '-p', String(broker.port), '-t', 'p/#', '-C', '1']);
+      expect([plain.code, plain.stdout]).toEqual([0, 'hello\n']);
+      const raw = await runCli(['trace', '-h', broker.host, '-p', String(broker.port), '-t', 'p/#', '-C', '1', '-N', '--quiet']);
+      expect([raw.code, raw.stdout, raw.stderr]).toEqual([0, 'hello', '']);
+    });
+  });
+
   it('-R skips retained messages; -v prints "topic payload"; --jsonl writes JSON lines; -W stops when idle', async () => {
     await withBroker(kind, async (broker) => {
       const publisher = await connectPublisher(broker);
