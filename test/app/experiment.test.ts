@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -7,11 +6,10 @@ import { compare } from '../../src/app/compare.js';
 import { runExperiment, type ExperimentResult } from '../../src/app/experiment.js';
 import { scenarioFromValue } from '../../src/core/scenario.js';
 import { mosquittoAvailable, tempDir, withEmbeddedBroker } from '../helpers/brokers.js';
+import { ensureBuilt } from '../io/broker-control-build.js';
 
 /** The embedded broker is a child process running the built CLI: build once. */
-beforeAll(() => {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: new URL('../..', import.meta.url), stdio: 'ignore' });
-}, 120_000);
+beforeAll(() => ensureBuilt(), 120_000);
 
 const dirs: string[] = [];
 afterAll(() => {

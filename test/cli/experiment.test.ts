@@ -1,14 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/brokers.js';
 import { runCli } from '../helpers/cli.js';
+import { ensureBuilt } from '../io/broker-control-build.js';
 
 /** The embedded broker runs as a child (`node dist/cli/bin.js broker`): build once. */
-beforeAll(() => {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: new URL('../..', import.meta.url), stdio: 'ignore' });
-}, 120_000);
+beforeAll(() => ensureBuilt(), 120_000);
 
 const dirs: string[] = [];
 afterAll(() => {

@@ -1,15 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrokerControl, type BrokerControl, type BrokerSpec } from '../../src/io/broker-control.js';
 import mqtt from 'mqtt';
 import { openConnection } from '../../src/io/mqtt-connection.js';
 import { mosquittoAvailable, tempDir } from '../helpers/brokers.js';
+import { ensureBuilt } from './broker-control-build.js';
 
 /** The embedded broker runs as a child (`node dist/cli/bin.js broker`): build it once. */
-beforeAll(() => {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: new URL('../..', import.meta.url), stdio: 'ignore' });
-}, 120_000);
+beforeAll(() => ensureBuilt(), 120_000);
 
 const dirs: string[] = [];
 afterAll(() => {
