@@ -9,7 +9,7 @@ import { writeLine, type CliContext } from './context.js';
 
 interface CompareFlags {
   sent: string;
-  received: string[];
+  received?: string[];
   events: string[];
   output?: string;
   format: string;
@@ -35,7 +35,7 @@ export function registerCompare(command: Command, context: CliContext): void {
   command
     .description('compare what was sent with what arrived: exact counts (lost, duplicates, late, out of order, latency) and plots')
     .requiredOption('--sent <file>', "replay's sent log, or a bare profile (with --topic/--qos as given to replay)")
-    .option('--received <file>', 'trace file, or a mosquitto_sub -F "%U %t %p" recording; repeat to merge shards', collect, [])
+    .option('--received <files...>', 'trace files (CSV or --jsonl) or mosquitto_sub -F "%U %t %p" recordings; several are merged (shards)')
     .option('--events <file>', 'extra events file (FILE.events.csv beside each input is read anyway); repeatable', collect, [])
     .option('-o, --output <base>', 'write BASE.svg, BASE.png, BASE.gp + BASE.dat, BASE.vl.json, BASE.json')
     .option('--format <list>', `outputs to write, comma-separated (${COMPARE_FORMATS.join(',')})`, COMPARE_FORMATS.join(','))
@@ -50,16 +50,16 @@ export function registerCompare(command: Command, context: CliContext): void {
     .addHelpText('after', `
 Examples:
   sensortrace compare --sent out/sent.csv --received out/trace.csv -o out/compare
-  sensortrace compare --sent out/sent.csv --received out/trace-a.csv --received out/trace-b.csv --format png,json -o out/cmp
+  sensortrace compare --sent out/sent.csv --received out/trace-a.csv out/trace-b.csv --format png,json -o out/cmp
   sensortrace compare --sent profiles/room-day.csv --topic 'sensors/{sensor}/temperature' -q 1 --received out/sub.txt --utc
 
 Exit status: 0 done (whatever was lost), 2 bad input or flags.`)
     .action(async (flags: CompareFlags) => {
-      if (flags.received.length === 0) throw usageError('compare: --received <file> is required (repeat it to merge shards)');
+      if (!flags.received?.length) throw usageError('compare: --received <file> is required (repeat it to merge shards)');
       if (flags.gnuplotTerminal !== 'png' && flags.gnuplotTerminal !== 'svg') throw usageError(`--gnuplot-terminal: expected png or svg (found "${flags.gnuplotTerminal}")`);
       const { report, files } = await compare({
         sent: flags.sent,
-        received: flags.received,
+        received: flags.received ?? [],
         events: flags.events,
         output: flags.output,
         formats: parseFormats(flags.format),

@@ -10,7 +10,7 @@ describe('sensortrace compare', () => {
   it('prints the table and writes every output for the fixture (events found beside the sent log)', async () => {
     const dir = tempDir();
     const base = join(dir, 'out', 'compare');
-    const run = await runCli(['compare', '--sent', join(fixtures, 'sent.csv'), '--received', join(fixtures, 'trace-a.csv'), '--received', join(fixtures, 'trace-b.csv'), '-o', base, '--utc', '--title', 'fixture']);
+    const run = await runCli(['compare', '--sent', join(fixtures, 'sent.csv'), '--received', join(fixtures, 'trace-a.csv'), join(fixtures, 'trace-b.csv'), '-o', base, '--utc', '--title', 'fixture']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
