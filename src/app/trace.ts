@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { MqttClient, type IPublishPacket, type ISubscriptionGrant, type Packet } from 'mqtt';
 import { SensortraceError, usageError } from '../core/errors.js';
 import type { LineMessage } from '../core/line-format.js';
@@ -397,6 +398,12 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
       fatal ??= error;
     }
   }
-  if (fatal !== undefined) throw fatal;
+  if (fatal !== undefined) {
+    // Never connected: leave no empty trace behind that could pass for "nothing arrived".
+    if (!connection && !options.append) {
+      for (const path of [writer?.path, events?.path]) if (path) rmSync(path, { force: true });
+    }
+    throw fatal;
+  }
   return summary;
 }

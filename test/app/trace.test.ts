@@ -147,6 +147,8 @@ describe('trace errors', () => {
     const port = await freePort();
     const output = join(tempDir(), 'trace.csv');
     await expect(trace({ filters: ['#'], qos: 1, output, connection: { host: '127.0.0.1', port, connectTimeoutMs: 500, reconnectPeriodMs: 100 } })).rejects.toMatchObject({ code: 'E_UNREACHABLE', exitCode: 3 });
+    expect(existsSync(output)).toBe(false);
+    expect(existsSync(output.replace(/\.csv$/, '.events.csv'))).toBe(false);
   });
 
   it('stops at once when aborted while the broker is still unreachable', async () => {
