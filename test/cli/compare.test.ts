@@ -55,6 +55,17 @@ describe('sensortrace compare', () => {
     expect(r.delay_ms.count).toBe(0); // a profile has no planned send times
   });
 
+  it('a relative profile is anchored at the earliest arrival, with a warning', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'p.csv'), 'time,value\n0,20\n1,21\n2,22\n');
+    writeFileSync(join(dir, 'sub.txt'), '1700000000.010000 s/x 1700000000 20\n1700000002.010000 s/x 1700000002 22\n');
+    const run = await runCli(['compare', '--sent', join(dir, 'p.csv'), '--topic', 's/x', '--received', join(dir, 'sub.txt'), '--json']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('relative profile anchored at the earliest arrival');
+    const r = JSON.parse(run.stdout);
+    expect([r.sent, r.delivered, r.lost, r.unexpected, r.match.rule]).toEqual([3, 2, 1, 0, 'topic+time']);
+  });
+
   it('client offline → connect windows when there are no broker events (--events)', async () => {
     const dir = tempDir();
     const events = join(dir, 'tracer.events.csv');
