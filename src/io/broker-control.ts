@@ -101,7 +101,19 @@ export class EmbeddedBrokerChild implements BrokerControl {
   async start(): Promise<void> {
     if (this.child) return;
     mkdirSync(this.dir, { recursive: true });
-    if (this.port === 0) this.port = this.options.port ?? (await freePort(this.host));
+    if (this.port !== 0 || this.options.port !== undefined) return this.startOn(this.port || this.options.port!);
+    // A port found free can be taken before the child binds it: on the first start (and only
+    // then: a restart must come back where the clients reconnect) try another one.
+    try {
+      await this.startOn(await freePort(this.host));
+    } catch (error) {
+      if (!(error instanceof SensortraceError && error.code === 'E_BROKER')) throw error;
+      await this.startOn(await freePort(this.host));
+    }
+  }
+
+  private async startOn(port: number): Promise<void> {
+    this.port = port;
     const [program, ...prefix] = this.options.command ?? defaultCliCommand();
     if (!this.options.command && !existsSync(prefix[0] ?? '')) {
       throw new SensortraceError(`the embedded broker runs the built CLI, but ${prefix[0]} is missing: run npm run build`, 'E_INTERNAL');
