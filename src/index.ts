@@ -34,3 +34,20 @@ export { RuleEngine, type InputMessage, type Emission, type PublishEmission, typ
 export { loadRules, parseRules, type LoadedRules } from './io/rules-loader.js';
 export { loadLookupTable } from './io/lookup-table.js';
 export { encodePayload, decodePayload, userPropertiesFor, formatNumber, PAYLOAD_FORMATS, type PayloadFormat, type Reading, type DecodedPayload } from './core/payload.js';
+
+// compare
+export { compare, COMPARE_FORMATS, zoneLabelAt, type CompareOptions, type CompareResult, type CompareFormat, type CompareInputs } from './app/compare.js';
+export { analyse, computeReport, sendTime, type CompareReport, type CompareCounts, type OutageReport, type CompareDetail, type SentMessage, type Arrival } from './core/compare-report.js';
+export { outageWindows, type OutageWindow } from './core/outages.js';
+export { summaryTable } from './core/summary-table.js';
+export { readSentLog, readProfileAsSent } from './io/sent-log-reader.js';
+export { readReceived, type ReceivedFormat } from './io/trace-reader.js';
+export { readEvents } from './io/events-reader.js';
+export { renderSvg, svgToPng } from './io/chart-renderer.js';
+
+// trace
+export { trace, type TraceOptions, type TraceSummary, type TraceStopReason } from './app/trace.js';
+export { TraceWriter, type TraceWriterOptions } from './io/trace-writer.js';
+export { toTraceRecord, traceCsvHeader, traceCsvLine, traceJsonLine, traceColumnIndex, parseTraceCells, type ReceivedMessage } from './core/trace-row.js';
+export { parseTopicFilter, topicMatches, anyFilterMatches, type ParsedFilter } from './core/topic-filter.js';
+export { compileLineFormat, verboseLine, type LineMessage, type LineFormatOptions, type LineFormatter } from './core/line-format.js';

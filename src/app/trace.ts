@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { MqttClient, type IPublishPacket, type ISubscriptionGrant, type Packet } from 'mqtt';
+import { type MqttClient, type IPublishPacket, type ISubscriptionGrant, type Packet } from 'mqtt';
 import { SensortraceError, usageError } from '../core/errors.js';
 import type { LineMessage } from '../core/line-format.js';
 import { eventsPathFor, type ConnectionEvent, type Qos, type TraceRecord } from '../core/records.js';
@@ -66,31 +66,6 @@ export interface TraceSummary {
 }
 
 type PublishHandler = (packet: IPublishPacket, done: (error?: Error) => void) => void;
-
-/**
- * MQTT.js hands messages to a client as soon as the CONNACK is in, before openConnection()
- * resolves: a persistent session's queued messages would be acknowledged by the default
- * handleMessage before we could record them. MqttClient.connect() runs inside the constructor,
- * so a tiny prototype hook lets trace() claim its client (by client id) synchronously, before
- * any packet is read. Other clients pass straight through.
- */
-const claims = new Map<string, (client: MqttClient) => void>();
-let hookInstalled = false;
-function installClientHook(): void {
-  if (hookInstalled) return;
-  hookInstalled = true;
-  const proto = MqttClient.prototype as unknown as { connect: (this: MqttClient) => MqttClient };
-  const original = proto.connect;
-  proto.connect = function connect(this: MqttClient): MqttClient {
-    const id = this.options.clientId;
-    const claim = id === undefined ? undefined : claims.get(id);
-    if (claim) {
-      claims.delete(id!);
-      claim(this);
-    }
-    return original.call(this);
-  };
-}
 
 function validateOptions(options: TraceOptions): { filters: ParsedFilter[]; exclude: ParsedFilter[] } {
   if (options.filters.length === 0) throw usageError('trace: at least one topic filter is needed (-t)');
@@ -297,12 +272,7 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
     });
   };
 
-  installClientHook();
   let claimed: MqttClient | undefined;
-  claims.set(clientId, (client) => {
-    claimed = client;
-    attach(client);
-  });
 
   const onAbort = (): void => {
     if (!connection) claimed?.end(true);
@@ -314,7 +284,17 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
   try {
     if (signal?.aborted) stop('signal');
     else {
-      const opening = openConnection(connectionOptions, { source: 'trace', onEvent: emit, clock });
+      // attach() runs before any packet is read: a persistent session's queued messages, handed
+      // over before openConnection() resolves, are recorded before they are acknowledged.
+      const opening = openConnection(connectionOptions, {
+        source: 'trace',
+        onEvent: emit,
+        clock,
+        onClient: (client) => {
+          claimed = client;
+          attach(client);
+        },
+      });
       // Ctrl+C while the broker is still unreachable stops at once; a late connection is closed.
       opening.then(
         (late) => {
@@ -360,7 +340,6 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
   } catch (error) {
     fatal ??= error;
   } finally {
-    claims.delete(clientId);
     signal?.removeEventListener('abort', onAbort);
     stopping = true;
     if (idleTimer) clearTimeout(idleTimer);

@@ -49,6 +49,12 @@ export interface OpenConnectionHooks {
   source: string;
   onEvent?: (event: ConnectionEvent) => void;
   clock?: Clock;
+  /**
+   * Called with the client right after it is created, before any packet is read. MQTT.js hands a
+   * persistent session's queued messages over as soon as the CONNACK is in, before this function
+   * resolves: a recorder installs its message handling here so none is acknowledged unrecorded.
+   */
+  onClient?: (client: MqttClient) => void;
 }
 
 export function describeBroker(options: ConnectionOptions): string {
@@ -111,6 +117,7 @@ export function openConnection(options: ConnectionOptions, hooks: OpenConnection
   const broker = describeBroker(options);
   const clientOptions = toClientOptions(options);
   const client = options.url ? mqtt.connect(options.url, clientOptions) : mqtt.connect(clientOptions);
+  hooks.onClient?.(client);
 
   let connected = false;
   let everConnected = false;
