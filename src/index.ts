@@ -37,7 +37,7 @@ export { encodePayload, decodePayload, userPropertiesFor, formatNumber, PAYLOAD_
 
 // compare
 export { compare, COMPARE_FORMATS, zoneLabelAt, type CompareOptions, type CompareResult, type CompareFormat, type CompareInputs } from './app/compare.js';
-export { analyse, computeReport, sendTime, type CompareReport, type CompareCounts, type OutageReport, type CompareDetail, type SentMessage, type Arrival } from './core/compare-report.js';
+export { analyse, computeReport, sendTime, type AnalyseOptions, type CompareReport, type CompareCounts, type OutageReport, type CompareDetail, type SentMessage, type Arrival } from './core/compare-report.js';
 export { outageWindows, type OutageWindow } from './core/outages.js';
 export { summaryTable } from './core/summary-table.js';
 export { readSentLog, readProfileAsSent } from './io/sent-log-reader.js';
@@ -51,3 +51,14 @@ export { TraceWriter, type TraceWriterOptions } from './io/trace-writer.js';
 export { toTraceRecord, traceCsvHeader, traceCsvLine, traceJsonLine, traceColumnIndex, parseTraceCells, type ReceivedMessage } from './core/trace-row.js';
 export { parseTopicFilter, topicMatches, anyFilterMatches, type ParsedFilter } from './core/topic-filter.js';
 export { compileLineFormat, verboseLine, type LineMessage, type LineFormatOptions, type LineFormatter } from './core/line-format.js';
+
+// experiments and brokers
+export { runExperiment, reportInputs, filterForTemplate, type ExperimentOptions, type ExperimentResult, type ExperimentRun, type ExperimentProgress, type ExperimentPhase } from './app/experiment.js';
+export { startBrokerServer, readPasswordFile, type BrokerServerOptions, type RunningBrokerServer } from './app/broker-server.js';
+export { createBrokerControl, EmbeddedBrokerChild, MosquittoControl, ExternalBrokerControl, type BrokerControl, type BrokerSpec, type EmbeddedChildOptions, type ExternalBrokerOptions } from './io/broker-control.js';
+export { FilePersistence, type FilePersistenceOptions, type BrokerSnapshot } from './io/file-persistence.js';
+export { parseScenario, scenarioFromValue, expandMatrix, describeRestarts, type Scenario, type RunSpec, type ScenarioBroker, type ScenarioVariant, type ScenarioRestart, type RestartKind, type StateFate } from './core/scenario.js';
+export { reportJson, headlineTable, type ReportRunInput, type ExperimentReportJson, type ReportRunJson } from './core/report-model.js';
+export { markdownReport } from './core/report-md.js';
+export { htmlReport } from './core/report-html.js';
+export { writeExperimentReports, type ReportFiles } from './io/report-writer.js';

@@ -2,7 +2,8 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { chartData, type ChartData } from '../core/chart-spec-data.js';
 import { vegaLiteSpec } from '../core/chart-spec.js';
-import { analyse, type Arrival, type CompareReport, type SentMessage } from '../core/compare-report.js';
+import { analyse, type AnalyseOptions, type Arrival, type CompareReport, type SentMessage } from '../core/compare-report.js';
+import { compileExpression, evaluateNumber, type CompiledExpression } from '../core/expression.js';
 import { SensortraceError, usageError } from '../core/errors.js';
 import { gnuplotData, gnuplotScript, type GnuplotTerminal } from '../core/gnuplot.js';
 import { eventsPathFor, type Qos } from '../core/records.js';
@@ -80,12 +81,37 @@ async function readSentInput(options: CompareOptions, arrivals: readonly Arrival
 }
 
 /**
+ * --expect EXPR: the received stream is derived from the sent one (process rules/sin.yaml), so
+ * each arrival should carry EXPR of the sent reading. Derived values are published with 6
+ * decimals, hence the tolerance.
+ */
+function expectationFrom(expect: string | undefined): AnalyseOptions {
+  if (expect === undefined) return {};
+  let expression: CompiledExpression;
+  try {
+    expression = compileExpression(expect);
+  } catch (error) {
+    throw usageError(`--expect: ${(error as Error).message}`);
+  }
+  return {
+    tolerance: 1e-6,
+    expected: (s) => {
+      try {
+        return evaluateNumber(expression, { value: s.value, sensor: s.sensor, seq: s.seq, time: s.profileTime, topic: s.topic });
+      } catch (error) {
+        throw new SensortraceError(`--expect: for message seq ${s.seq}: ${(error as Error).message}`, 'E_INPUT');
+      }
+    },
+  };
+}
+
+/**
  * Sent versus received: reads the inputs (streaming), computes the report, writes the chosen
  * outputs. The numbers come from `analyse()` in src/core/compare-report.ts, which experiment
  * calls directly on records it already holds.
  */
 export async function compare(options: CompareOptions): Promise<CompareResult> {
-  if (options.expect !== undefined) throw usageError('--expect is not available yet: it needs the expression evaluator of the process command (issue 8)');
+  const analyseOptions = expectationFrom(options.expect);
   if (options.received.length === 0) throw usageError('compare: give at least one --received file');
   const formats = options.formats ?? [...COMPARE_FORMATS];
   for (const f of formats) if (!COMPARE_FORMATS.includes(f)) throw usageError(`--format: unknown output "${f}" (known: ${COMPARE_FORMATS.join(', ')})`);
@@ -101,7 +127,7 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   const { events, read } = await readEventsIfPresent(eventPaths);
   for (const path of options.events ?? []) if (!read.includes(path)) throw new SensortraceError(`${path}: events file not found`, 'E_INPUT', { file: path });
 
-  const { report: counts, detail } = analyse(sent.messages, arrivals, events);
+  const { report: counts, detail } = analyse(sent.messages, arrivals, events, analyseOptions);
   const report = { ...counts, inputs: { sent: options.sent, sent_kind: sent.kind, received, events: read } };
   const files: string[] = [];
   // Stopped (Ctrl+C) while reading: the numbers are still worth printing, half-written plots are not.

@@ -21,6 +21,7 @@ interface CompareFlags {
   topic?: string;
   qos?: Qos;
   json?: boolean;
+  expect?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -47,11 +48,13 @@ export function registerCompare(command: Command, context: CliContext): void {
     .option('--topic <template>', 'bare profile only: the topic template replay used, e.g. sensors/{sensor}/temperature')
     .option('-q, --qos <qos>', 'bare profile only: the QoS replay used', parseQos)
     .option('--json', 'print the report as JSON on stdout instead of the table')
+    .option('--expect <expression>', "the received stream is derived from the sent one: check each value against EXPRESSION of the sent value, e.g. 'sin(value)'")
     .addHelpText('after', `
 Examples:
   sensortrace compare --sent out/sent.csv --received out/trace.csv -o out/compare
   sensortrace compare --sent out/sent.csv --received out/trace-a.csv out/trace-b.csv --format png,json -o out/cmp
   sensortrace compare --sent profiles/room-day.csv --topic 'sensors/{sensor}/temperature' -q 1 --received out/sub.txt --utc
+  sensortrace compare --sent out/x-sent.csv --received out/sin-trace.csv --expect 'sin(value)'
 
 Exit status: 0 done (whatever was lost), 2 bad input or flags.`)
     .action(async (flags: CompareFlags) => {
@@ -70,6 +73,7 @@ Exit status: 0 done (whatever was lost), 2 bad input or flags.`)
         gnuplotTerminal: flags.gnuplotTerminal as GnuplotTerminal,
         topic: flags.topic,
         qos: flags.qos,
+        expect: flags.expect,
         signal: context.signal,
         onWarning: (message) => writeLine(context.stderr, `sensortrace: warning: ${message}`),
       });

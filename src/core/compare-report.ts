@@ -1,4 +1,18 @@
 import { Matcher, type Arrival, type MatchCounts, type SentMessage } from './match.js';
+
+export interface AnalyseOptions {
+  /**
+   * The value each arrival should carry, when the received stream is derived from the sent one
+   * (compare --expect 'sin(value)'); default: the value sent. Also turns on time-alone
+   * matching, since a derived stream lives on other topics.
+   */
+  expected?: (sent: SentMessage) => number;
+  /**
+   * Largest difference still counted as equal, relative to max(1, |expected|). Default 1e-9;
+   * derived values travel with 6 decimals, so --expect uses 1e-6.
+   */
+  tolerance?: number;
+}
 import { outageWindows, windowIndexAt, type OutageWindow } from './outages.js';
 import type { ConnectionEvent } from './records.js';
 import { latencyStats, type LatencyStats } from './stats.js';
@@ -131,8 +145,8 @@ class Accumulator {
   }
 }
 
-function sameValue(a: number, b: number): boolean {
-  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+function sameValue(a: number, b: number, tolerance: number): boolean {
+  return Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
 /**
@@ -144,9 +158,12 @@ export function analyse(
   sent: readonly SentMessage[],
   arrivals: readonly Arrival[],
   events: readonly ConnectionEvent[] = [],
+  options: AnalyseOptions = {},
 ): { report: CompareReport; detail: CompareDetail } {
   const order = receiveOrder(arrivals);
-  const matcher = new Matcher(sent);
+  const matcher = new Matcher(sent, { byTimeAlone: options.expected !== undefined });
+  const expected = options.expected ?? ((s: SentMessage) => s.value);
+  const tolerance = options.tolerance ?? 1e-9;
   const matchOf = new Int32Array(arrivals.length);
   const arrivalKind = new Uint8Array(arrivals.length);
   const firstArrival = new Int32Array(sent.length).fill(-1);
@@ -189,7 +206,7 @@ export function analyse(
     const outOfOrder = highest !== undefined && s.seq < highest;
     if (!outOfOrder) highestSeqByTopic.set(s.topic, s.seq);
     const from = s.publishedAt ?? arrival.publishedAt;
-    const mismatch = arrival.value !== undefined && !sameValue(arrival.value, s.value);
+    const mismatch = arrival.value !== undefined && !sameValue(arrival.value, expected(s), tolerance);
     for (const acc of accs) {
       acc.delivered++;
       if (outOfOrder) acc.outOfOrder++;

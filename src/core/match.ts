@@ -29,7 +29,7 @@ export interface Arrival {
   publishedAt?: number;
 }
 
-export type MatchRule = 'seq' | 'topic+time' | 'sensor+time';
+export type MatchRule = 'seq' | 'topic+time' | 'sensor+time' | 'time';
 
 export interface MatchCounts {
   /** The rule that matched the most arrivals; what the report names as "the rule used". */
@@ -37,6 +37,17 @@ export interface MatchCounts {
   by_seq: number;
   by_topic_time: number;
   by_sensor_time: number;
+  /** Only when time-alone matching is on (a derived stream on other topics: compare --expect). */
+  by_time?: number;
+}
+
+export interface MatcherOptions {
+  /**
+   * After (topic, time) and (sensor, time) fail, match by profile time alone. For derived
+   * streams (process publishes sin(X) of cep/x on cep/sin, keeping the timestamp), where
+   * neither the topic nor — in plain payloads — the sensor survives.
+   */
+  byTimeAlone?: boolean;
 }
 
 /**
@@ -59,11 +70,15 @@ function timeKey(prefix: string, time: number): string {
  */
 export class Matcher {
   private readonly bySeq = new Map<number, number>();
-  private keyMaps: { byTopicTime: Map<string, number[]>; bySensorTime: Map<string, number[]> } | undefined;
+  private keyMaps: { byTopicTime: Map<string, number[]>; bySensorTime: Map<string, number[]>; byTime: Map<string, number[]> } | undefined;
   private readonly delivered: Uint8Array;
   readonly counts: MatchCounts = { rule: 'none', by_seq: 0, by_topic_time: 0, by_sensor_time: 0 };
 
-  constructor(private readonly sent: readonly SentMessage[]) {
+  constructor(
+    private readonly sent: readonly SentMessage[],
+    private readonly options: MatcherOptions = {},
+  ) {
+    if (options.byTimeAlone) this.counts.by_time = 0;
     this.delivered = new Uint8Array(sent.length);
     sent.forEach((s, i) => {
       if (!this.bySeq.has(s.seq)) this.bySeq.set(s.seq, i);
@@ -71,15 +86,17 @@ export class Matcher {
   }
 
   /** Built on the first arrival without a seq: string keys for a million messages cost seconds. */
-  private get maps(): { byTopicTime: Map<string, number[]>; bySensorTime: Map<string, number[]> } {
+  private get maps(): { byTopicTime: Map<string, number[]>; bySensorTime: Map<string, number[]>; byTime: Map<string, number[]> } {
     if (!this.keyMaps) {
       const byTopicTime = new Map<string, number[]>();
       const bySensorTime = new Map<string, number[]>();
+      const byTime = new Map<string, number[]>();
       this.sent.forEach((s, i) => {
         push(byTopicTime, timeKey(s.topic, s.profileTime), i);
         push(bySensorTime, timeKey(s.sensor, s.profileTime), i);
+        if (this.options.byTimeAlone) push(byTime, timeKey('', s.profileTime), i);
       });
-      this.keyMaps = { byTopicTime, bySensorTime };
+      this.keyMaps = { byTopicTime, bySensorTime, byTime };
     }
     return this.keyMaps;
   }
@@ -96,6 +113,10 @@ export class Matcher {
       else if (arrival.sensor !== undefined) {
         index = this.takeFrom(this.maps.bySensorTime.get(timeKey(arrival.sensor, arrival.profileTime)));
         if (index >= 0) this.counts.by_sensor_time++;
+      }
+      if (index < 0 && this.options.byTimeAlone) {
+        index = this.takeFrom(this.maps.byTime.get(timeKey('', arrival.profileTime)));
+        if (index >= 0) this.counts.by_time = (this.counts.by_time ?? 0) + 1;
       }
     }
     if (index >= 0) this.delivered[index] = 1;
@@ -122,8 +143,9 @@ function push(map: Map<string, number[]>, key: string, value: number): void {
 }
 
 function mainRule(c: MatchCounts): MatchRule | 'none' {
-  const best = Math.max(c.by_seq, c.by_topic_time, c.by_sensor_time);
+  const best = Math.max(c.by_seq, c.by_topic_time, c.by_sensor_time, c.by_time ?? 0);
   if (best === 0) return 'none';
   if (best === c.by_seq) return 'seq';
-  return best === c.by_topic_time ? 'topic+time' : 'sensor+time';
+  if (best === c.by_topic_time) return 'topic+time';
+  return best === c.by_sensor_time ? 'sensor+time' : 'time';
 }

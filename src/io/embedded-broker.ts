@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
+import { FilePersistence } from './file-persistence.js';
 
 export interface EmbeddedBrokerOptions {
   port?: number;
@@ -24,7 +25,9 @@ export interface RunningEmbeddedBroker {
  * closing it loses every session, which is what a crash of a memory-only broker does.
  */
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<RunningEmbeddedBroker> {
-  const aedes = await Aedes.createBroker();
+  // FilePersistence without a file is aedes' memory store plus our fix for its QoS 2 queue bug
+  // (overlapping flows to a persistent subscriber left messages queued and resent forever).
+  const aedes = await Aedes.createBroker({ persistence: new FilePersistence({}) });
   const log = options.log;
   if (options.credentials) {
     const credentials = options.credentials;
