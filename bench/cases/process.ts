@@ -16,25 +16,32 @@ function arrivals(path: string): number[] {
  * ceiling: the same stream straight from mosquitto_pub to mosquitto_sub with nothing between.
  * Rate = messages ÷ (last arrival − publish start), as seen by an independent subscriber.
  */
-async function throughOnce(ctx: BenchContext, rows: number, lines: string, withProcessor: boolean, run: number): Promise<{ rate: number; delivered: number; peakRssMb?: number }> {
+async function throughOnce(ctx: BenchContext, rows: number, input: string, withProcessor: boolean, run: number): Promise<{ rate: number; delivered: number; peakRssMb?: number }> {
   const { broker } = ctx;
   const hp = ['-h', broker.host, '-p', String(broker.port)];
   const inTopic = 'cep/x';
   const outTopic = withProcessor ? 'cep/sin' : 'cep/x';
   const counted = join(ctx.dir, `cep-${withProcessor ? 'sin' : 'direct'}-${run}.txt`);
-  // A retained X answers every new subscription at once: the ready signal, with no sleep.
+  // Ready signals without sleeping: the counting subscriber gets a retained marker as soon as it
+  // is subscribed; then the processor gets a retained X as soon as it is, and its sin(X) arrives.
+  await runMeasured({ command: 'mosquitto_pub', args: [...hp, '-t', `${outTopic}-ready`, '-r', '-m', 'ready'] });
   await runMeasured({ command: 'mosquitto_pub', args: [...hp, '-t', inTopic, '-r', '-m', '0'] });
+  // Before the data: the marker and the (derived) retained X; directly, also the empty message that
+  // clears the retained X (process skips it: not a number).
+  const preamble = withProcessor ? 2 : 3;
+  const expected = rows + preamble;
+  const sub = startMeasured({ command: 'mosquitto_sub', args: [...hp, '-t', outTopic, '-t', `${outTopic}-ready`, '-C', String(expected), '-W', '120', '-F', '%U'], stdoutFile: counted });
+  const lines = (): number => (statSync(counted).size === 0 ? 0 : readFileSync(counted, 'utf8').split('\n').length - 1);
+  await waitFor(() => lines() >= 1, 15_000, 'the subscriber');
   const processor = withProcessor
-    ? startMeasured({ command: ctx.cli.command, args: [...ctx.cli.args, 'process', join(ctx.root, 'rules/sin.yaml'), ...hp, '--quiet', '-C', String(rows + 1)] })
+    ? startMeasured({ command: ctx.cli.command, args: [...ctx.cli.args, 'process', join(ctx.root, 'rules/sin.yaml'), ...hp, '--quiet'] })
     : undefined;
-  const sub = startMeasured({ command: 'mosquitto_sub', args: [...hp, '-t', outTopic, '-C', String(rows + 1), '-W', '120', '-F', '%U'], stdoutFile: counted });
-  await waitFor(() => statSync(counted).size > 0, 15_000, withProcessor ? 'the processor' : 'the subscriber');
+  await waitFor(() => lines() >= 2, 15_000, withProcessor ? 'the processor' : 'the retained X');
   await runMeasured({ command: 'mosquitto_pub', args: [...hp, '-t', inTopic, '-r', '-n'] });
-  // The cleared retained message is not a number: process skips it and it is not counted.
   const startedAt = Date.now();
-  await runMeasured({ command: 'mosquitto_pub', args: [...hp, '-t', inTopic, '-l'], stdinFile: lines });
+  await runMeasured({ command: 'mosquitto_pub', args: [...hp, '-t', inTopic, '-l'], stdinFile: input });
   const done = await sub.done;
-  const times = arrivals(counted).slice(1);
+  const times = arrivals(counted).slice(preamble);
   processor?.child.kill('SIGTERM');
   const proc = processor ? await processor.done : undefined;
   if (done.code !== 0 && times.length < rows) ctx.log(`  (subscriber stopped after ${times.length}/${rows})`);

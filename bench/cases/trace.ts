@@ -42,7 +42,8 @@ async function drainOnce(ctx: BenchContext, tool: 'sensortrace' | 'mosquitto_sub
   const pub = await runMeasured({ command: 'mosquitto_pub', args: [...hp, '-t', `${root}/data`, '-q', String(Math.max(qos, 1)), '-l'], stdinFile: lines });
   if (pub.code !== 0) throw new Error(`mosquitto_pub failed: ${pub.stderr}`);
   // 3. drain.
-  const drained = await runMeasured(subscribe(rows));
+  // Both tools subscribe again on start, so the retained hello comes once more: rows + 1.
+  const drained = await runMeasured(subscribe(rows + 1));
   if (drained.code !== 0) throw new Error(`${tool} failed while draining: ${drained.stderr.slice(0, 300)}`);
   const times = tool === 'sensortrace' ? arrivalTimes(out, 0, 1) : arrivalTimes(out, 0, 1000);
   const recorded = times.length;
