@@ -262,7 +262,7 @@ async function runOne(
       filters: [filterForTemplate(scenario.topic)],
       qos: spec.qos,
       output: tracePath,
-      connection: { ...base, clientId: `st-trace-${tag}`, clean: false },
+      connection: { ...base, clientId: `st-trace-${tag}`, clean: false, reconnectPeriodMs: scenario.tracerReconnectMs },
       signal: traceAbort.signal,
       clock,
       onReady: markReady,

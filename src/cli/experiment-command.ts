@@ -32,6 +32,7 @@ interface ExperimentFlags extends ConnectionFlagValues {
   killCmd?: string;
   drain?: string;
   quiet?: string;
+  tracerReconnect?: string;
   maxInflight?: number;
   queueQos0?: boolean;
   loop?: number;
@@ -106,6 +107,7 @@ function scenarioInput(file: string | undefined, flags: ExperimentFlags, command
   }
   if (flags.drain) raw.drain = flags.drain;
   if (flags.quiet) raw.quiet = flags.quiet;
+  if (flags.tracerReconnect) raw.tracerReconnect = flags.tracerReconnect;
   if (flags.maxInflight !== undefined) raw.maxInflight = flags.maxInflight;
   if (flags.queueQos0) raw.queueQos0 = true;
   if (flags.loop !== undefined) raw.loop = flags.loop;
@@ -144,6 +146,7 @@ export function registerExperiment(command: Command, context: CliContext): void 
       .option('--kill-cmd <command>', 'external: shell command for a crash stop (default: --stop-cmd)')
       .option('--drain <duration>', 'after the replay, wait at most this long for the last messages')
       .option('--quiet-after <duration>', 'stop waiting once nothing arrived for this long')
+      .option('--tracer-reconnect <duration>', "the tracer's delay between reconnect attempts (replayer: 250ms); longer makes it come back second")
       .option('--max-inflight <n>', 'replay: most unacknowledged QoS 1/2 messages', parseInteger('--max-inflight', 1, 65535))
       .option('--queue-qos0', 'replay: keep QoS 0 messages while the broker is away')
       .option('--loop <n>', 'replay the profile N times', parseInteger('--loop', 1, 1_000_000))

@@ -49,6 +49,12 @@ export interface Scenario {
   drainMs: number;
   /** Stop waiting early once nothing arrived for this long after the replay ended. */
   quietMs: number;
+  /**
+   * The tracer's delay between reconnect attempts (the replayer's is 250 ms). Longer makes the
+   * tracer come back second after a restart: a broker that lost its state then drops what the
+   * replayer sends before the tracer has subscribed again — the case "state lost" is about.
+   */
+  tracerReconnectMs: number;
   maxInflight?: number;
   queueQos0: boolean;
   loop: number;
@@ -67,7 +73,7 @@ type Json = Record<string, unknown>;
 
 const KNOWN_KEYS = new Set([
   'name', 'description', 'profile', 'profileFormat', 'topic', 'speed', 'rate', 'max', 'payload', 'qos', 'brokers', 'broker',
-  'restarts', 'drain', 'quiet', 'maxInflight', 'queueQos0', 'loop',
+  'restarts', 'drain', 'quiet', 'tracerReconnect', 'maxInflight', 'queueQos0', 'loop',
 ]);
 
 class Fields {
@@ -186,6 +192,7 @@ export function scenarioFromValue(value: unknown, file: string): Scenario {
     variants,
     drainMs: root.drain === undefined ? 10_000 : f.duration(root.drain, 'drain'),
     quietMs: root.quiet === undefined ? 1_500 : f.duration(root.quiet, 'quiet'),
+    tracerReconnectMs: root.tracerReconnect === undefined ? 250 : f.duration(root.tracerReconnect, 'tracerReconnect'),
     queueQos0: root.queueQos0 === undefined ? false : f.boolean(root.queueQos0, 'queueQos0'),
     loop: root.loop === undefined ? 1 : f.integer(root.loop, 'loop', 1),
   };
