@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { SensortraceError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
+import { ChildProcessBroker, trackChild } from './child-process-broker.js';
 import { freePort, waitForPort } from './free-port.js';
 import { MosquittoBroker, type StopKind } from './mosquitto-broker.js';
 
@@ -31,20 +32,6 @@ export interface BrokerControl {
   dispose(): Promise<void>;
 }
 
-/** Children still running, killed synchronously if this process exits without disposing them. */
-const liveChildren = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function track(child: ChildProcess): void {
-  liveChildren.add(child);
-  child.once('exit', () => liveChildren.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const c of liveChildren) c.kill('SIGKILL');
-    });
-  }
-}
-
 /** The package's built CLI: the embedded broker child runs `sensortrace broker`. */
 export function defaultCliCommand(): string[] {
   const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -64,30 +51,12 @@ export interface EmbeddedChildOptions {
   startTimeoutMs?: number;
 }
 
-export class EmbeddedBrokerChild implements BrokerControl {
+export class EmbeddedBrokerChild extends ChildProcessBroker implements BrokerControl {
   readonly kind = 'embedded' as const;
   readonly canDiscardState = true;
-  readonly dir: string;
-  readonly host: string;
-  port = 0;
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: EmbeddedChildOptions) {
-    this.dir = resolve(options.dir);
-    this.host = options.host ?? '127.0.0.1';
-  }
-
-  get url(): string {
-    return `mqtt://${this.host}:${this.port}`;
-  }
-
-  get running(): boolean {
-    return this.child !== undefined;
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
+    super(options.dir, options.host);
   }
 
   get statePath(): string {
@@ -98,58 +67,28 @@ export class EmbeddedBrokerChild implements BrokerControl {
     return join(this.dir, 'broker.log');
   }
 
-  async start(): Promise<void> {
-    if (this.child) return;
-    mkdirSync(this.dir, { recursive: true });
-    if (this.port !== 0 || this.options.port !== undefined) return this.startOn(this.port || this.options.port!);
-    // A port found free can be taken before the child binds it: on the first start (and only
-    // then: a restart must come back where the clients reconnect) try another one.
-    try {
-      await this.startOn(await freePort(this.host));
-    } catch (error) {
-      if (!(error instanceof SensortraceError && error.code === 'E_BROKER')) throw error;
-      await this.startOn(await freePort(this.host));
-    }
-  }
-
-  private async startOn(port: number): Promise<void> {
-    this.port = port;
+  protected launchCommand(): { program: string; args: string[]; name: string } {
     const [program, ...prefix] = this.options.command ?? defaultCliCommand();
     if (!this.options.command && !existsSync(prefix[0] ?? '')) {
       throw new SensortraceError(`the embedded broker runs the built CLI, but ${prefix[0]} is missing: run npm run build`, 'E_INTERNAL');
     }
     const args = [...prefix, 'broker', '-p', String(this.port), '--bind', this.host, '-v'];
     if (this.options.persistence ?? true) args.push('--state', this.statePath, '--autosave', String(this.options.autosaveIntervalS ?? 0));
-    const log = openSync(this.logPath, 'a');
-    const child = spawn(program!, args, { stdio: ['ignore', log, log] });
-    closeSync(log);
-    this.child = child;
-    track(child);
-    this.exited = new Promise<void>((done) => child.once('exit', () => done()));
-    child.once('exit', () => {
-      if (this.child === child) this.child = undefined;
-    });
-    try {
-      await Promise.race([
-        waitForPort(this.port, this.host, this.options.startTimeoutMs ?? 15_000),
-        this.exited.then(() => {
-          throw new SensortraceError(`the embedded broker exited at start; see ${this.logPath}`, 'E_BROKER');
-        }),
-      ]);
-    } catch (error) {
-      await this.stop('crash');
-      throw error instanceof SensortraceError ? error : new SensortraceError(`embedded broker did not start: ${(error as Error).message}`, 'E_BROKER', undefined, { cause: error });
-    }
+    return { program: program!, args, name: 'the embedded broker' };
   }
 
-  async stop(kind: StopKind): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    child.kill(kind === 'graceful' ? 'SIGTERM' : 'SIGKILL');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await this.exited;
-    clearTimeout(timer);
-    this.child = undefined;
+  async start(): Promise<void> {
+    if (this.running) return;
+    const timeout = this.options.startTimeoutMs ?? 15_000;
+    if (this.port !== 0 || this.options.port !== undefined) return this.launch(this.port || this.options.port!, timeout);
+    // A port found free can be taken before the child binds it: on the first start (and only
+    // then: a restart must come back where the clients reconnect) try another one.
+    try {
+      await this.launch(await freePort(this.host), timeout);
+    } catch (error) {
+      if (!(error instanceof SensortraceError && error.code === 'E_BROKER')) throw error;
+      await this.launch(await freePort(this.host), timeout);
+    }
   }
 
   discardState(): void {
@@ -179,17 +118,12 @@ export class MosquittoControl implements BrokerControl {
     return this.broker.running;
   }
 
-  async start(): Promise<void> {
-    await this.broker.start();
-    const pid = this.broker.pid;
-    // MosquittoBroker keeps its child private; a pid-based hook covers an abrupt exit of ours.
-    if (pid !== undefined) trackPid(pid);
+  start(): Promise<void> {
+    return this.broker.start();
   }
 
-  async stop(kind: StopKind): Promise<void> {
-    const pid = this.broker.pid;
-    await this.broker.stop(kind);
-    if (pid !== undefined) livePids.delete(pid);
+  stop(kind: StopKind): Promise<void> {
+    return this.broker.stop(kind);
   }
 
   discardState(): void {
@@ -198,24 +132,6 @@ export class MosquittoControl implements BrokerControl {
 
   dispose(): Promise<void> {
     return this.stop('crash');
-  }
-}
-
-const livePids = new Set<number>();
-let pidHookInstalled = false;
-function trackPid(pid: number): void {
-  livePids.add(pid);
-  if (!pidHookInstalled) {
-    pidHookInstalled = true;
-    process.once('exit', () => {
-      for (const p of livePids) {
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
-    });
   }
 }
 
@@ -293,7 +209,7 @@ export class ExternalBrokerControl implements BrokerControl {
 function runShell(command: string, what: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'ignore', 'pipe'] });
-    track(child);
+    trackChild(child);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-500)));
     child.once('error', (error) => reject(new SensortraceError(`broker ${what} command failed: ${error.message}`, 'E_BROKER', undefined, { cause: error })));

@@ -1,9 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, writeFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { SensortraceError } from '../core/errors.js';
-import { freePort, waitForPort } from './free-port.js';
+import { ChildProcessBroker, type StopKind } from './child-process-broker.js';
+import { freePort } from './free-port.js';
+
+export type { StopKind } from './child-process-broker.js';
 
 export interface MosquittoOptions {
   /** Folder for the config, log and persistence file; created if missing. */
@@ -21,8 +24,6 @@ export interface MosquittoOptions {
   binary?: string;
 }
 
-export type StopKind = 'graceful' | 'crash';
-
 /** The mosquitto binary, if installed (Debian puts it in /usr/sbin, often not on PATH). */
 export function findMosquitto(): string | undefined {
   for (const candidate of [process.env.MOSQUITTO_BIN, '/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/bin/mosquitto']) {
@@ -38,34 +39,16 @@ export function findMosquitto(): string | undefined {
  * stop()/start() restart it on the same port and folder, so a persistent broker comes back with
  * its saved state: that is the tutorial's `service mosquitto stop; service mosquitto start`.
  */
-export class MosquittoBroker {
-  readonly dir: string;
-  readonly host: string;
-  port = 0;
-  private child: ChildProcess | undefined;
+export class MosquittoBroker extends ChildProcessBroker {
   private readonly binary: string;
-  private exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: MosquittoOptions) {
-    this.dir = resolve(options.dir);
-    this.host = options.host ?? '127.0.0.1';
+    super(options.dir, options.host);
     const binary = options.binary ?? findMosquitto();
     if (!binary) {
       throw new SensortraceError('mosquitto is not installed (Debian/Ubuntu: apt-get install mosquitto)', 'E_USAGE');
     }
     this.binary = binary;
-  }
-
-  get url(): string {
-    return `mqtt://${this.host}:${this.port}`;
-  }
-
-  get running(): boolean {
-    return this.child !== undefined;
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
   }
 
   get configPath(): string {
@@ -74,6 +57,11 @@ export class MosquittoBroker {
 
   get logPath(): string {
     return join(this.dir, 'mosquitto.log');
+  }
+
+  protected launchCommand(): { program: string; args: string[]; name: string } {
+    this.writeConfig();
+    return { program: this.binary, args: ['-c', this.configPath], name: 'mosquitto' };
   }
 
   private writeConfig(): void {
@@ -100,40 +88,9 @@ export class MosquittoBroker {
   }
 
   async start(): Promise<void> {
-    if (this.child) return;
-    mkdirSync(this.dir, { recursive: true });
-    if (this.port === 0) this.port = this.options.port ?? (await freePort(this.host));
-    this.writeConfig();
-    const log = openSync(this.logPath, 'a');
-    const child = spawn(this.binary, ['-c', this.configPath], { stdio: ['ignore', log, log] });
-    closeSync(log);
-    this.child = child;
-    this.exited = new Promise<void>((done) => child.once('exit', () => done()));
-    child.once('exit', () => {
-      if (this.child === child) this.child = undefined;
-    });
-    try {
-      await Promise.race([
-        waitForPort(this.port, this.host, 10_000),
-        this.exited.then(() => {
-          throw new SensortraceError(`mosquitto exited at start; see ${this.logPath}`, 'E_BROKER');
-        }),
-      ]);
-    } catch (error) {
-      await this.stop('crash');
-      throw error;
-    }
-  }
-
-  /** graceful: SIGTERM (Mosquitto saves its state); crash: SIGKILL (nothing saved since last autosave). */
-  async stop(kind: StopKind = 'graceful'): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    child.kill(kind === 'graceful' ? 'SIGTERM' : 'SIGKILL');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await this.exited;
-    clearTimeout(timer);
-    this.child = undefined;
+    if (this.running) return;
+    const port = this.port || this.options.port || (await freePort(this.host));
+    await this.launch(port, 10_000);
   }
 
   async restart(kind: StopKind = 'graceful', downForMs = 0): Promise<void> {
