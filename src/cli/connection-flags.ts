@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { usageError } from '../core/errors.js';
 import type { Qos } from '../core/records.js';
 import type { ConnectionOptions } from '../io/mqtt-connection.js';
 import { parseDuration } from '../core/duration.js';
+import { redactUrl } from '../core/redact.js';
 
 /**
  * Broker connection flags shared by every command that talks to a broker, spelled as
@@ -18,6 +20,7 @@ export function addConnectionFlags(command: Command): Command {
     .option('-u, --username <user>', 'username')
     .option('-P, --password <password>', 'password (prefer SENSORTRACE_PASSWORD or --password-file: argv is visible to other users)')
     .option('--password-file <file>', 'read the password from the first line of a file')
+    .option('--password-prompt', 'ask for the password on the terminal (not echoed)')
     .option('-k, --keepalive <seconds>', 'keepalive interval', parseInteger('--keepalive', 0, 65535), 60)
     .addOption(new Option('-V, --protocol-version <version>', 'MQTT version').choices(['3.1.1', 'mqttv311', '5', 'mqttv5']).default('3.1.1'))
     .option('--connect-timeout <duration>', 'give up if no connection within this time (exit 3)', '10s')
@@ -39,6 +42,7 @@ export interface ConnectionFlagValues {
   username?: string;
   password?: string;
   passwordFile?: string;
+  passwordPrompt?: boolean;
   keepalive: number;
   protocolVersion: string;
   connectTimeout: string;
@@ -52,15 +56,64 @@ export interface ConnectionFlagValues {
   willRetain?: boolean;
 }
 
-export function connectionOptionsFrom(flags: ConnectionFlagValues, env: NodeJS.ProcessEnv, warn: (line: string) => void): ConnectionOptions {
-  let password = flags.password ?? env.SENSORTRACE_PASSWORD;
+/**
+ * How the password prompt reaches the terminal; tests replace it (there is no TTY under vitest).
+ * Returns undefined when stdin is not a terminal.
+ */
+export interface PasswordPrompter {
+  isTerminal(): boolean;
+  read(prompt: string): string;
+}
+
+export const ttyPrompter: PasswordPrompter = {
+  isTerminal: () => Boolean(process.stdin.isTTY),
+  read: (prompt) => readPasswordFromTty(prompt),
+};
+
+let prompter: PasswordPrompter = ttyPrompter;
+
+/** For tests: swap the terminal for a scripted one; returns the previous prompter. */
+export function setPasswordPrompter(next: PasswordPrompter): PasswordPrompter {
+  const previous = prompter;
+  prompter = next;
+  return previous;
+}
+
+/**
+ * The password from exactly one place: --password-prompt, --password-file, -P or
+ * SENSORTRACE_PASSWORD (the environment is the fallback, so an explicit flag wins over it).
+ */
+function passwordFrom(flags: ConnectionFlagValues, env: NodeJS.ProcessEnv): string | undefined {
+  const explicit = [flags.password !== undefined && '-P', flags.passwordFile && '--password-file', flags.passwordPrompt && '--password-prompt'].filter(Boolean);
+  if (explicit.length > 1) throw usageError(`${explicit.join(' and ')}: give the password one way only`);
+  if (flags.passwordPrompt) {
+    if (!prompter.isTerminal()) {
+      throw usageError('--password-prompt needs a terminal on stdin; in scripts use SENSORTRACE_PASSWORD or --password-file');
+    }
+    return prompter.read(`password for ${flags.username ?? '(no user)'}@${flags.url ? 'broker' : flags.host}: `);
+  }
   if (flags.passwordFile) {
     try {
-      password = (readFileSync(flags.passwordFile, 'utf8').split(/\r?\n/)[0] ?? '').trimEnd();
+      return (readFileSync(flags.passwordFile, 'utf8').split(/\r?\n/)[0] ?? '').trimEnd();
     } catch (error) {
-      throw usageError(`--password-file: cannot read ${flags.passwordFile}: ${(error as Error).message}`);
+      throw usageError(`--password-file: cannot read ${flags.passwordFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
     }
   }
+  return flags.password ?? env.SENSORTRACE_PASSWORD;
+}
+
+/**
+ * A generic process title, so tools that show titles (ps, top, htop) do not show argv with a
+ * -P password. On Linux Node writes the title over the argv memory, which also blanks
+ * /proc/PID/cmdline from then on; before this runs (and in shell history) argv stays visible.
+ */
+export function hideArgvFromProcessTitle(): void {
+  if (process.title !== 'sensortrace') process.title = 'sensortrace';
+}
+
+export function connectionOptionsFrom(flags: ConnectionFlagValues, env: NodeJS.ProcessEnv, warn: (line: string) => void): ConnectionOptions {
+  hideArgvFromProcessTitle();
+  const password = passwordFrom(flags, env);
   if (flags.insecure) warn('warning: --insecure: the broker certificate is not verified');
   const options: ConnectionOptions = {
     host: flags.host,
@@ -70,7 +123,7 @@ export function connectionOptionsFrom(flags: ConnectionFlagValues, env: NodeJS.P
     connectTimeoutMs: parseDuration(flags.connectTimeout, '--connect-timeout'),
   };
   if (flags.url) {
-    if (!/^(mqtts?|wss?|tcp|ssl|tls):\/\//.test(flags.url)) throw usageError(`--url: expected mqtt://, mqtts://, ws:// or wss:// (found "${flags.url}")`);
+    if (!/^(mqtts?|wss?|tcp|ssl|tls):\/\//.test(flags.url)) throw usageError(`--url: expected mqtt://, mqtts://, ws:// or wss:// (found "${redactUrl(flags.url)}")`);
     options.url = flags.url;
   }
   if (flags.id) options.clientId = flags.id;
@@ -107,4 +160,37 @@ export function parsePositiveNumber(flag: string): (text: string) => number {
     if (!Number.isFinite(value) || value <= 0) throw usageError(`${flag}: expected a positive number (found "${text}")`);
     return value;
   };
+}
+
+/**
+ * Reads one line from the controlling terminal with echo off. Synchronous on purpose: the
+ * password is needed while commander's options are turned into connection options, before any
+ * async work starts, and nothing else runs meanwhile. Echo is restored even if reading fails.
+ */
+export function readPasswordFromTty(prompt: string): string {
+  let fd: number;
+  try {
+    fd = openSync('/dev/tty', 'r+');
+  } catch {
+    throw usageError('--password-prompt: no terminal to ask on; use SENSORTRACE_PASSWORD or --password-file');
+  }
+  const stty = (arg: string): void => {
+    spawnSync('stty', [arg], { stdio: [fd, 'ignore', 'ignore'] });
+  };
+  try {
+    writeSync(fd, prompt);
+    stty('-echo');
+    const bytes: number[] = [];
+    const one = Buffer.alloc(1);
+    for (;;) {
+      const n = readSync(fd, one, 0, 1, null);
+      if (n === 0 || one[0] === 0x0a || one[0] === 0x0d) break;
+      bytes.push(one[0]!);
+    }
+    return Buffer.from(bytes).toString('utf8');
+  } finally {
+    stty('echo');
+    writeSync(fd, '\n');
+    closeSync(fd);
+  }
 }
