@@ -118,6 +118,23 @@ export function sendTime(s: SentMessage): number {
   return s.plannedAt ?? s.publishedAt ?? s.profileTime;
 }
 
+/** A growing list of numbers, 8 bytes each (a number[] of a million doubles boxes or copies as it grows). */
+class Samples {
+  private data = new Float64Array(256);
+  private length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = v;
+  }
+  values(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
 class Accumulator {
   sent = 0;
   received = 0;
@@ -126,8 +143,8 @@ class Accumulator {
   outOfOrder = 0;
   late = 0;
   valueMismatches = 0;
-  latencies: number[] = [];
-  delays: number[] = [];
+  latencies = new Samples();
+  delays = new Samples();
 
   counts(): CompareCounts {
     return {
@@ -139,8 +156,8 @@ class Accumulator {
       out_of_order: this.outOfOrder,
       late: this.late,
       value_mismatches: this.valueMismatches,
-      latency_ms: latencyStats(this.latencies),
-      delay_ms: latencyStats(this.delays),
+      latency_ms: latencyStats(this.latencies.values()),
+      delay_ms: latencyStats(this.delays.values()),
     };
   }
 }

@@ -57,6 +57,11 @@ export function decodePayload(cell: string): Buffer {
     : Buffer.from(cell, 'utf8');
 }
 
+function indexOrEnd(text: string, search: string, from: number): number {
+  const at = text.indexOf(search, from);
+  return at < 0 ? text.length : at;
+}
+
 export interface CsvRecord {
   /** 1-based line where the record starts. */
   line: number;
@@ -84,22 +89,60 @@ export class CsvParser {
   feed(chunk: string): CsvRecord[] {
     const out: CsvRecord[] = [];
     const d = this.delimiter;
-    for (let i = 0; i < chunk.length; i++) {
+    const n = chunk.length;
+    // Where the next quote / CR is, found once and reused until passed: rescanning from every
+    // line would be quadratic in the chunk size.
+    let nextQuote = -1;
+    let nextCr = -1;
+    let i = 0;
+    while (i < n) {
+      // Fast path: at a record's start, a whole line without quotes or CRs is just split.
+      // Almost every line of the files this toolkit writes is like that.
+      if (d.length === 1 && !this.pendingCr && !this.cellStarted && !this.quoted && !this.afterQuote && this.cells.length === 0 && this.cell === '') {
+        if (nextQuote !== n && nextQuote < i) nextQuote = indexOrEnd(chunk, '"', i);
+        if (nextCr !== n && nextCr < i) nextCr = indexOrEnd(chunk, '\r', i);
+        const nl = indexOrEnd(chunk, '\n', i);
+        if (nl === n && nextQuote === n && nextCr === n) {
+          // The last, unfinished line of this chunk, plain text: kept for the next chunk.
+          const parts = chunk.slice(i).split(d);
+          this.cell = parts.pop()!;
+          this.cells = parts;
+          this.cellStarted = this.cell !== '';
+          return out;
+        }
+        if (nextQuote > nl && nextCr > nl) {
+          out.push({ line: this.recordLine, cells: chunk.slice(i, nl).split(d) });
+          this.line++;
+          this.recordLine = this.line;
+          i = nl + 1;
+          continue;
+        }
+      }
+      i = this.slowRecord(chunk, i, out);
+    }
+    return out;
+  }
+
+  /**
+   * Character by character from `from` until one record has ended (and any CR LF pair is
+   * consumed) or the chunk ends; returns where it stopped. Handles quotes, CRs and records
+   * split across chunks.
+   */
+  private slowRecord(chunk: string, from: number, out: CsvRecord[]): number {
+    const d = this.delimiter;
+    for (let i = from; i < chunk.length; i++) {
       const ch = chunk[i]!;
       if (this.pendingCr) {
         this.pendingCr = false;
-        if (ch === '\n') continue;
+        if (ch === '\n') return i + 1;
       }
       if (this.quoted) {
         if (ch === '"') {
           if (chunk[i + 1] === '"') {
             this.cell += '"';
             i++;
-          } else if (i + 1 === chunk.length) {
-            // The next chunk decides whether this quote is doubled; keep state.
-            this.quoted = false;
-            this.afterQuote = true;
           } else {
+            // At the chunk's end the next chunk decides whether this quote is doubled (afterQuote).
             this.quoted = false;
             this.afterQuote = true;
           }
@@ -133,12 +176,13 @@ export class CsvParser {
         this.line++;
         this.recordLine = this.line;
         if (ch === '\r') this.pendingCr = true;
+        else return i + 1;
       } else {
         this.cell += ch;
         this.cellStarted = true;
       }
     }
-    return out;
+    return chunk.length;
   }
 
   /** The unterminated last record, if the input did not end with a newline. */

@@ -69,7 +69,7 @@ function timeKey(prefix: string, time: number): string {
  * by time, because seq is the stronger identity.
  */
 export class Matcher {
-  private readonly bySeq = new Map<number, number>();
+  private readonly bySeq: SeqIndex;
   private keyMaps: { byTopicTime: Map<string, number[]>; bySensorTime: Map<string, number[]>; byTime: Map<string, number[]> } | undefined;
   private readonly delivered: Uint8Array;
   readonly counts: MatchCounts = { rule: 'none', by_seq: 0, by_topic_time: 0, by_sensor_time: 0 };
@@ -80,9 +80,7 @@ export class Matcher {
   ) {
     if (options.byTimeAlone) this.counts.by_time = 0;
     this.delivered = new Uint8Array(sent.length);
-    sent.forEach((s, i) => {
-      if (!this.bySeq.has(s.seq)) this.bySeq.set(s.seq, i);
-    });
+    this.bySeq = new SeqIndex(sent);
   }
 
   /** Built on the first arrival without a seq: string keys for a million messages cost seconds. */
@@ -105,7 +103,7 @@ export class Matcher {
   match(arrival: Arrival): number {
     let index = -1;
     if (arrival.seq !== undefined) {
-      index = this.bySeq.get(arrival.seq) ?? -1;
+      index = this.bySeq.get(arrival.seq);
       if (index >= 0) this.counts.by_seq++;
     } else if (arrival.profileTime !== undefined) {
       index = this.takeFrom(this.maps.byTopicTime.get(timeKey(arrival.topic, arrival.profileTime)));
@@ -133,6 +131,50 @@ export class Matcher {
     for (const i of candidates) if (this.delivered[i] === 0) return i;
     // All delivered already: this arrival is a duplicate of the first of them.
     return candidates[0]!;
+  }
+}
+
+/**
+ * seq → first sent index with it. Replay numbers 1, 2, 3 ...: a dense table (4 bytes a
+ * message) instead of a Map (tens of bytes an entry, and hashing); sparse or odd numbers
+ * fall back to the Map.
+ */
+class SeqIndex {
+  private readonly table: Int32Array | undefined;
+  private readonly base: number = 0;
+  private readonly map = new Map<number, number>();
+
+  constructor(sent: readonly SentMessage[]) {
+    let min = Infinity;
+    let max = -Infinity;
+    let whole = true;
+    for (const s of sent) {
+      if (!Number.isInteger(s.seq)) whole = false;
+      if (s.seq < min) min = s.seq;
+      if (s.seq > max) max = s.seq;
+    }
+    if (whole && sent.length > 0 && max - min < 4 * sent.length + 1024) {
+      this.base = min;
+      const table = new Int32Array(max - min + 1).fill(-1);
+      for (let i = 0; i < sent.length; i++) {
+        const k = sent[i]!.seq - min;
+        if (table[k] === -1) table[k] = i;
+      }
+      this.table = table;
+    } else {
+      sent.forEach((s, i) => {
+        if (!this.map.has(s.seq)) this.map.set(s.seq, i);
+      });
+    }
+  }
+
+  /** -1 when no message has it. */
+  get(seq: number): number {
+    if (this.table) {
+      const k = seq - this.base;
+      return Number.isInteger(k) && k >= 0 && k < this.table.length ? this.table[k]! : -1;
+    }
+    return this.map.get(seq) ?? -1;
   }
 }
 

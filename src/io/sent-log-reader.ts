@@ -40,6 +40,41 @@ export class Columns {
     return cell === undefined || cell === '' ? undefined : unescapeFormula(cell);
   }
 
+  /**
+   * text() by position. Plain ASCII ends and no leading apostrophe mean there is nothing to
+   * trim or unescape (the common case: topics, sensor names), so the cell is returned as is.
+   */
+  textAt(cells: string[], i: number, name: string): string | undefined {
+    const cell = cells[i];
+    if (cell !== undefined && cell.length > 0) {
+      const first = cell.charCodeAt(0);
+      const last = cell.charCodeAt(cell.length - 1);
+      if (first > 32 && first < 127 && first !== 39 && last > 32 && last < 127) return cell;
+    }
+    return this.text(cells, name);
+  }
+
+  /** Position of a column, -1 when absent: resolve once, then read every row by position. */
+  at(name: string): number {
+    return this.index.get(name) ?? -1;
+  }
+
+  /**
+   * number() by position. A cell starting with a digit needs neither trimming (Number() skips
+   * trailing blanks) nor the formula escape undone, so most cells are one Number() call.
+   */
+  numberAt(cells: string[], i: number, name: string, line: number, required = false): number | undefined {
+    const cell = cells[i];
+    if (cell !== undefined) {
+      const c = cell.charCodeAt(0);
+      if (c >= 48 && c <= 57) {
+        const n = Number(cell);
+        if (Number.isFinite(n)) return n;
+      }
+    }
+    return this.number(cells, name, line, required);
+  }
+
   number(cells: string[], name: string, line: number, required = false): number | undefined {
     const cell = this.text(cells, name);
     if (cell === undefined) {
@@ -85,38 +120,78 @@ export function isSentLogHeader(header: readonly string[]): boolean {
 export async function readSentLog(path: string, options: ReaderOptions = {}): Promise<SentMessage[]> {
   const out: SentMessage[] = [];
   const names = new Interner();
-  const seen = new Set<number>();
+  const seen = new SeqSet();
   let columns: Columns | undefined;
+  let at = { seq: -1, topic: -1, sensor: -1, qos: -1, profileTime: -1, value: -1, plannedAt: -1, publishedAt: -1 };
   for await (const record of readCsvRecords(path, { partialLastLine: 'skip', onWarning: options.onWarning })) {
     const { cells, line } = record;
     if (!columns) {
       columns = new Columns(path, cells);
       columns.require(SENT_LOG_MARKERS, 'sent log');
+      const c = columns;
+      at = { seq: c.at('seq'), topic: c.at('topic'), sensor: c.at('sensor'), qos: c.at('qos'), profileTime: c.at('profile_time'), value: c.at('value'), plannedAt: c.at('planned_at'), publishedAt: c.at('published_at') };
       continue;
     }
     if (cells.length === 1 && cells[0] === '') continue;
-    const seq = columns.number(cells, 'seq', line, true)!;
+    const seq = columns.numberAt(cells, at.seq, 'seq', line, true)!;
     if (!Number.isInteger(seq)) throw inputError({ file: path, line, field: 'seq' }, 'not a whole number', String(seq));
-    if (seen.has(seq)) throw inputError({ file: path, line, field: 'seq' }, 'repeated sequence number', String(seq));
-    seen.add(seq);
-    const topic = columns.text(cells, 'topic');
+    if (!seen.add(seq)) throw inputError({ file: path, line, field: 'seq' }, 'repeated sequence number', String(seq));
+    const topic = columns.textAt(cells, at.topic, 'topic');
     if (topic === undefined) throw inputError({ file: path, line, field: 'topic' }, 'a topic is required here', '');
+    const rawQos = cells[at.qos];
     const message: SentMessage = {
       seq,
-      sensor: names.get(columns.text(cells, 'sensor') ?? topic),
+      sensor: names.get(columns.textAt(cells, at.sensor, 'sensor') ?? topic),
       topic: names.get(topic),
-      qos: columns.qos(cells, line) ?? 0,
-      profileTime: columns.number(cells, 'profile_time', line, true)!,
-      value: columns.number(cells, 'value', line, true)!,
+      qos: rawQos === '0' || rawQos === '1' || rawQos === '2' ? (Number(rawQos) as Qos) : (columns.qos(cells, line) ?? 0),
+      profileTime: columns.numberAt(cells, at.profileTime, 'profile_time', line, true)!,
+      value: columns.numberAt(cells, at.value, 'value', line, true)!,
     };
-    const plannedAt = columns.number(cells, 'planned_at', line);
-    if (plannedAt !== undefined) message.plannedAt = plannedAt;
-    const publishedAt = columns.number(cells, 'published_at', line);
-    if (publishedAt !== undefined) message.publishedAt = publishedAt;
+    if (at.plannedAt >= 0) {
+      const plannedAt = columns.numberAt(cells, at.plannedAt, 'planned_at', line);
+      if (plannedAt !== undefined) message.plannedAt = plannedAt;
+    }
+    if (at.publishedAt >= 0) {
+      const publishedAt = columns.numberAt(cells, at.publishedAt, 'published_at', line);
+      if (publishedAt !== undefined) message.publishedAt = publishedAt;
+    }
     out.push(message);
   }
   if (!columns) throw inputError({ file: path }, 'empty file: expected a sent log with a header line');
   return out;
+}
+
+/**
+ * Seen sequence numbers: a bitmap while they stay small whole numbers (replay's 1, 2, 3 ...:
+ * an eighth of a byte each), a Set for anything else.
+ */
+class SeqSet {
+  private bits = new Uint8Array(1024);
+  private readonly others = new Set<number>();
+
+  /** False when seq was already there. */
+  add(seq: number): boolean {
+    if (seq >= 0 && seq < 2 ** 31) {
+      const byte = seq >>> 3;
+      if (byte >= this.bits.length) {
+        if (byte > 64 * 1024 * 1024) return this.addOther(seq);
+        const grown = new Uint8Array(Math.max(byte + 1, this.bits.length * 2));
+        grown.set(this.bits);
+        this.bits = grown;
+      }
+      const mask = 1 << (seq & 7);
+      if (this.bits[byte]! & mask) return false;
+      this.bits[byte]! |= mask;
+      return true;
+    }
+    return this.addOther(seq);
+  }
+
+  private addOther(seq: number): boolean {
+    if (this.others.has(seq)) return false;
+    this.others.add(seq);
+    return true;
+  }
 }
 
 /** The first record of a CSV file (its header), or undefined for an empty file. */

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { decodePayload as decodeCell } from '../core/csv.js';
 import { inputError, SensortraceError } from '../core/errors.js';
 import type { Arrival } from '../core/match.js';
+import type { Qos } from '../core/records.js';
 import { decodePayload } from '../core/payload.js';
 import { readCsvRecords } from './csv-file-reader.js';
 import { Columns, Interner, readHeader, type ReaderOptions } from './sent-log-reader.js';
@@ -49,28 +50,33 @@ function fillFromPayload(arrival: Arrival, payload: Buffer | string): void {
 
 async function readTrace(path: string, into: Arrival[], options: ReaderOptions): Promise<void> {
   let columns: Columns | undefined;
+  let at = { receivedAt: -1, topic: -1, qos: -1, dup: -1, seq: -1, sensor: -1, profileTime: -1, value: -1, publishedAt: -1 };
   for await (const { cells, line } of readCsvRecords(path, { partialLastLine: 'skip', onWarning: options.onWarning })) {
     if (!columns) {
       columns = new Columns(path, cells);
       columns.require(['received_at', 'topic'], 'trace');
+      const c = columns;
+      at = { receivedAt: c.at('received_at'), topic: c.at('topic'), qos: c.at('qos'), dup: c.at('dup'), seq: c.at('seq'), sensor: c.at('sensor'), profileTime: c.at('profile_time'), value: c.at('value'), publishedAt: c.at('published_at') };
       continue;
     }
     if (cells.length === 1 && cells[0] === '') continue;
-    const topic = columns.text(cells, 'topic');
+    const topic = columns.textAt(cells, at.topic, 'topic');
     if (topic === undefined) throw inputError({ file: path, line, field: 'topic' }, 'a topic is required here', '');
-    const arrival: Arrival = { receivedAt: columns.number(cells, 'received_at', line, true)!, topic: names.get(topic) };
-    const qos = columns.qos(cells, line);
+    const arrival: Arrival = { receivedAt: columns.numberAt(cells, at.receivedAt, 'received_at', line, true)!, topic: names.get(topic) };
+    const rawQos = cells[at.qos];
+    const qos = rawQos === '0' || rawQos === '1' || rawQos === '2' ? (Number(rawQos) as Qos) : columns.qos(cells, line);
     if (qos !== undefined) arrival.qos = qos;
-    if (columns.text(cells, 'dup') === '1') arrival.dup = true;
-    const seq = columns.number(cells, 'seq', line);
+    const dup = cells[at.dup];
+    if (dup === '1' || (dup !== '0' && dup !== '' && dup !== undefined && columns.text(cells, 'dup') === '1')) arrival.dup = true;
+    const seq = columns.numberAt(cells, at.seq, 'seq', line);
     if (seq !== undefined) arrival.seq = seq;
-    const sensor = columns.text(cells, 'sensor');
+    const sensor = columns.textAt(cells, at.sensor, 'sensor');
     if (sensor !== undefined) arrival.sensor = names.get(sensor);
-    const profileTime = columns.number(cells, 'profile_time', line);
+    const profileTime = columns.numberAt(cells, at.profileTime, 'profile_time', line);
     if (profileTime !== undefined) arrival.profileTime = profileTime;
-    const value = columns.number(cells, 'value', line);
+    const value = columns.numberAt(cells, at.value, 'value', line);
     if (value !== undefined) arrival.value = value;
-    const publishedAt = columns.number(cells, 'published_at', line);
+    const publishedAt = columns.numberAt(cells, at.publishedAt, 'published_at', line);
     if (publishedAt !== undefined) arrival.publishedAt = publishedAt;
     if (arrival.value === undefined || (arrival.seq === undefined && arrival.profileTime === undefined)) {
       const payload = columns.text(cells, 'payload');

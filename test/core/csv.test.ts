@@ -81,3 +81,75 @@ describe('CsvParser', () => {
     expect(new CsvParser(';').feed('1;2,5\n')[0]?.cells).toEqual(['1', '2,5']);
   });
 });
+
+/**
+ * The parser as first written, one character at a time: the fast path for plain lines must
+ * give exactly what it gives, records, line numbers and the torn last record alike.
+ */
+function referenceParse(text: string, d: string): Array<{ line: number; cells: string[]; torn?: boolean }> {
+  const out: Array<{ line: number; cells: string[]; torn?: boolean }> = [];
+  let cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  let started = false;
+  let line = 1;
+  let recordLine = 1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else {
+        if (ch === '\n') line++;
+        cell += ch;
+      }
+    } else if (ch === '"' && !started) quoted = started = true;
+    else if (ch === d) {
+      cells.push(cell);
+      cell = '';
+      started = false;
+    } else if (ch === '\n' || ch === '\r') {
+      cells.push(cell);
+      out.push({ line: recordLine, cells });
+      cells = [];
+      cell = '';
+      started = false;
+      recordLine = ++line;
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+    } else {
+      cell += ch;
+      started = true;
+    }
+  }
+  if (started || cells.length > 0 || cell !== '' || quoted) out.push({ line: recordLine, cells: [...cells, cell], torn: quoted });
+  return out;
+}
+
+describe('CsvParser fast path', () => {
+  const piece = fc.constantFrom('a', 'bc', ',', ';', '"', '""', '\n', '\r', '\r\n', ' ', '-1.5', 'x"y');
+  it('gives what the character-by-character parser gives, for any text split anywhere', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }), fc.constantFrom(',', ';'), (pieces, sizes, d) => {
+        const text = pieces.join('');
+        const parser = new CsvParser(d);
+        const got: Array<{ line: number; cells: string[]; torn?: boolean }> = [];
+        for (let i = 0, k = 0; i < text.length; i += sizes[k++ % sizes.length]!) {
+          got.push(...parser.feed(text.slice(i, i + sizes[k % sizes.length]!)).map((r) => ({ line: r.line, cells: r.cells })));
+        }
+        const last = parser.end();
+        if (last) got.push({ line: last.line, cells: last.cells, torn: last.unterminatedQuote });
+        expect(got).toEqual(referenceParse(text, d));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('parses a large plain chunk line by line with the right line numbers', () => {
+    const text = Array.from({ length: 1000 }, (_, i) => `${i},s${i % 7},${i / 4}\n`).join('');
+    const records = new CsvParser().feed(text);
+    expect(records).toHaveLength(1000);
+    expect(records[999]).toEqual({ line: 1000, cells: ['999', 's5', '249.75'] });
+  });
+});
