@@ -47,6 +47,23 @@ export function topicProblem(topic: string): string | undefined {
   if (topic.length === 0) return 'empty topic';
   if (/[+#]/.test(topic)) return 'wildcards (+ or #) are not allowed in a topic to publish to';
   if (topic.includes('\u0000')) return 'NUL character in topic';
-  if (new TextEncoder().encode(topic).length > 65535) return 'topic longer than 65535 bytes';
+  // MQTT 4.7.2: `$` topics belong to the broker; Mosquitto accepts a client's publish to $SYS
+  // and silently drops it, which a replay would report as sent and compare as lost.
+  if (topic.startsWith('$')) return 'topics starting with $ are reserved for the broker ($SYS/...)';
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only long topics need counting.
+  if (topic.length > 21845 && utf8Length(topic) > 65535) return 'topic longer than 65535 bytes (the MQTT limit)';
   return undefined;
+}
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    // A surrogate pair is one 4-byte character: 2 bytes for each half.
+    else if (unit >= 0xd800 && unit <= 0xdfff) bytes += 2;
+    else bytes += 3;
+  }
+  return bytes;
 }
