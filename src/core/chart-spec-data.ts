@@ -38,6 +38,32 @@ function round3(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
+/** The `count` positions where `of` holds `id`, ascending. */
+function indicesOf(of: Int32Array, id: number, count: number): Int32Array {
+  const out = new Int32Array(count);
+  let n = 0;
+  for (let i = 0; i < of.length && n < count; i++) if (of[i] === id) out[n++] = i;
+  return n === count ? out : out.subarray(0, n);
+}
+
+/** Whether the messages are already in send-time order (a sent log is): then no sort. */
+function ascending(indices: Int32Array, times: Float64Array): boolean {
+  for (let k = 1; k < indices.length; k++) if (times[indices[k]!]! < times[indices[k - 1]!]!) return false;
+  return true;
+}
+
+/** Whether any of the ascending times falls in [start, end). */
+function anyWithin(ascendingTimes: Float64Array, start: number, end: number): boolean {
+  let lo = 0;
+  let hi = ascendingTimes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ascendingTimes[mid]! < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < ascendingTimes.length && ascendingTimes[lo]! < end;
+}
+
 export interface ChartDataOptions {
   /** Columns to downsample lines into; about the plot's width in pixels. */
   columns?: number;
@@ -61,54 +87,109 @@ export function chartData(sent: readonly SentMessage[], arrivals: readonly Arriv
   const lost: ChartPoint[] = [];
   const duplicates: ChartPoint[] = [];
 
-  const sentBySensor = new Map<string, number[]>();
-  sent.forEach((s, i) => {
-    const list = sentBySensor.get(s.sensor);
-    if (list) list.push(i);
-    else sentBySensor.set(s.sensor, [i]);
-    if (detail.firstArrival[i]! < 0) lost.push({ series: 'lost', sensor: s.sensor, t: sendTime(s), value: s.value });
-  });
-  for (const [sensor, indices] of sentBySensor) {
-    indices.sort((a, b) => sendTime(sent[a]!) - sendTime(sent[b]!));
-    const xs = indices.map((i) => sendTime(sent[i]!));
-    for (const k of minMaxIndices(xs, indices.map((i) => sent[i]!.value), columns)) points.push({ series: 'sent', sensor, t: xs[k]!, value: sent[indices[k]!]!.value });
-    const lat: LatencyPoint[] = [];
-    const delay: LatencyPoint[] = [];
-    for (const i of indices) {
-      if (detail.firstArrival[i]! < 0) continue;
-      const s = sent[i]!;
-      const arrival = arrivals[detail.firstArrival[i]!]!;
-      const from = s.publishedAt ?? arrival.publishedAt;
-      const t = sendTime(s);
-      if (from !== undefined) lat.push({ series: 'latency', sensor, t, latency_ms: round3(arrival.receivedAt - from) });
-      if (s.plannedAt !== undefined) delay.push({ series: 'delay', sensor, t, latency_ms: round3(arrival.receivedAt - s.plannedAt) });
+  // Everything per sensor is kept in typed arrays (8 bytes a value) and downsampled before any
+  // point object is made: a million messages would otherwise be millions of short-lived objects.
+  // Sensor ids in order of first appearance: the order the series are drawn in.
+  const sensorIds = new Map<string, number>();
+  const sensorOf = new Int32Array(sent.length);
+  const sendTimes = new Float64Array(sent.length);
+  const perSensor: number[] = [];
+  for (let i = 0; i < sent.length; i++) {
+    const s = sent[i]!;
+    let id = sensorIds.get(s.sensor);
+    if (id === undefined) {
+      sensorIds.set(s.sensor, (id = sensorIds.size));
+      perSensor.push(0);
     }
-    for (const list of [delay, lat]) for (const k of minMaxIndices(list.map((p) => p.t), list.map((p) => p.latency_ms), columns)) latency.push(list[k]!);
+    sensorOf[i] = id;
+    const t = sendTime(s);
+    sendTimes[i] = t;
+    perSensor[id]!++;
+    if (detail.firstArrival[i]! < 0) lost.push({ series: 'lost', sensor: s.sensor, t, value: s.value });
+  }
+  const sensorNames = [...sensorIds.keys()];
+  for (let id = 0; id < sensorNames.length; id++) {
+    const sensor = sensorNames[id]!;
+    const indices = indicesOf(sensorOf, id, perSensor[id]!);
+    if (indices.length === 0) continue;
+    if (!ascending(indices, sendTimes)) indices.sort((a, b) => sendTimes[a]! - sendTimes[b]! || a - b);
+    const n = indices.length;
+    const xs = new Float64Array(n);
+    const ys = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      xs[k] = sendTimes[indices[k]!]!;
+      ys[k] = sent[indices[k]!]!.value;
+    }
+    for (const k of minMaxIndices(xs, ys, columns)) points.push({ series: 'sent', sensor, t: xs[k]!, value: ys[k]! });
+    const latT = new Float64Array(n);
+    const latV = new Float64Array(n);
+    const delayT = new Float64Array(n);
+    const delayV = new Float64Array(n);
+    let nLat = 0;
+    let nDelay = 0;
+    for (let k = 0; k < n; k++) {
+      const i = indices[k]!;
+      const first = detail.firstArrival[i]!;
+      if (first < 0) continue;
+      const s = sent[i]!;
+      const arrival = arrivals[first]!;
+      const from = s.publishedAt ?? arrival.publishedAt;
+      const t = xs[k]!;
+      if (from !== undefined) {
+        latT[nLat] = t;
+        latV[nLat++] = round3(arrival.receivedAt - from);
+      }
+      if (s.plannedAt !== undefined) {
+        delayT[nDelay] = t;
+        delayV[nDelay++] = round3(arrival.receivedAt - s.plannedAt);
+      }
+    }
+    for (const [series, ts, vs, count] of [['delay', delayT, delayV, nDelay], ['latency', latT, latV, nLat]] as const) {
+      const tv = ts.subarray(0, count);
+      const vv = vs.subarray(0, count);
+      for (const k of minMaxIndices(tv, vv, columns)) latency.push({ series, sensor, t: tv[k]!, latency_ms: vv[k]! });
+    }
   }
 
-  const receivedBySensor = new Map<string, Array<{ t: number; value: number }>>();
+  // First arrivals per sensor, in receive order: counted first, then filled into typed arrays.
+  const receivedCount = new Int32Array(sensorNames.length);
   for (const i of detail.order) {
+    const index = detail.matchOf[i]!;
+    if (index >= 0 && detail.arrivalKind[i] === ARRIVAL_FIRST) receivedCount[sensorOf[index]!]!++;
+  }
+  const recT = sensorNames.map((_, id) => new Float64Array(receivedCount[id]!));
+  const recV = sensorNames.map((_, id) => new Float64Array(receivedCount[id]!));
+  const filled = new Int32Array(sensorNames.length);
+  // Received lines are drawn in the order their sensors first arrived.
+  const arrivalOrder: number[] = [];
+  for (const i of detail.order) {
+    const index = detail.matchOf[i]!;
+    if (index < 0) continue;
     const arrival = arrivals[i]!;
-    const kind = detail.arrivalKind[i]!;
-    const s = sent[detail.matchOf[i]!];
-    if (!s) continue;
+    const s = sent[index]!;
     const value = arrival.value ?? s.value;
+    const kind = detail.arrivalKind[i]!;
     if (kind === ARRIVAL_DUPLICATE) duplicates.push({ series: 'duplicate', sensor: s.sensor, t: arrival.receivedAt, value });
     else if (kind === ARRIVAL_FIRST) {
-      let list = receivedBySensor.get(s.sensor);
-      if (!list) receivedBySensor.set(s.sensor, (list = []));
-      list.push({ t: arrival.receivedAt, value });
+      const id = sensorOf[index]!;
+      const k = filled[id]!++;
+      if (k === 0) arrivalOrder.push(id);
+      recT[id]![k] = arrival.receivedAt;
+      recV[id]![k] = value;
     }
   }
-  for (const [sensor, list] of receivedBySensor) {
+  for (const id of arrivalOrder) {
+    const ts = recT[id]!;
+    const vs = recV[id]!;
+    const sensor = sensorNames[id]!;
     // Outages during which nothing of this sensor arrived: the line breaks across them instead
     // of drawing a straight segment through the gap as if readings had arrived.
-    const silent = detail.windows.filter((w) => w.end !== null && !list.some((p) => p.t >= w.start && p.t < w.end!));
+    const silent = detail.windows.filter((w) => w.end !== null && !anyWithin(ts, w.start, w.end));
     let previous: number | undefined;
-    for (const k of minMaxIndices(list.map((p) => p.t), list.map((p) => p.value), columns)) {
-      const t = list[k]!.t;
+    for (const k of minMaxIndices(ts, vs, columns)) {
+      const t = ts[k]!;
       if (previous !== undefined && silent.some((w) => previous! < w.start && t >= w.end!)) points.push({ series: 'received', sensor, t: (previous + t) / 2, value: null });
-      points.push({ series: 'received', sensor, t, value: list[k]!.value });
+      points.push({ series: 'received', sensor, t, value: vs[k]! });
       previous = t;
     }
   }

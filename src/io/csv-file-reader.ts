@@ -16,6 +16,14 @@ export interface CsvFileReadOptions {
 
 /** Streams the records of a CSV file; a UTF-8 BOM is dropped. Memory stays bounded by one chunk. */
 export async function* readCsvRecords(path: string, options: CsvFileReadOptions = {}): AsyncGenerator<CsvRecord> {
+  for await (const batch of readCsvBatches(path, options)) yield* batch;
+}
+
+/**
+ * The same records, one array per chunk read (a few thousand lines): for readers of large
+ * files, where awaiting every record would cost more than parsing it.
+ */
+export async function* readCsvBatches(path: string, options: CsvFileReadOptions = {}): AsyncGenerator<CsvRecord[]> {
   const parser = new CsvParser(options.delimiter ?? ',');
   const decoder = new StringDecoder('utf8');
   let first = true;
@@ -27,18 +35,18 @@ export async function* readCsvRecords(path: string, options: CsvFileReadOptions 
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
         first = false;
       }
-      yield* parser.feed(text);
+      const records = parser.feed(text);
+      if (records.length > 0) yield records;
     }
   } catch (error) {
     throw new SensortraceError(`${path}: cannot read: ${(error as Error).message}`, 'E_INPUT', { file: path }, { cause: error });
   }
   const tail = parser.feed(decoder.end());
-  yield* tail;
   const last = parser.end();
-  if (last === undefined) return;
-  if ((options.partialLastLine ?? 'accept') === 'skip' || last.unterminatedQuote) {
-    options.onWarning?.(`${path}:${last.line}: ignoring an incomplete last line (the writer was probably killed)`);
-    return;
+  if (last !== undefined) {
+    if ((options.partialLastLine ?? 'accept') === 'skip' || last.unterminatedQuote) {
+      options.onWarning?.(`${path}:${last.line}: ignoring an incomplete last line (the writer was probably killed)`);
+    } else tail.push(last);
   }
-  yield last;
+  if (tail.length > 0) yield tail;
 }

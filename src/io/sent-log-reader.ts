@@ -3,7 +3,7 @@ import { inputError } from '../core/errors.js';
 import type { SentMessage } from '../core/match.js';
 import type { Qos } from '../core/records.js';
 import { compileTopicTemplate } from '../core/topic-template.js';
-import { readCsvRecords } from './csv-file-reader.js';
+import { readCsvBatches, readCsvRecords } from './csv-file-reader.js';
 import { inspectProfile, readProfileInTimeOrder, type ProfileFormatOptions } from './profile-reader.js';
 
 export interface ReaderOptions {
@@ -123,7 +123,7 @@ export async function readSentLog(path: string, options: ReaderOptions = {}): Pr
   const seen = new SeqSet();
   let columns: Columns | undefined;
   let at = { seq: -1, topic: -1, sensor: -1, qos: -1, profileTime: -1, value: -1, plannedAt: -1, publishedAt: -1 };
-  for await (const record of readCsvRecords(path, { partialLastLine: 'skip', onWarning: options.onWarning })) {
+  for await (const batch of readCsvBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning })) for (const record of batch) {
     const { cells, line } = record;
     if (!columns) {
       columns = new Columns(path, cells);

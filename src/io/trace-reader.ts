@@ -5,7 +5,7 @@ import { inputError, SensortraceError } from '../core/errors.js';
 import type { Arrival } from '../core/match.js';
 import type { Qos } from '../core/records.js';
 import { decodePayload } from '../core/payload.js';
-import { readCsvRecords } from './csv-file-reader.js';
+import { readCsvBatches } from './csv-file-reader.js';
 import { Columns, Interner, readHeader, type ReaderOptions } from './sent-log-reader.js';
 
 export type ReceivedFormat = 'trace' | 'trace-jsonl' | 'mosquitto_sub';
@@ -51,7 +51,7 @@ function fillFromPayload(arrival: Arrival, payload: Buffer | string): void {
 async function readTrace(path: string, into: Arrival[], options: ReaderOptions): Promise<void> {
   let columns: Columns | undefined;
   let at = { receivedAt: -1, topic: -1, qos: -1, dup: -1, seq: -1, sensor: -1, profileTime: -1, value: -1, publishedAt: -1 };
-  for await (const { cells, line } of readCsvRecords(path, { partialLastLine: 'skip', onWarning: options.onWarning })) {
+  for await (const batch of readCsvBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning })) for (const { cells, line } of batch) {
     if (!columns) {
       columns = new Columns(path, cells);
       columns.require(['received_at', 'topic'], 'trace');
