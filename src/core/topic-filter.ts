@@ -1,4 +1,5 @@
 import { usageError } from './errors.js';
+import { UNWELCOME } from './topic-template.js';
 
 /**
  * MQTT topic filters, checked before they reach a broker: a broker answers a bad filter with a
@@ -25,6 +26,7 @@ export function parseTopicFilter(filter: string, flag = '--topic'): ParsedFilter
   };
   if (filter.length === 0) fail('it is empty');
   if (filter.includes('\u0000')) fail('it contains a NUL character');
+  if (UNWELCOME.test(filter)) fail('it contains a control character, non-character or lone surrogate (Mosquitto drops the connection)');
   if (Buffer.byteLength(filter, 'utf8') > MAX_UTF8_BYTES) fail(`it is longer than ${MAX_UTF8_BYTES} bytes`);
   let match = filter;
   let shareGroup: string | undefined;

@@ -42,11 +42,20 @@ export function compileTopicTemplate(source: string): TopicTemplate {
   };
 }
 
+/**
+ * MQTT 1.5.3 lets a broker close the connection over control characters (U+0001–U+001F,
+ * U+007F–U+009F, TAB included) and non-characters (U+FFFE, U+FFFF, ...), and Mosquitto does:
+ * the client would reconnect and be dropped again forever. A lone surrogate cannot be encoded
+ * as UTF-8 at all (it would silently become U+FFFD).
+ */
+export const UNWELCOME = /[\p{Cc}\p{Noncharacter_Code_Point}\p{Cs}]/u;
+
 /** Why a string cannot be a topic name to publish to, or undefined if it can. */
 export function topicProblem(topic: string): string | undefined {
   if (topic.length === 0) return 'empty topic';
   if (/[+#]/.test(topic)) return 'wildcards (+ or #) are not allowed in a topic to publish to';
   if (topic.includes('\u0000')) return 'NUL character in topic';
+  if (UNWELCOME.test(topic)) return 'control character, non-character or lone surrogate in topic (Mosquitto drops the connection)';
   // MQTT 4.7.2: `$` topics belong to the broker; Mosquitto accepts a client's publish to $SYS
   // and silently drops it, which a replay would report as sent and compare as lost.
   if (topic.startsWith('$')) return 'topics starting with $ are reserved for the broker ($SYS/...)';
