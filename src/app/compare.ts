@@ -2,7 +2,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { chartData, type ChartData } from '../core/chart-spec-data.js';
 import { vegaLiteSpec } from '../core/chart-spec.js';
-import { analyse, type AnalyseOptions, type Arrival, type CompareReport, type SentMessage } from '../core/compare-report.js';
+import { analyse, ArrivalTable, SentTable, type AnalyseOptions, type CompareReport } from '../core/compare-report.js';
 import { compileExpression, evaluateNumber, type CompiledExpression } from '../core/expression.js';
 import { SensortraceError, usageError } from '../core/errors.js';
 import { gnuplotData, gnuplotScript, type GnuplotTerminal } from '../core/gnuplot.js';
@@ -10,8 +10,8 @@ import { eventsPathFor, type Qos } from '../core/records.js';
 import { renderSvg, svgToPng } from '../io/chart-renderer.js';
 import { readEventsIfPresent } from '../io/events-reader.js';
 import type { ProfileFormatOptions } from '../io/profile-reader.js';
-import { isSentLogHeader, readHeader, readProfileAsSent, readSentLog } from '../io/sent-log-reader.js';
-import { readReceived, type ReceivedFormat } from '../io/trace-reader.js';
+import { isSentLogHeader, readHeader, readProfileAsSent, readSentTable } from '../io/sent-log-reader.js';
+import { readReceivedTable, type ReceivedFormat } from '../io/trace-reader.js';
 
 export type CompareFormat = 'svg' | 'png' | 'gp' | 'vl' | 'json';
 export const COMPARE_FORMATS: readonly CompareFormat[] = ['svg', 'png', 'gp', 'vl', 'json'];
@@ -61,23 +61,23 @@ export function zoneLabelAt(at: number): string {
   return `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
-async function readSentInput(options: CompareOptions, arrivals: readonly Arrival[]): Promise<{ messages: SentMessage[]; kind: 'sent-log' | 'profile' }> {
+async function readSentInput(options: CompareOptions, arrivals: ArrivalTable): Promise<{ messages: SentTable; kind: 'sent-log' | 'profile' }> {
   const header = await readHeader(options.sent).catch((error: unknown) => {
     throw error instanceof SensortraceError ? error : new SensortraceError(`${options.sent}: cannot read: ${(error as Error).message}`, 'E_INPUT', { file: options.sent });
   });
-  if (header && isSentLogHeader(header)) return { messages: await readSentLog(options.sent, { onWarning: options.onWarning }), kind: 'sent-log' };
+  if (header && isSentLogHeader(header)) return { messages: await readSentTable(options.sent, { onWarning: options.onWarning }), kind: 'sent-log' };
   const { messages, relative } = await readProfileAsSent(options.sent, { topic: options.topic, qos: options.qos, format: options.profileFormat });
   if (relative) {
     // A relative profile is anchored at the replay's start, which only the arrivals tell:
     // assume the earliest reading that arrived is the profile's first.
     let anchor = Infinity;
-    for (const a of arrivals) if (a.profileTime !== undefined && a.profileTime < anchor) anchor = a.profileTime;
+    for (let i = 0; i < arrivals.length; i++) if (arrivals.profileTime[i]! < anchor) anchor = arrivals.profileTime[i]!;
     if (Number.isFinite(anchor)) {
       for (const m of messages) m.profileTime += anchor;
       options.onWarning?.(`${options.sent}: relative profile anchored at the earliest arrival's reading time; if the first reading was lost, use the sent log instead`);
     }
   }
-  return { messages, kind: 'profile' };
+  return { messages: SentTable.from(messages), kind: 'profile' };
 }
 
 /**
@@ -116,10 +116,11 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   const formats = options.formats ?? [...COMPARE_FORMATS];
   for (const f of formats) if (!COMPARE_FORMATS.includes(f)) throw usageError(`--format: unknown output "${f}" (known: ${COMPARE_FORMATS.join(', ')})`);
 
-  const arrivals: Arrival[] = [];
+  // Columns, not objects: about 50 bytes a message on each side (see SentTable, ArrivalTable).
+  const arrivals = new ArrivalTable();
   const received: CompareInputs['received'] = [];
   for (const path of options.received) {
-    const { format } = await readReceived(path, arrivals, { onWarning: options.onWarning });
+    const { format } = await readReceivedTable(path, arrivals, { onWarning: options.onWarning });
     received.push({ path, format });
   }
   const sent = await readSentInput(options, arrivals);

@@ -1,6 +1,6 @@
-import { ARRIVAL_DUPLICATE, ARRIVAL_FIRST, sendTime, type CompareDetail, type CompareReport } from './compare-report.js';
+import { ARRIVAL_DUPLICATE, ARRIVAL_FIRST, type CompareDetail, type CompareReport } from './compare-report.js';
 import { minMaxIndices, thinMarkers } from './downsample.js';
-import type { Arrival, SentMessage } from './match.js';
+import { ArrivalTable, SentTable, type Arrival, type SentMessage } from './match.js';
 
 /** A point of the chart. t is epoch ms. */
 export interface ChartPoint {
@@ -78,7 +78,7 @@ export interface ChartDataOptions {
  * last point). Lines are downsampled per sensor with min/max per column; markers are all kept
  * up to `maxMarkers`.
  */
-export function chartData(sent: readonly SentMessage[], arrivals: readonly Arrival[], report: CompareReport, detail: CompareDetail, options: ChartDataOptions = {}): ChartData {
+export function chartData(sentInput: readonly SentMessage[] | SentTable, arrivalsInput: readonly Arrival[] | ArrivalTable, report: CompareReport, detail: CompareDetail, options: ChartDataOptions = {}): ChartData {
   const columns = options.columns ?? 1200;
   const maxMarkers = options.maxMarkers ?? 20_000;
   const sensors = Object.keys(report.by_sensor);
@@ -89,23 +89,25 @@ export function chartData(sent: readonly SentMessage[], arrivals: readonly Arriv
 
   // Everything per sensor is kept in typed arrays (8 bytes a value) and downsampled before any
   // point object is made: a million messages would otherwise be millions of short-lived objects.
+  const sent = SentTable.from(sentInput);
+  const arrivals = ArrivalTable.from(arrivalsInput);
   // Sensor ids in order of first appearance: the order the series are drawn in.
   const sensorIds = new Map<string, number>();
   const sensorOf = new Int32Array(sent.length);
   const sendTimes = new Float64Array(sent.length);
   const perSensor: number[] = [];
   for (let i = 0; i < sent.length; i++) {
-    const s = sent[i]!;
-    let id = sensorIds.get(s.sensor);
+    const sensor = sent.sensor(i);
+    let id = sensorIds.get(sensor);
     if (id === undefined) {
-      sensorIds.set(s.sensor, (id = sensorIds.size));
+      sensorIds.set(sensor, (id = sensorIds.size));
       perSensor.push(0);
     }
     sensorOf[i] = id;
-    const t = sendTime(s);
+    const t = sent.sendTime(i);
     sendTimes[i] = t;
     perSensor[id]!++;
-    if (detail.firstArrival[i]! < 0) lost.push({ series: 'lost', sensor: s.sensor, t, value: s.value });
+    if (detail.firstArrival[i]! < 0) lost.push({ series: 'lost', sensor, t, value: sent.value[i]! });
   }
   const sensorNames = [...sensorIds.keys()];
   for (let id = 0; id < sensorNames.length; id++) {
@@ -118,7 +120,7 @@ export function chartData(sent: readonly SentMessage[], arrivals: readonly Arriv
     const ys = new Float64Array(n);
     for (let k = 0; k < n; k++) {
       xs[k] = sendTimes[indices[k]!]!;
-      ys[k] = sent[indices[k]!]!.value;
+      ys[k] = sent.value[indices[k]!]!;
     }
     for (const k of minMaxIndices(xs, ys, columns)) points.push({ series: 'sent', sensor, t: xs[k]!, value: ys[k]! });
     const latT = new Float64Array(n);
@@ -131,17 +133,18 @@ export function chartData(sent: readonly SentMessage[], arrivals: readonly Arriv
       const i = indices[k]!;
       const first = detail.firstArrival[i]!;
       if (first < 0) continue;
-      const s = sent[i]!;
-      const arrival = arrivals[first]!;
-      const from = s.publishedAt ?? arrival.publishedAt;
+      const receivedAt = arrivals.receivedAt[first]!;
+      const published = sent.publishedAt[i]!;
+      const from = Number.isNaN(published) ? arrivals.publishedAt[first]! : published;
+      const planned = sent.plannedAt[i]!;
       const t = xs[k]!;
-      if (from !== undefined) {
+      if (!Number.isNaN(from)) {
         latT[nLat] = t;
-        latV[nLat++] = round3(arrival.receivedAt - from);
+        latV[nLat++] = round3(receivedAt - from);
       }
-      if (s.plannedAt !== undefined) {
+      if (!Number.isNaN(planned)) {
         delayT[nDelay] = t;
-        delayV[nDelay++] = round3(arrival.receivedAt - s.plannedAt);
+        delayV[nDelay++] = round3(receivedAt - planned);
       }
     }
     for (const [series, ts, vs, count] of [['delay', delayT, delayV, nDelay], ['latency', latT, latV, nLat]] as const) {
@@ -165,16 +168,16 @@ export function chartData(sent: readonly SentMessage[], arrivals: readonly Arriv
   for (const i of detail.order) {
     const index = detail.matchOf[i]!;
     if (index < 0) continue;
-    const arrival = arrivals[i]!;
-    const s = sent[index]!;
-    const value = arrival.value ?? s.value;
+    const received = arrivals.value[i]!;
+    const value = Number.isNaN(received) ? sent.value[index]! : received;
+    const receivedAt = arrivals.receivedAt[i]!;
     const kind = detail.arrivalKind[i]!;
-    if (kind === ARRIVAL_DUPLICATE) duplicates.push({ series: 'duplicate', sensor: s.sensor, t: arrival.receivedAt, value });
+    if (kind === ARRIVAL_DUPLICATE) duplicates.push({ series: 'duplicate', sensor: sent.sensor(index), t: receivedAt, value });
     else if (kind === ARRIVAL_FIRST) {
       const id = sensorOf[index]!;
       const k = filled[id]!++;
       if (k === 0) arrivalOrder.push(id);
-      recT[id]![k] = arrival.receivedAt;
+      recT[id]![k] = receivedAt;
       recV[id]![k] = value;
     }
   }

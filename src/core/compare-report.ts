@@ -1,4 +1,4 @@
-import { Matcher, type Arrival, type MatchCounts, type SentMessage } from './match.js';
+import { ArrivalTable, Matcher, SentTable, type Arrival, type MatchCounts, type SentMessage } from './match.js';
 
 export interface AnalyseOptions {
   /**
@@ -18,6 +18,7 @@ import type { ConnectionEvent } from './records.js';
 import { latencyStats, type LatencyStats } from './stats.js';
 
 export type { Arrival, SentMessage } from './match.js';
+export { ArrivalTable, SentTable } from './match.js';
 
 /**
  * Counts for one slice of the comparison (everything, one sensor, or one QoS).
@@ -172,14 +173,17 @@ function sameValue(a: number, b: number, tolerance: number): boolean {
  * gives the same figures.
  */
 export function analyse(
-  sent: readonly SentMessage[],
-  arrivals: readonly Arrival[],
+  sentInput: readonly SentMessage[] | SentTable,
+  arrivalsInput: readonly Arrival[] | ArrivalTable,
   events: readonly ConnectionEvent[] = [],
   options: AnalyseOptions = {},
 ): { report: CompareReport; detail: CompareDetail } {
-  const order = receiveOrder(arrivals);
+  // Columns, not objects: a million messages stay ~50 bytes each (readers build tables directly).
+  const sent = SentTable.from(sentInput);
+  const arrivals = ArrivalTable.from(arrivalsInput);
+  const order = receiveOrder(arrivals.receivedAt.subarray(0, arrivals.length));
   const matcher = new Matcher(sent, { byTimeAlone: options.expected !== undefined });
-  const expected = options.expected ?? ((s: SentMessage) => s.value);
+  const expectedOf = options.expected;
   const tolerance = options.tolerance ?? 1e-9;
   const matchOf = new Int32Array(arrivals.length);
   const arrivalKind = new Uint8Array(arrivals.length);
@@ -188,29 +192,34 @@ export function analyse(
   const all = new Accumulator();
   const bySensor = new Map<string, Accumulator>();
   const byQos = new Map<string, Accumulator>();
-  // Each message's three accumulators (all, its sensor, its QoS), looked up once per distinct pair.
-  const groups = new Map<string, Accumulator[]>();
-  const accsOf: Accumulator[][] = sent.map((s) => {
-    const key = `${s.sensor}\u0000${s.qos}`;
-    let accs = groups.get(key);
-    if (!accs) groups.set(key, (accs = [all, slice(bySensor, s.sensor), slice(byQos, String(s.qos))]));
-    for (const acc of accs) acc.sent++;
-    return accs;
-  });
+  // Each message's three accumulators (all, its sensor, its QoS): one group per distinct pair,
+  // and per message only the group's number.
+  const groups: Accumulator[][] = [];
+  const groupIds = new Map<number, number>();
+  const groupOf = new Int32Array(sent.length);
+  for (let i = 0; i < sent.length; i++) {
+    const key = sent.sensorId[i]! * 4 + sent.qos[i]!;
+    let g = groupIds.get(key);
+    if (g === undefined) {
+      g = groups.length;
+      groupIds.set(key, g);
+      groups.push([all, slice(bySensor, sent.sensor(i)), slice(byQos, String(sent.qos[i]))]);
+    }
+    groupOf[i] = g;
+    for (const acc of groups[g]!) acc.sent++;
+  }
 
   let unexpected = 0;
-  const highestSeqByTopic = new Map<string, number>();
+  const highestSeqByTopic = new Map<number, number>();
   for (const i of order) {
-    const arrival = arrivals[i]!;
-    const index = matcher.match(arrival);
+    const index = matcher.matchAt(arrivals, i);
     matchOf[i] = index;
     if (index < 0) {
       arrivalKind[i] = ARRIVAL_UNEXPECTED;
       unexpected++;
       continue;
     }
-    const s = sent[index]!;
-    const accs = accsOf[index]!;
+    const accs = groups[groupOf[index]!]!;
     for (const acc of accs) acc.received++;
     if (firstArrival[index]! >= 0) {
       arrivalKind[i] = ARRIVAL_DUPLICATE;
@@ -219,35 +228,45 @@ export function analyse(
     }
     arrivalKind[i] = ARRIVAL_FIRST;
     firstArrival[index] = i;
-    const highest = highestSeqByTopic.get(s.topic);
-    const outOfOrder = highest !== undefined && s.seq < highest;
-    if (!outOfOrder) highestSeqByTopic.set(s.topic, s.seq);
-    const from = s.publishedAt ?? arrival.publishedAt;
-    const mismatch = arrival.value !== undefined && !sameValue(arrival.value, expected(s), tolerance);
+    const seq = sent.seq[index]!;
+    const topic = sent.topicId[index]!;
+    const highest = highestSeqByTopic.get(topic);
+    const outOfOrder = highest !== undefined && seq < highest;
+    if (!outOfOrder) highestSeqByTopic.set(topic, seq);
+    const receivedAt = arrivals.receivedAt[i]!;
+    const published = sent.publishedAt[index]!;
+    const from = Number.isNaN(published) ? arrivals.publishedAt[i]! : published;
+    const planned = sent.plannedAt[index]!;
+    const value = arrivals.value[i]!;
+    const mismatch = !Number.isNaN(value) && !sameValue(value, expectedOf ? expectedOf(sent.get(index)) : sent.value[index]!, tolerance);
     for (const acc of accs) {
       acc.delivered++;
       if (outOfOrder) acc.outOfOrder++;
       if (mismatch) acc.valueMismatches++;
-      if (from !== undefined) acc.latencies.push(arrival.receivedAt - from);
-      if (s.plannedAt !== undefined) acc.delays.push(arrival.receivedAt - s.plannedAt);
+      if (!Number.isNaN(from)) acc.latencies.push(receivedAt - from);
+      if (!Number.isNaN(planned)) acc.delays.push(receivedAt - planned);
     }
   }
 
   const windows = outageWindows(events);
   const outages: OutageReport[] = windows.map((w) => ({ start: w.start, end: w.end, kind: w.kind, sources: w.sources, sent: 0, lost: 0, late: 0, on_time: 0 }));
-  sent.forEach((s, index) => {
-    const w = windowIndexAt(windows, sendTime(s));
-    if (w < 0) return;
-    const outage = outages[w]!;
-    outage.sent++;
-    const first = firstArrival[index]!;
-    if (first < 0) outage.lost++;
-    else if (outage.end !== null && arrivals[first]!.receivedAt >= outage.end) {
-      outage.late++;
-      for (const acc of accsOf[index]!) acc.late++;
-    } else outage.on_time++;
-  });
+  if (windows.length > 0) {
+    for (let index = 0; index < sent.length; index++) {
+      const w = windowIndexAt(windows, sent.sendTime(index));
+      if (w < 0) continue;
+      const outage = outages[w]!;
+      outage.sent++;
+      const first = firstArrival[index]!;
+      if (first < 0) outage.lost++;
+      else if (outage.end !== null && arrivals.receivedAt[first]! >= outage.end) {
+        outage.late++;
+        for (const acc of groups[groupOf[index]!]!) acc.late++;
+      } else outage.on_time++;
+    }
+  }
 
+  const sendTimes = new Float64Array(sent.length);
+  for (let i = 0; i < sent.length; i++) sendTimes[i] = sent.sendTime(i);
   const report: CompareReport = {
     ...all.counts(),
     received: all.received + unexpected,
@@ -256,26 +275,28 @@ export function analyse(
     outages,
     by_sensor: toRecord(bySensor),
     by_qos: toRecord(byQos),
-    sent_span: span(sent.map(sendTime)),
-    received_span: span(arrivals.map((a) => a.receivedAt)),
+    sent_span: span(sendTimes),
+    received_span: span(arrivals.receivedAt.subarray(0, arrivals.length)),
   };
   return { report, detail: { order, matchOf, arrivalKind, firstArrival, windows } };
 }
 
 /** Just the numbers (what experiment puts in its report). */
-export function computeReport(sent: readonly SentMessage[], arrivals: readonly Arrival[], events: readonly ConnectionEvent[] = []): CompareReport {
+export function computeReport(sent: readonly SentMessage[] | SentTable, arrivals: readonly Arrival[] | ArrivalTable, events: readonly ConnectionEvent[] = []): CompareReport {
   return analyse(sent, arrivals, events).report;
 }
 
 /** Arrival indices by received_at, ties in input order; a file already in order is not re-sorted. */
-function receiveOrder(arrivals: readonly Arrival[]): Uint32Array {
-  const times = new Float64Array(arrivals.length);
+function receiveOrder(times: Float64Array): Uint32Array {
   let sorted = true;
-  for (let i = 0; i < arrivals.length; i++) {
-    times[i] = arrivals[i]!.receivedAt;
-    if (i > 0 && times[i]! < times[i - 1]!) sorted = false;
+  for (let i = 1; i < times.length; i++) {
+    if (times[i]! < times[i - 1]!) {
+      sorted = false;
+      break;
+    }
   }
-  const order = Uint32Array.from({ length: arrivals.length }, (_, i) => i);
+  const order = new Uint32Array(times.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
   return sorted ? order : order.sort((a, b) => times[a]! - times[b]! || a - b);
 }
 
@@ -291,7 +312,7 @@ function toRecord(map: Map<string, Accumulator>): Record<string, CompareCounts> 
   return out;
 }
 
-function span(times: number[]): { first: number; last: number } | null {
+function span(times: Float64Array): { first: number; last: number } | null {
   if (times.length === 0) return null;
   let first = Infinity;
   let last = -Infinity;

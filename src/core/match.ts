@@ -29,6 +29,189 @@ export interface Arrival {
   publishedAt?: number;
 }
 
+/** Topic and sensor names, each stored once and referred to by a small number. */
+export class NameTable {
+  readonly names: string[] = [];
+  private readonly ids = new Map<string, number>();
+  id(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.ids.set(name, id);
+      this.names.push(name);
+    }
+    return id;
+  }
+}
+
+function grow<T extends Float64Array | Int32Array | Uint8Array>(array: T, size: number): T {
+  const grown = new (array.constructor as new (n: number) => T)(size);
+  grown.set(array);
+  return grown;
+}
+
+/**
+ * Sent messages stored by column: 8 + 4 + 4 + 1 + 4 × 8 = 49 bytes a message, where one
+ * SentMessage object costs about 160. Absent planned/published times are NaN.
+ */
+export class SentTable {
+  length = 0;
+  seq = new Float64Array(1024);
+  sensorId = new Int32Array(1024);
+  topicId = new Int32Array(1024);
+  qos = new Uint8Array(1024);
+  profileTime = new Float64Array(1024);
+  value = new Float64Array(1024);
+  plannedAt = new Float64Array(1024);
+  publishedAt = new Float64Array(1024);
+  constructor(readonly names: NameTable = new NameTable()) {}
+
+  static from(messages: readonly SentMessage[] | SentTable): SentTable {
+    if (messages instanceof SentTable) return messages;
+    const table = new SentTable();
+    for (const m of messages) table.push(m.seq, m.sensor, m.topic, m.qos, m.profileTime, m.value, m.plannedAt ?? NaN, m.publishedAt ?? NaN);
+    return table;
+  }
+
+  push(seq: number, sensor: string, topic: string, qos: Qos, profileTime: number, value: number, plannedAt: number, publishedAt: number): void {
+    const i = this.length;
+    if (i === this.seq.length) this.resize(i * 2);
+    this.seq[i] = seq;
+    this.sensorId[i] = this.names.id(sensor);
+    this.topicId[i] = this.names.id(topic);
+    this.qos[i] = qos;
+    this.profileTime[i] = profileTime;
+    this.value[i] = value;
+    this.plannedAt[i] = plannedAt;
+    this.publishedAt[i] = publishedAt;
+    this.length++;
+  }
+
+  private resize(size: number): void {
+    this.seq = grow(this.seq, size);
+    this.sensorId = grow(this.sensorId, size);
+    this.topicId = grow(this.topicId, size);
+    this.qos = grow(this.qos, size);
+    this.profileTime = grow(this.profileTime, size);
+    this.value = grow(this.value, size);
+    this.plannedAt = grow(this.plannedAt, size);
+    this.publishedAt = grow(this.publishedAt, size);
+  }
+
+  sensor(i: number): string {
+    return this.names.names[this.sensorId[i]!]!;
+  }
+
+  topic(i: number): string {
+    return this.names.names[this.topicId[i]!]!;
+  }
+
+  /** planned_at, else published_at, else profile_time: see sendTime() in compare-report.ts. */
+  sendTime(i: number): number {
+    const planned = this.plannedAt[i]!;
+    if (!Number.isNaN(planned)) return planned;
+    const published = this.publishedAt[i]!;
+    return Number.isNaN(published) ? this.profileTime[i]! : published;
+  }
+
+  /** One message as an object (for callbacks and the array API). */
+  get(i: number): SentMessage {
+    const m: SentMessage = { seq: this.seq[i]!, sensor: this.sensor(i), topic: this.topic(i), qos: this.qos[i] as Qos, profileTime: this.profileTime[i]!, value: this.value[i]! };
+    if (!Number.isNaN(this.plannedAt[i]!)) m.plannedAt = this.plannedAt[i]!;
+    if (!Number.isNaN(this.publishedAt[i]!)) m.publishedAt = this.publishedAt[i]!;
+    return m;
+  }
+
+  toArray(): SentMessage[] {
+    return Array.from({ length: this.length }, (_, i) => this.get(i));
+  }
+}
+
+/** No QoS recorded, in ArrivalTable.qos. */
+export const NO_QOS = 255;
+
+/**
+ * Arrivals stored by column, about 50 bytes each. Absent numbers are NaN, an absent sensor
+ * is -1, an absent QoS is NO_QOS.
+ */
+export class ArrivalTable {
+  length = 0;
+  receivedAt = new Float64Array(1024);
+  topicId = new Int32Array(1024);
+  sensorId = new Int32Array(1024);
+  qos = new Uint8Array(1024);
+  dup = new Uint8Array(1024);
+  seq = new Float64Array(1024);
+  profileTime = new Float64Array(1024);
+  value = new Float64Array(1024);
+  publishedAt = new Float64Array(1024);
+  constructor(readonly names: NameTable = new NameTable()) {}
+
+  static from(arrivals: readonly Arrival[] | ArrivalTable): ArrivalTable {
+    if (arrivals instanceof ArrivalTable) return arrivals;
+    const table = new ArrivalTable();
+    for (const a of arrivals) table.add(a);
+    return table;
+  }
+
+  add(a: Arrival): void {
+    this.push(a.receivedAt, a.topic, a.qos ?? NO_QOS, a.dup === true, a.seq ?? NaN, a.sensor, a.profileTime ?? NaN, a.value ?? NaN, a.publishedAt ?? NaN);
+  }
+
+  push(receivedAt: number, topic: string, qos: number, dup: boolean, seq: number, sensor: string | undefined, profileTime: number, value: number, publishedAt: number): void {
+    const i = this.length;
+    if (i === this.receivedAt.length) this.resize(i * 2);
+    this.receivedAt[i] = receivedAt;
+    this.topicId[i] = this.names.id(topic);
+    this.sensorId[i] = sensor === undefined ? -1 : this.names.id(sensor);
+    this.qos[i] = qos;
+    this.dup[i] = dup ? 1 : 0;
+    this.seq[i] = seq;
+    this.profileTime[i] = profileTime;
+    this.value[i] = value;
+    this.publishedAt[i] = publishedAt;
+    this.length++;
+  }
+
+  private resize(size: number): void {
+    this.receivedAt = grow(this.receivedAt, size);
+    this.topicId = grow(this.topicId, size);
+    this.sensorId = grow(this.sensorId, size);
+    this.qos = grow(this.qos, size);
+    this.dup = grow(this.dup, size);
+    this.seq = grow(this.seq, size);
+    this.profileTime = grow(this.profileTime, size);
+    this.value = grow(this.value, size);
+    this.publishedAt = grow(this.publishedAt, size);
+  }
+
+  topic(i: number): string {
+    return this.names.names[this.topicId[i]!]!;
+  }
+
+  sensor(i: number): string | undefined {
+    const id = this.sensorId[i]!;
+    return id < 0 ? undefined : this.names.names[id];
+  }
+
+  get(i: number): Arrival {
+    const a: Arrival = { receivedAt: this.receivedAt[i]!, topic: this.topic(i) };
+    if (this.qos[i] !== NO_QOS) a.qos = this.qos[i] as Qos;
+    if (this.dup[i] === 1) a.dup = true;
+    if (!Number.isNaN(this.seq[i]!)) a.seq = this.seq[i]!;
+    const sensor = this.sensor(i);
+    if (sensor !== undefined) a.sensor = sensor;
+    if (!Number.isNaN(this.profileTime[i]!)) a.profileTime = this.profileTime[i]!;
+    if (!Number.isNaN(this.value[i]!)) a.value = this.value[i]!;
+    if (!Number.isNaN(this.publishedAt[i]!)) a.publishedAt = this.publishedAt[i]!;
+    return a;
+  }
+
+  toArray(): Arrival[] {
+    return Array.from({ length: this.length }, (_, i) => this.get(i));
+  }
+}
+
 export type MatchRule = 'seq' | 'topic+time' | 'sensor+time' | 'time';
 
 export interface MatchCounts {
@@ -70,17 +253,19 @@ function timeKey(prefix: string, time: number): string {
  */
 export class Matcher {
   private readonly bySeq: SeqIndex;
+  private readonly sent: SentTable;
   private keyMaps: { byTopicTime: Map<string, number[]>; bySensorTime: Map<string, number[]>; byTime: Map<string, number[]> } | undefined;
   private readonly delivered: Uint8Array;
   readonly counts: MatchCounts = { rule: 'none', by_seq: 0, by_topic_time: 0, by_sensor_time: 0 };
 
   constructor(
-    private readonly sent: readonly SentMessage[],
+    sent: readonly SentMessage[] | SentTable,
     private readonly options: MatcherOptions = {},
   ) {
+    this.sent = SentTable.from(sent);
     if (options.byTimeAlone) this.counts.by_time = 0;
-    this.delivered = new Uint8Array(sent.length);
-    this.bySeq = new SeqIndex(sent);
+    this.delivered = new Uint8Array(this.sent.length);
+    this.bySeq = new SeqIndex(this.sent);
   }
 
   /** Built on the first arrival without a seq: string keys for a million messages cost seconds. */
@@ -89,11 +274,13 @@ export class Matcher {
       const byTopicTime = new Map<string, number[]>();
       const bySensorTime = new Map<string, number[]>();
       const byTime = new Map<string, number[]>();
-      this.sent.forEach((s, i) => {
-        push(byTopicTime, timeKey(s.topic, s.profileTime), i);
-        push(bySensorTime, timeKey(s.sensor, s.profileTime), i);
-        if (this.options.byTimeAlone) push(byTime, timeKey('', s.profileTime), i);
-      });
+      const sent = this.sent;
+      for (let i = 0; i < sent.length; i++) {
+        const time = sent.profileTime[i]!;
+        push(byTopicTime, timeKey(sent.topic(i), time), i);
+        push(bySensorTime, timeKey(sent.sensor(i), time), i);
+        if (this.options.byTimeAlone) push(byTime, timeKey('', time), i);
+      }
       this.keyMaps = { byTopicTime, bySensorTime, byTime };
     }
     return this.keyMaps;
@@ -101,19 +288,31 @@ export class Matcher {
 
   /** Index into `sent`, or -1 for an arrival that matches nothing sent. */
   match(arrival: Arrival): number {
+    return this.matchFields(arrival.seq ?? NaN, arrival.topic, arrival.sensor, arrival.profileTime ?? NaN);
+  }
+
+  /** match() for arrival `i` of a table, without making an object of it. */
+  matchAt(arrivals: ArrivalTable, i: number): number {
+    const seq = arrivals.seq[i]!;
+    if (!Number.isNaN(seq)) return this.matchFields(seq, '', undefined, NaN);
+    return this.matchFields(NaN, arrivals.topic(i), arrivals.sensor(i), arrivals.profileTime[i]!);
+  }
+
+  /** NaN for an absent seq or profile time. */
+  private matchFields(seq: number, topic: string, sensor: string | undefined, profileTime: number): number {
     let index = -1;
-    if (arrival.seq !== undefined) {
-      index = this.bySeq.get(arrival.seq);
+    if (!Number.isNaN(seq)) {
+      index = this.bySeq.get(seq);
       if (index >= 0) this.counts.by_seq++;
-    } else if (arrival.profileTime !== undefined) {
-      index = this.takeFrom(this.maps.byTopicTime.get(timeKey(arrival.topic, arrival.profileTime)));
+    } else if (!Number.isNaN(profileTime)) {
+      index = this.takeFrom(this.maps.byTopicTime.get(timeKey(topic, profileTime)));
       if (index >= 0) this.counts.by_topic_time++;
-      else if (arrival.sensor !== undefined) {
-        index = this.takeFrom(this.maps.bySensorTime.get(timeKey(arrival.sensor, arrival.profileTime)));
+      else if (sensor !== undefined) {
+        index = this.takeFrom(this.maps.bySensorTime.get(timeKey(sensor, profileTime)));
         if (index >= 0) this.counts.by_sensor_time++;
       }
       if (index < 0 && this.options.byTimeAlone) {
-        index = this.takeFrom(this.maps.byTime.get(timeKey('', arrival.profileTime)));
+        index = this.takeFrom(this.maps.byTime.get(timeKey('', profileTime)));
         if (index >= 0) this.counts.by_time = (this.counts.by_time ?? 0) + 1;
       }
     }
@@ -144,27 +343,26 @@ class SeqIndex {
   private readonly base: number = 0;
   private readonly map = new Map<number, number>();
 
-  constructor(sent: readonly SentMessage[]) {
+  constructor(sent: SentTable) {
     let min = Infinity;
     let max = -Infinity;
     let whole = true;
-    for (const s of sent) {
-      if (!Number.isInteger(s.seq)) whole = false;
-      if (s.seq < min) min = s.seq;
-      if (s.seq > max) max = s.seq;
+    for (let i = 0; i < sent.length; i++) {
+      const seq = sent.seq[i]!;
+      if (!Number.isInteger(seq)) whole = false;
+      if (seq < min) min = seq;
+      if (seq > max) max = seq;
     }
     if (whole && sent.length > 0 && max - min < 4 * sent.length + 1024) {
       this.base = min;
       const table = new Int32Array(max - min + 1).fill(-1);
       for (let i = 0; i < sent.length; i++) {
-        const k = sent[i]!.seq - min;
+        const k = sent.seq[i]! - min;
         if (table[k] === -1) table[k] = i;
       }
       this.table = table;
     } else {
-      sent.forEach((s, i) => {
-        if (!this.map.has(s.seq)) this.map.set(s.seq, i);
-      });
+      for (let i = 0; i < sent.length; i++) if (!this.map.has(sent.seq[i]!)) this.map.set(sent.seq[i]!, i);
     }
   }
 

@@ -1,6 +1,6 @@
 import { unescapeFormula } from '../core/csv.js';
 import { inputError } from '../core/errors.js';
-import type { SentMessage } from '../core/match.js';
+import { SentTable, type SentMessage } from '../core/match.js';
 import type { Qos } from '../core/records.js';
 import { compileTopicTemplate } from '../core/topic-template.js';
 import { readCsvBatches, readCsvRecords } from './csv-file-reader.js';
@@ -118,44 +118,39 @@ export function isSentLogHeader(header: readonly string[]): boolean {
  * error: seq is the identity arrivals are matched by.
  */
 export async function readSentLog(path: string, options: ReaderOptions = {}): Promise<SentMessage[]> {
-  const out: SentMessage[] = [];
-  const names = new Interner();
+  return (await readSentTable(path, options)).toArray();
+}
+
+/** readSentLog() into columns (about 50 bytes a message): what compare uses for large logs. */
+export async function readSentTable(path: string, options: ReaderOptions = {}): Promise<SentTable> {
+  const out = new SentTable();
   const seen = new SeqSet();
   let columns: Columns | undefined;
   let at = { seq: -1, topic: -1, sensor: -1, qos: -1, profileTime: -1, value: -1, plannedAt: -1, publishedAt: -1 };
-  for await (const batch of readCsvBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning })) for (const record of batch) {
-    const { cells, line } = record;
-    if (!columns) {
-      columns = new Columns(path, cells);
-      columns.require(SENT_LOG_MARKERS, 'sent log');
-      const c = columns;
-      at = { seq: c.at('seq'), topic: c.at('topic'), sensor: c.at('sensor'), qos: c.at('qos'), profileTime: c.at('profile_time'), value: c.at('value'), plannedAt: c.at('planned_at'), publishedAt: c.at('published_at') };
-      continue;
+  for await (const batch of readCsvBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning })) {
+    for (const { cells, line } of batch) {
+      if (!columns) {
+        columns = new Columns(path, cells);
+        columns.require(SENT_LOG_MARKERS, 'sent log');
+        const c = columns;
+        at = { seq: c.at('seq'), topic: c.at('topic'), sensor: c.at('sensor'), qos: c.at('qos'), profileTime: c.at('profile_time'), value: c.at('value'), plannedAt: c.at('planned_at'), publishedAt: c.at('published_at') };
+        continue;
+      }
+      if (cells.length === 1 && cells[0] === '') continue;
+      const seq = columns.numberAt(cells, at.seq, 'seq', line, true)!;
+      if (!Number.isInteger(seq)) throw inputError({ file: path, line, field: 'seq' }, 'not a whole number', String(seq));
+      if (!seen.add(seq)) throw inputError({ file: path, line, field: 'seq' }, 'repeated sequence number', String(seq));
+      const topic = columns.textAt(cells, at.topic, 'topic');
+      if (topic === undefined) throw inputError({ file: path, line, field: 'topic' }, 'a topic is required here', '');
+      const sensor = columns.textAt(cells, at.sensor, 'sensor') ?? topic;
+      const rawQos = cells[at.qos];
+      const qos = rawQos === '0' || rawQos === '1' || rawQos === '2' ? (Number(rawQos) as Qos) : (columns.qos(cells, line) ?? 0);
+      const profileTime = columns.numberAt(cells, at.profileTime, 'profile_time', line, true)!;
+      const value = columns.numberAt(cells, at.value, 'value', line, true)!;
+      const plannedAt = at.plannedAt >= 0 ? columns.numberAt(cells, at.plannedAt, 'planned_at', line) : undefined;
+      const publishedAt = at.publishedAt >= 0 ? columns.numberAt(cells, at.publishedAt, 'published_at', line) : undefined;
+      out.push(seq, sensor, topic, qos, profileTime, value, plannedAt ?? NaN, publishedAt ?? NaN);
     }
-    if (cells.length === 1 && cells[0] === '') continue;
-    const seq = columns.numberAt(cells, at.seq, 'seq', line, true)!;
-    if (!Number.isInteger(seq)) throw inputError({ file: path, line, field: 'seq' }, 'not a whole number', String(seq));
-    if (!seen.add(seq)) throw inputError({ file: path, line, field: 'seq' }, 'repeated sequence number', String(seq));
-    const topic = columns.textAt(cells, at.topic, 'topic');
-    if (topic === undefined) throw inputError({ file: path, line, field: 'topic' }, 'a topic is required here', '');
-    const rawQos = cells[at.qos];
-    const message: SentMessage = {
-      seq,
-      sensor: names.get(columns.textAt(cells, at.sensor, 'sensor') ?? topic),
-      topic: names.get(topic),
-      qos: rawQos === '0' || rawQos === '1' || rawQos === '2' ? (Number(rawQos) as Qos) : (columns.qos(cells, line) ?? 0),
-      profileTime: columns.numberAt(cells, at.profileTime, 'profile_time', line, true)!,
-      value: columns.numberAt(cells, at.value, 'value', line, true)!,
-    };
-    if (at.plannedAt >= 0) {
-      const plannedAt = columns.numberAt(cells, at.plannedAt, 'planned_at', line);
-      if (plannedAt !== undefined) message.plannedAt = plannedAt;
-    }
-    if (at.publishedAt >= 0) {
-      const publishedAt = columns.numberAt(cells, at.publishedAt, 'published_at', line);
-      if (publishedAt !== undefined) message.publishedAt = publishedAt;
-    }
-    out.push(message);
   }
   if (!columns) throw inputError({ file: path }, 'empty file: expected a sent log with a header line');
   return out;

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { decodePayload as decodeCell } from '../core/csv.js';
 import { inputError, SensortraceError } from '../core/errors.js';
-import type { Arrival } from '../core/match.js';
+import { ArrivalTable, NO_QOS, type Arrival } from '../core/match.js';
 import type { Qos } from '../core/records.js';
 import { decodePayload } from '../core/payload.js';
 import { readCsvBatches } from './csv-file-reader.js';
@@ -30,6 +30,13 @@ export async function detectReceivedFormat(path: string): Promise<ReceivedFormat
  * shards from several tracers accumulate in one list; compare orders them by received_at).
  */
 export async function readReceived(path: string, into: Arrival[] = [], options: ReaderOptions = {}): Promise<{ arrivals: Arrival[]; format: ReceivedFormat }> {
+  const { arrivals, format } = await readReceivedTable(path, new ArrivalTable(), options);
+  for (let i = 0; i < arrivals.length; i++) into.push(arrivals.get(i));
+  return { arrivals: into, format };
+}
+
+/** readReceived() into columns (about 50 bytes an arrival): what compare uses for large traces. */
+export async function readReceivedTable(path: string, into: ArrivalTable = new ArrivalTable(), options: ReaderOptions = {}): Promise<{ arrivals: ArrivalTable; format: ReceivedFormat }> {
   const format = await detectReceivedFormat(path);
   if (format === 'trace') await readTrace(path, into, options);
   else await readLines(path, format === 'trace-jsonl' ? jsonlArrival : mosquittoSubArrival, into);
@@ -48,41 +55,46 @@ function fillFromPayload(arrival: Arrival, payload: Buffer | string): void {
   if (arrival.publishedAt === undefined && decoded.sentAt !== undefined) arrival.publishedAt = decoded.sentAt;
 }
 
-async function readTrace(path: string, into: Arrival[], options: ReaderOptions): Promise<void> {
+async function readTrace(path: string, into: ArrivalTable, options: ReaderOptions): Promise<void> {
   let columns: Columns | undefined;
   let at = { receivedAt: -1, topic: -1, qos: -1, dup: -1, seq: -1, sensor: -1, profileTime: -1, value: -1, publishedAt: -1 };
-  for await (const batch of readCsvBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning })) for (const { cells, line } of batch) {
-    if (!columns) {
-      columns = new Columns(path, cells);
-      columns.require(['received_at', 'topic'], 'trace');
-      const c = columns;
-      at = { receivedAt: c.at('received_at'), topic: c.at('topic'), qos: c.at('qos'), dup: c.at('dup'), seq: c.at('seq'), sensor: c.at('sensor'), profileTime: c.at('profile_time'), value: c.at('value'), publishedAt: c.at('published_at') };
-      continue;
+  for await (const batch of readCsvBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning })) {
+    for (const { cells, line } of batch) {
+      if (!columns) {
+        columns = new Columns(path, cells);
+        columns.require(['received_at', 'topic'], 'trace');
+        const c = columns;
+        at = { receivedAt: c.at('received_at'), topic: c.at('topic'), qos: c.at('qos'), dup: c.at('dup'), seq: c.at('seq'), sensor: c.at('sensor'), profileTime: c.at('profile_time'), value: c.at('value'), publishedAt: c.at('published_at') };
+        continue;
+      }
+      if (cells.length === 1 && cells[0] === '') continue;
+      const topic = columns.textAt(cells, at.topic, 'topic');
+      if (topic === undefined) throw inputError({ file: path, line, field: 'topic' }, 'a topic is required here', '');
+      const receivedAt = columns.numberAt(cells, at.receivedAt, 'received_at', line, true)!;
+      const rawQos = cells[at.qos];
+      const qos = rawQos === '0' || rawQos === '1' || rawQos === '2' ? (Number(rawQos) as Qos) : columns.qos(cells, line);
+      const rawDup = cells[at.dup];
+      const dup = rawDup === '1' || (rawDup !== '0' && rawDup !== '' && rawDup !== undefined && columns.text(cells, 'dup') === '1');
+      const seq = columns.numberAt(cells, at.seq, 'seq', line);
+      const sensor = columns.textAt(cells, at.sensor, 'sensor');
+      const profileTime = columns.numberAt(cells, at.profileTime, 'profile_time', line);
+      const value = columns.numberAt(cells, at.value, 'value', line);
+      const publishedAt = columns.numberAt(cells, at.publishedAt, 'published_at', line);
+      if (value === undefined || (seq === undefined && profileTime === undefined)) {
+        // Decoded columns left empty (an unknown payload format at trace time): the payload may still tell.
+        const arrival: Arrival = { receivedAt, topic };
+        if (qos !== undefined) arrival.qos = qos;
+        if (dup) arrival.dup = true;
+        if (seq !== undefined) arrival.seq = seq;
+        if (sensor !== undefined) arrival.sensor = sensor;
+        if (profileTime !== undefined) arrival.profileTime = profileTime;
+        if (value !== undefined) arrival.value = value;
+        if (publishedAt !== undefined) arrival.publishedAt = publishedAt;
+        const payload = columns.text(cells, 'payload');
+        if (payload !== undefined) fillFromPayload(arrival, decodeCell(payload));
+        into.add(arrival);
+      } else into.push(receivedAt, topic, qos ?? NO_QOS, dup, seq ?? NaN, sensor, profileTime ?? NaN, value, publishedAt ?? NaN);
     }
-    if (cells.length === 1 && cells[0] === '') continue;
-    const topic = columns.textAt(cells, at.topic, 'topic');
-    if (topic === undefined) throw inputError({ file: path, line, field: 'topic' }, 'a topic is required here', '');
-    const arrival: Arrival = { receivedAt: columns.numberAt(cells, at.receivedAt, 'received_at', line, true)!, topic: names.get(topic) };
-    const rawQos = cells[at.qos];
-    const qos = rawQos === '0' || rawQos === '1' || rawQos === '2' ? (Number(rawQos) as Qos) : columns.qos(cells, line);
-    if (qos !== undefined) arrival.qos = qos;
-    const dup = cells[at.dup];
-    if (dup === '1' || (dup !== '0' && dup !== '' && dup !== undefined && columns.text(cells, 'dup') === '1')) arrival.dup = true;
-    const seq = columns.numberAt(cells, at.seq, 'seq', line);
-    if (seq !== undefined) arrival.seq = seq;
-    const sensor = columns.textAt(cells, at.sensor, 'sensor');
-    if (sensor !== undefined) arrival.sensor = names.get(sensor);
-    const profileTime = columns.numberAt(cells, at.profileTime, 'profile_time', line);
-    if (profileTime !== undefined) arrival.profileTime = profileTime;
-    const value = columns.numberAt(cells, at.value, 'value', line);
-    if (value !== undefined) arrival.value = value;
-    const publishedAt = columns.numberAt(cells, at.publishedAt, 'published_at', line);
-    if (publishedAt !== undefined) arrival.publishedAt = publishedAt;
-    if (arrival.value === undefined || (arrival.seq === undefined && arrival.profileTime === undefined)) {
-      const payload = columns.text(cells, 'payload');
-      if (payload !== undefined) fillFromPayload(arrival, decodeCell(payload));
-    }
-    into.push(arrival);
   }
   if (!columns) throw inputError({ file: path }, 'empty file: expected a trace with a header line');
 }
@@ -131,7 +143,7 @@ function jsonlArrival(text: string, path: string, line: number): Arrival {
 }
 
 /** Line-based inputs (mosquitto_sub recordings, JSON lines), streamed; blank lines skipped. */
-async function readLines(path: string, parse: (text: string, path: string, line: number) => Arrival, into: Arrival[]): Promise<void> {
+async function readLines(path: string, parse: (text: string, path: string, line: number) => Arrival, into: ArrivalTable): Promise<void> {
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 }), crlfDelay: Infinity });
   let lineNumber = 0;
   try {
@@ -139,7 +151,7 @@ async function readLines(path: string, parse: (text: string, path: string, line:
       lineNumber++;
       const text = lineNumber === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (text.trim() === '') continue;
-      into.push(parse(text, path, lineNumber));
+      into.add(parse(text, path, lineNumber));
     }
   } finally {
     lines.close();
