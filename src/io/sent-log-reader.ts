@@ -10,6 +10,35 @@ export interface ReaderOptions {
   onWarning?: (message: string) => void;
 }
 
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * A plain decimal (`-12.345`, at most 2^53 as digits, at most 22 decimals), NaN for anything
+ * else. Exactly Number(text): the digits make an exact integer and one division by an exact
+ * power of ten is correctly rounded (Clinger's fast path); just without the general parser.
+ */
+export function parseDecimal(text: string): number {
+  const n = text.length;
+  let i = text.charCodeAt(0) === 45 ? 1 : 0;
+  const negative = i === 1;
+  let m = 0;
+  let digits = 0;
+  let scale = 0;
+  let dot = false;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (dot) scale++;
+    } else if (c === 46 && !dot) dot = true;
+    else return NaN;
+  }
+  if (digits === 0 || m > Number.MAX_SAFE_INTEGER || scale > 22) return NaN;
+  const v = scale === 0 ? m : m / POW10[scale]!;
+  return negative ? -v : v;
+}
+
 /** Column lookup by header name, so extra or reordered columns do not matter. */
 export class Columns {
   private readonly index = new Map<string, number>();
@@ -67,9 +96,9 @@ export class Columns {
     const cell = cells[i];
     if (cell !== undefined) {
       const c = cell.charCodeAt(0);
-      if (c >= 48 && c <= 57) {
-        const n = Number(cell);
-        if (Number.isFinite(n)) return n;
+      if ((c >= 48 && c <= 57) || c === 45) {
+        const n = parseDecimal(cell);
+        if (!Number.isNaN(n)) return n;
       }
     }
     return this.number(cells, name, line, required);

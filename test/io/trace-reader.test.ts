@@ -129,3 +129,49 @@ describe('reader errors', () => {
     ]);
   });
 });
+
+describe('large-input paths', () => {
+  it('parseDecimal is exactly Number() for plain decimals and NaN for anything else', async () => {
+    const { parseDecimal } = await import('../../src/io/sent-log-reader.js');
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 53n - 1n }), fc.integer({ min: 0, max: 8 }), fc.boolean(), (digits, decimals, negative) => {
+        const text = digits.toString().padStart(decimals + 1, '0');
+        const decimal = `${negative ? '-' : ''}${decimals ? `${text.slice(0, -decimals)}.${text.slice(-decimals)}` : text}`;
+        expect(Object.is(parseDecimal(decimal), Number(decimal))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    for (const text of ['', '-', '.', '1e3', ' 1', '1 ', '1.2.3', '0x10', 'Infinity', '+1', '9007199254740992', '99999999999999999']) expect(parseDecimal(text)).toBeNaN();
+  });
+
+  it('column tables give the same report and records as object arrays', async () => {
+    const { readSentTable } = await import('../../src/io/sent-log-reader.js');
+    const { readReceivedTable } = await import('../../src/io/trace-reader.js');
+    const { ArrivalTable } = await import('../../src/core/match.js');
+    const sentTable = await readSentTable(join(fixtures, 'sent.csv'));
+    const arrivalTable = new ArrivalTable();
+    const arrivals: Arrival[] = [];
+    for (const file of ['trace-a.csv', 'trace-b.csv', 'mosquitto-sub.txt']) {
+      await readReceivedTable(join(fixtures, file), arrivalTable);
+      await readReceived(join(fixtures, file), arrivals);
+    }
+    expect(sentTable.toArray()).toEqual(await readSentLog(join(fixtures, 'sent.csv')));
+    expect(arrivalTable.toArray()).toEqual(arrivals);
+    const events = await readEvents(join(fixtures, 'sent.events.csv'));
+    const fromTables = analyse(sentTable, arrivalTable, events);
+    const fromArrays = analyse(await readSentLog(join(fixtures, 'sent.csv')), arrivals, events);
+    expect(fromTables.report).toEqual(fromArrays.report);
+    expect(fromTables.report.unexpected).toBeGreaterThan(0);
+  });
+
+  it('a slice with all the samples shares the whole statistics; a smaller one has its own', () => {
+    const sent = [1, 2, 3].map((seq) => ({ seq, sensor: seq === 3 ? 'b' : 'a', topic: 't', qos: 1 as const, profileTime: seq, value: seq, publishedAt: 100 * seq }));
+    const arrivals: Arrival[] = [1, 2, 3].map((seq) => ({ receivedAt: 100 * seq + seq * 10, topic: 't', seq }));
+    const r = analyse(sent, arrivals).report;
+    expect(r.latency_ms).toMatchObject({ count: 3, max: 30 });
+    expect(r.by_qos['1']!.latency_ms).toEqual(r.latency_ms);
+    expect(r.by_sensor.a!.latency_ms).toMatchObject({ count: 2, max: 20, mean: 15 });
+    expect(r.by_sensor.b!.latency_ms).toMatchObject({ count: 1, max: 30 });
+  });
+});
