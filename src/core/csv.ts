@@ -94,6 +94,7 @@ export class CsvParser {
     // line would be quadratic in the chunk size.
     let nextQuote = -1;
     let nextCr = -1;
+    let nextDelimiter = -1;
     let i = 0;
     while (i < n) {
       // Fast path: at a record's start, a whole line without quotes or CRs is just split.
@@ -111,7 +112,18 @@ export class CsvParser {
           return out;
         }
         if (nextQuote > nl && nextCr > nl) {
-          out.push({ line: this.recordLine, cells: chunk.slice(i, nl).split(d) });
+          // Cells sliced straight from the chunk; the next delimiter is remembered like the next
+          // quote, so a file without delimiters is not rescanned to the chunk's end per line.
+          const cells: string[] = [];
+          let start = i;
+          for (;;) {
+            if (nextDelimiter !== n && nextDelimiter < start) nextDelimiter = indexOrEnd(chunk, d, start);
+            if (nextDelimiter >= nl) break;
+            cells.push(chunk.slice(start, nextDelimiter));
+            start = nextDelimiter + 1;
+          }
+          cells.push(chunk.slice(start, nl));
+          out.push({ line: this.recordLine, cells });
           this.line++;
           this.recordLine = this.line;
           i = nl + 1;
