@@ -119,26 +119,6 @@ export function sendTime(s: SentMessage): number {
   return s.plannedAt ?? s.publishedAt ?? s.profileTime;
 }
 
-/** A growing list of numbers, 8 bytes each (a number[] of a million doubles boxes or copies as it grows). */
-class Samples {
-  private data = new Float64Array(256);
-  private length = 0;
-  get size(): number {
-    return this.length;
-  }
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.length++] = v;
-  }
-  values(): Float64Array {
-    return this.data.subarray(0, this.length);
-  }
-}
-
 class Accumulator {
   sent = 0;
   received = 0;
@@ -147,17 +127,10 @@ class Accumulator {
   outOfOrder = 0;
   late = 0;
   valueMismatches = 0;
-  latencies = new Samples();
-  delays = new Samples();
+  latencies = 0;
+  delays = 0;
 
-  /**
-   * `same`: an accumulator that took every sample this one took (the whole report, when this
-   * slice has all of its samples): its sorted statistics are reused instead of sorting a
-   * million samples again. Equal counts mean equal samples, since every sample goes to both.
-   */
-  counts(same?: { latencies: Samples; delays: Samples; stats: CompareCounts }): CompareCounts {
-    const reuse = (mine: Samples, theirs: Samples | undefined, stats: LatencyStats | undefined): LatencyStats =>
-      theirs !== undefined && stats !== undefined && theirs.size === mine.size ? { ...stats } : latencyStats(mine.values());
+  counts(latency: LatencyStats, delay: LatencyStats): CompareCounts {
     return {
       sent: this.sent,
       received: this.received,
@@ -167,10 +140,53 @@ class Accumulator {
       out_of_order: this.outOfOrder,
       late: this.late,
       value_mismatches: this.valueMismatches,
-      latency_ms: reuse(this.latencies, same?.latencies, same?.stats.latency_ms),
-      delay_ms: reuse(this.delays, same?.delays, same?.stats.delay_ms),
+      latency_ms: latency,
+      delay_ms: delay,
     };
   }
+}
+
+/**
+ * Latency statistics of every accumulator from one sample per message (NaN: none), so a
+ * message's sample is stored once (8 bytes), not once per slice it belongs to. A slice with as
+ * many samples as the whole has the same samples (each goes to both): it reuses the whole's
+ * statistics instead of sorting a million values again. Sample order does not matter:
+ * latencyStats sorts before it sums.
+ */
+function statsOf(
+  sampleOf: Float64Array,
+  countOf: (acc: Accumulator) => number,
+  all: Accumulator,
+  groups: readonly Accumulator[][],
+  groupOf: Int32Array,
+): Map<Accumulator, LatencyStats> {
+  const whole = new Float64Array(countOf(all));
+  const own = new Map<Accumulator, { values: Float64Array; filled: number }>();
+  for (const accs of groups) {
+    for (const acc of accs) if (acc !== all && countOf(acc) !== whole.length && !own.has(acc)) own.set(acc, { values: new Float64Array(countOf(acc)), filled: 0 });
+  }
+  let n = 0;
+  for (let i = 0; i < sampleOf.length; i++) {
+    const v = sampleOf[i]!;
+    if (Number.isNaN(v)) continue;
+    whole[n++] = v;
+    if (own.size === 0) continue;
+    for (const acc of groups[groupOf[i]!]!) {
+      const slot = own.get(acc);
+      if (slot) slot.values[slot.filled++] = v;
+    }
+  }
+  const wholeStats = latencyStats(whole);
+  const out = new Map<Accumulator, LatencyStats>();
+  for (const accs of groups) {
+    for (const acc of accs) {
+      if (out.has(acc)) continue;
+      const slot = own.get(acc);
+      out.set(acc, slot ? latencyStats(slot.values) : { ...wholeStats });
+    }
+  }
+  out.set(all, wholeStats);
+  return out;
 }
 
 function sameValue(a: number, b: number, tolerance: number): boolean {
@@ -198,6 +214,9 @@ export function analyse(
   const matchOf = new Int32Array(arrivals.length);
   const arrivalKind = new Uint8Array(arrivals.length);
   const firstArrival = new Int32Array(sent.length).fill(-1);
+  // First arrival's latency and delay per message, NaN when not measured.
+  const latencyOf = new Float64Array(sent.length).fill(NaN);
+  const delayOf = new Float64Array(sent.length).fill(NaN);
 
   const all = new Accumulator();
   const bySensor = new Map<string, Accumulator>();
@@ -249,12 +268,16 @@ export function analyse(
     const planned = sent.plannedAt[index]!;
     const value = arrivals.value[i]!;
     const mismatch = !Number.isNaN(value) && !sameValue(value, expectedOf ? expectedOf(sent.get(index)) : sent.value[index]!, tolerance);
+    const measured = !Number.isNaN(from);
+    if (measured) latencyOf[index] = receivedAt - from;
+    const timed = !Number.isNaN(planned);
+    if (timed) delayOf[index] = receivedAt - planned;
     for (const acc of accs) {
       acc.delivered++;
       if (outOfOrder) acc.outOfOrder++;
       if (mismatch) acc.valueMismatches++;
-      if (!Number.isNaN(from)) acc.latencies.push(receivedAt - from);
-      if (!Number.isNaN(planned)) acc.delays.push(receivedAt - planned);
+      if (measured) acc.latencies++;
+      if (timed) acc.delays++;
     }
   }
 
@@ -277,16 +300,17 @@ export function analyse(
 
   const sendTimes = new Float64Array(sent.length);
   for (let i = 0; i < sent.length; i++) sendTimes[i] = sent.sendTime(i);
-  const allCounts = all.counts();
-  const whole = { latencies: all.latencies, delays: all.delays, stats: allCounts };
+  const latencies = statsOf(latencyOf, (acc) => acc.latencies, all, groups, groupOf);
+  const delays = statsOf(delayOf, (acc) => acc.delays, all, groups, groupOf);
+  const counts = (acc: Accumulator): CompareCounts => acc.counts(latencies.get(acc) ?? latencyStats([]), delays.get(acc) ?? latencyStats([]));
   const report: CompareReport = {
-    ...allCounts,
+    ...counts(all),
     received: all.received + unexpected,
     unexpected,
     match: { ...matcher.counts, rule: matcher.rule },
     outages,
-    by_sensor: toRecord(bySensor, whole),
-    by_qos: toRecord(byQos, whole),
+    by_sensor: toRecord(bySensor, counts),
+    by_qos: toRecord(byQos, counts),
     sent_span: span(sendTimes),
     received_span: span(arrivals.receivedAt.subarray(0, arrivals.length)),
   };
@@ -318,9 +342,9 @@ function slice(map: Map<string, Accumulator>, key: string): Accumulator {
   return acc;
 }
 
-function toRecord(map: Map<string, Accumulator>, whole: Parameters<Accumulator['counts']>[0]): Record<string, CompareCounts> {
+function toRecord(map: Map<string, Accumulator>, counts: (acc: Accumulator) => CompareCounts): Record<string, CompareCounts> {
   const out: Record<string, CompareCounts> = {};
-  for (const key of [...map.keys()].sort()) out[key] = map.get(key)!.counts(whole);
+  for (const key of [...map.keys()].sort()) out[key] = counts(map.get(key)!);
   return out;
 }
 
