@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvParser, type CsvRecord } from '../core/csv.js';
@@ -27,10 +28,16 @@ export async function* readCsvBatches(path: string, options: CsvFileReadOptions 
   const parser = new CsvParser(options.delimiter ?? ',');
   const decoder = new StringDecoder('utf8');
   let first = true;
+  let ascii = true;
   const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
   try {
     for await (const chunk of stream) {
-      let text = decoder.write(chunk as Buffer);
+      // Pure ASCII (what this toolkit writes, mostly) is the same text read as latin1, which
+      // skips UTF-8 decoding. After the first non-ASCII chunk the decoder does all the rest:
+      // it may hold the first bytes of a character split across chunks.
+      const buffer = chunk as Buffer;
+      if (ascii && !isAscii(buffer)) ascii = false;
+      let text = ascii ? buffer.toString('latin1') : decoder.write(buffer);
       if (first) {
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
         first = false;

@@ -175,3 +175,21 @@ describe('large-input paths', () => {
     expect(r.by_sensor.b!.latency_ms).toMatchObject({ count: 1, max: 30 });
   });
 });
+
+describe('reading text', () => {
+  it('keeps non-ASCII text whole after ASCII chunks and across a chunk boundary', async () => {
+    const { readCsvRecords } = await import('../../src/io/csv-file-reader.js');
+    const dir = tempDir();
+    const chunk = 256 * 1024;
+    for (const [name, pad] of [['after-ascii.csv', chunk + 10], ['straddling.csv', chunk - 2]] as const) {
+      const path = join(dir, name);
+      // 'h\n' + padding line, then a line with a two-byte character: either in the second chunk
+      // or split between the first and the second.
+      writeFileSync(path, `h\n${'x'.repeat(pad - 3)}\nzé,ü\n`);
+      const rows: string[][] = [];
+      for await (const record of readCsvRecords(path)) rows.push(record.cells);
+      expect(rows).toHaveLength(3);
+      expect(rows[2]).toEqual(['zé', 'ü']);
+    }
+  });
+});
