@@ -140,12 +140,23 @@ describe.runIf(mosquittoAvailable)('hostile topics and payloads on a real Mosqui
     expect([...result.topics]).toEqual([topic]);
   });
 
-  it('$SYS: trace records the broker topics it is asked for; a client cannot forge them', async () => {
+  it('$SYS: trace records the broker topics it is asked for; # never includes them, a client cannot forge them', async () => {
     const output = join(tempDir(), 'sys.csv');
     const summary = await trace({ filters: ['$SYS/broker/version'], qos: 0, output, count: 1, durationMs: 10_000, connection: { host: broker.host, port: broker.port } });
     expect(summary.stoppedBy).toBe('count');
     const { arrivals } = await readReceived(output);
     expect(arrivals[0]!.topic).toBe('$SYS/broker/version');
+    // '#' never matches $SYS (MQTT 4.7.2): the retained $SYS/broker/version would come first otherwise.
+    let hashReady!: () => void;
+    const hashSubscribed = new Promise<void>((resolve) => (hashReady = resolve));
+    const hashOutput = join(tempDir(), 'hash.csv');
+    const hashTrace = trace({ filters: ['#'], qos: 0, output: hashOutput, count: 1, durationMs: 10_000, onReady: () => hashReady(), connection: { host: broker.host, port: broker.port } });
+    await Promise.race([hashSubscribed, hashTrace]);
+    const probe = await mqtt.connectAsync(broker.url);
+    await probe.publishAsync('hash/probe', 'x', { qos: 1 });
+    await probe.endAsync();
+    await hashTrace;
+    expect((await readReceived(hashOutput)).arrivals.map((a) => a.topic)).toEqual(['hash/probe']);
     // A client's publish to $SYS is dropped by Mosquitto: the reason replay refuses such topics.
     const pub = await mqtt.connectAsync(broker.url);
     const sub = await mqtt.connectAsync(broker.url);
