@@ -120,6 +120,17 @@ describe.runIf(mosquittoAvailable)('credentials against a Mosquitto password_fil
     expect(readFileSync(tracePath, 'utf8').trim().split('\n').length).toBe(6);
   });
 
+  it('experiment against an external broker URL with credentials: no secret in its output or report', async () => {
+    const out = join(dir, 'experiment');
+    const run = await runCli([
+      'experiment', '--profile', join(dir, 'p.csv'), '--rate', '50', '-q', '1', '--broker', 'external',
+      '--broker-url', `mqtt://lab:${SECRET}@127.0.0.1:${broker.port}`, '--drain', '2s', '--quiet-after', '500ms', '--no-progress', '-o', out,
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/sent 5, delivered 5/);
+    expectNoSecret(run, out);
+  });
+
   it('a bad --url with credentials is echoed redacted', async () => {
     const run = await runCli(['trace', '-t', 's/#', '-L', `http://lab:${SECRET}@127.0.0.1:1`]);
     expect(run.code).toBe(2);
