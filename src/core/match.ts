@@ -33,6 +33,11 @@ export interface Arrival {
 export class NameTable {
   readonly names: string[] = [];
   private readonly ids = new Map<string, number>();
+  /** The name's id, -1 when it was never stored. */
+  find(name: string): number {
+    return this.ids.get(name) ?? -1;
+  }
+
   id(name: string): number {
     let id = this.ids.get(name);
     if (id === undefined) {
@@ -234,11 +239,66 @@ export interface MatcherOptions {
 }
 
 /**
- * Profile times travel as epoch seconds with 3 decimals in plain payloads and as ms with 3
- * decimals in the sent log: whole milliseconds are what both sides agree on.
+ * Sent messages by (name, profile time): per name id, entries ordered by time then index, in
+ * typed arrays (12 bytes an entry, no per-key objects or strings). Profile times travel as epoch
+ * seconds with 3 decimals in plain payloads and as ms with 3 decimals in the sent log: whole
+ * milliseconds are what both sides agree on, so times are keyed rounded.
  */
-function timeKey(prefix: string, time: number): string {
-  return `${prefix}\u0000${Math.round(time)}`;
+class TimeIndex {
+  private readonly start: Int32Array;
+  private readonly times: Float64Array;
+  private readonly indices: Int32Array;
+
+  constructor(sent: SentTable, idOf: (i: number) => number) {
+    const ids = sent.names.names.length;
+    const n = sent.length;
+    this.start = new Int32Array(ids + 1);
+    for (let i = 0; i < n; i++) this.start[idOf(i) + 1]!++;
+    for (let id = 0; id < ids; id++) this.start[id + 1]! += this.start[id]!;
+    const next = this.start.slice(0, ids);
+    this.times = new Float64Array(n);
+    this.indices = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const k = next[idOf(i)]!++;
+      this.times[k] = Math.round(sent.profileTime[i]!);
+      this.indices[k] = i;
+    }
+    // A sent log is in time order already; anything else is sorted per name (ties by index).
+    for (let id = 0; id < ids; id++) this.sortGroup(this.start[id]!, this.start[id + 1]!);
+  }
+
+  private sortGroup(from: number, to: number): void {
+    let sorted = true;
+    for (let k = from + 1; k < to && sorted; k++) if (this.times[k]! < this.times[k - 1]!) sorted = false;
+    if (sorted) return;
+    const times = this.times.slice(from, to);
+    const indices = this.indices.slice(from, to);
+    const order = Array.from({ length: to - from }, (_, k) => k).sort((a, b) => times[a]! - times[b]! || indices[a]! - indices[b]!);
+    order.forEach((k, j) => {
+      this.times[from + j] = times[k]!;
+      this.indices[from + j] = indices[k]!;
+    });
+  }
+
+  /**
+   * The first of the name's messages at that time not yet delivered; when all are, the first of
+   * them (the arrival is its duplicate). -1 when none has that name and time.
+   */
+  take(id: number, time: number, delivered: Uint8Array): number {
+    if (id < 0 || id + 1 >= this.start.length) return -1;
+    const key = Math.round(time);
+    let lo = this.start[id]!;
+    let hi = this.start[id + 1]!;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.times[mid]! < key) lo = mid + 1;
+      else hi = mid;
+    }
+    const end = this.start[id + 1]!;
+    if (lo >= end || this.times[lo] !== key) return -1;
+    for (let k = lo; k < end && this.times[k] === key; k++) if (delivered[this.indices[k]!] === 0) return this.indices[k]!;
+    return this.indices[lo]!;
+  }
 }
 
 /**
@@ -254,7 +314,7 @@ function timeKey(prefix: string, time: number): string {
 export class Matcher {
   private readonly bySeq: SeqIndex;
   private readonly sent: SentTable;
-  private keyMaps: { byTopicTime: Map<string, number[]>; bySensorTime: Map<string, number[]>; byTime: Map<string, number[]> } | undefined;
+  private keyIndexes: { byTopicTime: TimeIndex; bySensorTime: TimeIndex; byTime: TimeIndex | undefined } | undefined;
   private readonly delivered: Uint8Array;
   readonly counts: MatchCounts = { rule: 'none', by_seq: 0, by_topic_time: 0, by_sensor_time: 0 };
 
@@ -268,22 +328,17 @@ export class Matcher {
     this.bySeq = new SeqIndex(this.sent);
   }
 
-  /** Built on the first arrival without a seq: string keys for a million messages cost seconds. */
-  private get maps(): { byTopicTime: Map<string, number[]>; bySensorTime: Map<string, number[]>; byTime: Map<string, number[]> } {
-    if (!this.keyMaps) {
-      const byTopicTime = new Map<string, number[]>();
-      const bySensorTime = new Map<string, number[]>();
-      const byTime = new Map<string, number[]>();
+  /** Built on the first arrival without a seq: most traces carry seqs and never need them. */
+  private get indexes(): { byTopicTime: TimeIndex; bySensorTime: TimeIndex; byTime: TimeIndex | undefined } {
+    if (!this.keyIndexes) {
       const sent = this.sent;
-      for (let i = 0; i < sent.length; i++) {
-        const time = sent.profileTime[i]!;
-        push(byTopicTime, timeKey(sent.topic(i), time), i);
-        push(bySensorTime, timeKey(sent.sensor(i), time), i);
-        if (this.options.byTimeAlone) push(byTime, timeKey('', time), i);
-      }
-      this.keyMaps = { byTopicTime, bySensorTime, byTime };
+      this.keyIndexes = {
+        byTopicTime: new TimeIndex(sent, (i) => sent.topicId[i]!),
+        bySensorTime: new TimeIndex(sent, (i) => sent.sensorId[i]!),
+        byTime: this.options.byTimeAlone ? new TimeIndex(sent, () => 0) : undefined,
+      };
     }
-    return this.keyMaps;
+    return this.keyIndexes;
   }
 
   /** Index into `sent`, or -1 for an arrival that matches nothing sent. */
@@ -305,14 +360,16 @@ export class Matcher {
       index = this.bySeq.get(seq);
       if (index >= 0) this.counts.by_seq++;
     } else if (!Number.isNaN(profileTime)) {
-      index = this.takeFrom(this.maps.byTopicTime.get(timeKey(topic, profileTime)));
+      const names = this.sent.names;
+      const indexes = this.indexes;
+      index = indexes.byTopicTime.take(names.find(topic), profileTime, this.delivered);
       if (index >= 0) this.counts.by_topic_time++;
       else if (sensor !== undefined) {
-        index = this.takeFrom(this.maps.bySensorTime.get(timeKey(sensor, profileTime)));
+        index = indexes.bySensorTime.take(names.find(sensor), profileTime, this.delivered);
         if (index >= 0) this.counts.by_sensor_time++;
       }
-      if (index < 0 && this.options.byTimeAlone) {
-        index = this.takeFrom(this.maps.byTime.get(timeKey('', profileTime)));
+      if (index < 0 && indexes.byTime) {
+        index = indexes.byTime.take(0, profileTime, this.delivered);
         if (index >= 0) this.counts.by_time = (this.counts.by_time ?? 0) + 1;
       }
     }
@@ -323,13 +380,6 @@ export class Matcher {
   /** The rule that matched the most arrivals so far. */
   get rule(): MatchRule | 'none' {
     return mainRule(this.counts);
-  }
-
-  private takeFrom(candidates: number[] | undefined): number {
-    if (!candidates) return -1;
-    for (const i of candidates) if (this.delivered[i] === 0) return i;
-    // All delivered already: this arrival is a duplicate of the first of them.
-    return candidates[0]!;
   }
 }
 
@@ -374,12 +424,6 @@ class SeqIndex {
     }
     return this.map.get(seq) ?? -1;
   }
-}
-
-function push(map: Map<string, number[]>, key: string, value: number): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }
 
 function mainRule(c: MatchCounts): MatchRule | 'none' {

@@ -81,3 +81,43 @@ describe('analyse', () => {
     );
   });
 });
+
+/** The matcher as first written (string keys, lists per key): the typed-array index must agree. */
+function referenceMatches(sentList: SentMessage[], arrivals: Arrival[], byTimeAlone: boolean): number[] {
+  const key = (prefix: string, t: number) => `${prefix}\u0000${Math.round(t)}`;
+  const maps = [new Map<string, number[]>(), new Map<string, number[]>(), new Map<string, number[]>()];
+  sentList.forEach((s, i) => {
+    for (const [m, k] of [[maps[0]!, key(s.topic, s.profileTime)], [maps[1]!, key(s.sensor, s.profileTime)], [maps[2]!, key('', s.profileTime)]] as const) m.set(k, [...(m.get(k) ?? []), i]);
+  });
+  const delivered = new Set<number>();
+  const take = (list: number[] | undefined) => (list ? (list.find((i) => !delivered.has(i)) ?? list[0]!) : -1);
+  return arrivals.map((a) => {
+    if (a.profileTime === undefined) return -1;
+    let index = take(maps[0]!.get(key(a.topic, a.profileTime)));
+    if (index < 0 && a.sensor !== undefined) index = take(maps[1]!.get(key(a.sensor, a.profileTime)));
+    if (index < 0 && byTimeAlone) index = take(maps[2]!.get(key('', a.profileTime)));
+    if (index >= 0) delivered.add(index);
+    return index;
+  });
+}
+
+describe('Matcher by time', () => {
+  it('agrees with the string-keyed matcher on any messages, in any order, with repeated keys', () => {
+    const name = fc.constantFrom('a', 'b', 'c');
+    const time = fc.constantFrom(1000, 1000.4, 1000.6, 2000, 3000.5, -0.4);
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ topic: name, sensor: name, profileTime: time }), { maxLength: 12 }),
+        fc.array(fc.record({ topic: name, sensor: fc.option(name, { nil: undefined }), profileTime: fc.option(time, { nil: undefined }) }), { maxLength: 16 }),
+        fc.boolean(),
+        (rows, got, byTimeAlone) => {
+          const sentList = rows.map((r, i) => ({ seq: i + 1, qos: 0 as const, value: i, ...r }));
+          const arrivals: Arrival[] = got.map((g, i) => ({ receivedAt: i, topic: g.topic, ...(g.sensor === undefined ? {} : { sensor: g.sensor }), ...(g.profileTime === undefined ? {} : { profileTime: g.profileTime }) }));
+          const m = new Matcher(sentList, { byTimeAlone });
+          expect(arrivals.map((a) => m.match(a))).toEqual(referenceMatches(sentList, arrivals, byTimeAlone));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
