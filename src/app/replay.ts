@@ -3,19 +3,20 @@
  * sent. Two streaming passes over the file: the first validates everything (nothing is
  * published from a bad file), the second publishes.
  */
+import { rmSync } from 'node:fs';
 import type { IClientPublishOptions } from 'mqtt';
 import { usageError } from '../core/errors.js';
 import { PacingStats, type PacingPercentiles } from '../core/pacing-stats.js';
 import { encodePayload, userPropertiesFor, type PayloadFormat } from '../core/payload.js';
 import type { ProfileFormatOptions } from '../core/profile-format.js';
 import { eventsPathFor, type ConnectionEvent, type ProfileRow, type Qos, type SentRecord } from '../core/records.js';
-import { expectedDurationMs, loopPeriodMs, plannedOffset, sentProfileTime, type Pacing, type ScheduleInput } from '../core/schedule.js';
+import { expectedDurationMs, loopPeriodMs, plannedOffset, resumePlan, sentProfileTime, type Pacing, type ResumePlan, type ScheduleInput } from '../core/schedule.js';
 import { compileTopicTemplate, topicProblem, type TopicTemplate } from '../core/topic-template.js';
 import { systemClock, type Clock } from '../io/clock.js';
 import { EventsWriter } from '../io/events-writer.js';
 import { openConnection, type ConnectionOptions, type MqttConnection } from '../io/mqtt-connection.js';
 import { inspectProfile, readProfileInTimeOrder, type ProfileSummary } from '../io/profile-reader.js';
-import { SentLogWriter } from '../io/sent-log-writer.js';
+import { handedOverPathFor, readSentLogState, SentLogWriter } from '../io/sent-log-writer.js';
 
 export type { Pacing } from '../core/schedule.js';
 
@@ -39,6 +40,12 @@ export interface ReplayOptions {
   queueQos0?: boolean;
   /** Sent log path; connection events go beside it (eventsPathFor). */
   log?: string;
+  /**
+   * Continue an earlier run from its sent log (appended, seq continues): starts after the last
+   * logged seq. At QoS 2 the seqs the killed run had handed to the client but not logged as
+   * acknowledged are not sent again (they are logged with an empty published_at); QoS 1 resends them.
+   */
+  resume?: boolean;
   /** After the last reading, how long to wait for outstanding acknowledgments (default 10 s). */
   drainTimeoutMs?: number;
   signal?: AbortSignal;
@@ -87,6 +94,8 @@ export interface ReplaySummary {
   profile: ProfileSummary;
   log?: string;
   events?: string;
+  /** With resume: where this run started and what it did not send again. */
+  resumed?: ResumePlan;
 }
 
 /** Yield to I/O after this many sends that did not wait for a timer (a backlog, or --max). */
@@ -152,15 +161,37 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     options.onEvent?.(event);
   };
 
-  const connection: MqttConnection = await openConnection(options.connection, { source: 'replay', onEvent, clock });
-  const client = connection.client;
+  if (options.resume && !options.log) throw usageError('--resume needs --log (the sent log to continue)');
+  let plan: ResumePlan | undefined;
+  if (options.resume && options.log) {
+    const state = await readSentLogState(options.log);
+    plan = resumePlan(qos, state.lastSeq, qos === 2 ? state.handedOver : undefined);
+  }
+  // The log is opened (and its header written) before connecting: an unwritable log fails
+  // before anything is published.
   let log: SentLogWriter | undefined;
-  try {
-    if (options.log) {
-      log = new SentLogWriter(options.log);
-      eventsWriter = new EventsWriter(eventsPathFor(options.log));
-      for (const e of bufferedEvents) eventsWriter.write(e);
+  if (options.log) {
+    log = new SentLogWriter(options.log, { append: Boolean(plan), startSeq: plan ? plan.unknown.from : 1, handedOverMark: qos === 2 });
+    try {
+      eventsWriter = new EventsWriter(eventsPathFor(options.log), { append: Boolean(plan) });
+    } catch (error) {
+      log.close();
+      throw error;
     }
+  }
+  let connection: MqttConnection;
+  try {
+    connection = await openConnection(options.connection, { source: 'replay', onEvent, clock });
+  } catch (error) {
+    log?.close();
+    eventsWriter?.close();
+    // A fresh log of a run that never reached the broker would only say nothing happened.
+    if (options.log && !plan) for (const path of [options.log, handedOverPathFor(options.log), eventsPathFor(options.log)]) rmSync(path, { force: true });
+    throw error;
+  }
+  const client = connection.client;
+  try {
+    for (const e of bufferedEvents) eventsWriter?.write(e);
   } catch (error) {
     await connection.end(true);
     throw error;
@@ -252,6 +283,11 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       return;
     }
     awaitingId.push(record.seq);
+    if (log && qos === 2) {
+      // Log first, then the mark: after a SIGKILL, (last logged, mark] is what may have left unlogged.
+      log.flush();
+      log.markHandedOver(record.seq);
+    }
     client.publish(record.topic, record.payload, publishOptions(record, sentAt), (error) => {
       // An error here means the client was ended with the message outstanding: it stays queued.
       if (error || !pending.has(record.seq)) return;
@@ -308,7 +344,8 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     }
   };
 
-  const total = loops === 0 ? undefined : profile.rows * loops;
+  const skipped = plan ? plan.startSeq - 1 : 0;
+  const total = loops === 0 ? undefined : Math.max(0, profile.rows * loops - skipped);
   // Relative profiles count from the replay's start (time 0 = start), so a first reading at 5 s waits 5 s.
   const schedule: ScheduleInput = { pacing: options.pacing, firstTime: profile.relative ? Math.min(0, profile.firstTime) : profile.firstTime, loopPeriodMs: loopPeriodMs(profile.durationMs, profile.distinctTimes) };
   const expected = total === undefined ? undefined : expectedDurationMs(schedule, profile.lastTime, profile.rows, loops);
@@ -336,11 +373,24 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   try {
     const rows = passes(options.profile, profile, format, loops, () => stopped);
     let first = await rows.next();
+    let index = 0;
+    // Resuming: rows an earlier run logged are passed over; the ones it may have sent unlogged
+    // are logged as such (seq stays continuous) but not sent.
+    while (plan && !first.done && index + 1 < plan.startSeq && !stopped) {
+      const { row, pass } = first.value;
+      const seq = index + 1;
+      if (seq >= plan.unknown.from && log) {
+        const profileTime = sentProfileTime({ time: row.time, pass, loopPeriodMs: schedule.loopPeriodMs, relative: profile.relative, startAt: clock.now(), shiftMs: 0 });
+        log.complete({ seq, sensor: row.sensor, topic: topicFor(template, row, seq, profileTime, pass), qos, retain, profileTime, value: row.value, plannedAt: clock.now(), payload: encodePayload(payloadFormat, { seq, sensor: row.sensor, time: profileTime, value: row.value }, clock.now()) });
+      }
+      index++;
+      first = await rows.next();
+    }
     // The first row is in hand before the clock starts, so reading the file never delays it.
     startAt = clock.now() + 1;
+    if (plan && !first.done) startAt -= plannedOffset(schedule, first.value.row.time, index, first.value.pass) ?? 0;
     const shiftMs = options.shiftToNow && !profile.relative ? startAt - profile.firstTime : 0;
     options.onStart?.({ startAt, maxInflight });
-    let index = 0;
     let sendsWithoutWait = 0;
     while (!first.done && !stopped) {
       const { row, pass } = first.value;
@@ -421,6 +471,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   };
   if (log) summary.log = log.path;
   if (eventsWriter) summary.events = eventsWriter.path;
+  if (plan) summary.resumed = plan;
   return summary;
 }
 

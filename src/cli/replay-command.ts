@@ -34,6 +34,7 @@ interface ReplayFlagValues extends ConnectionFlagValues, ProfileFlagValues {
   maxInflight?: number;
   queueQos0?: boolean;
   log?: string;
+  resume?: boolean;
   drainTimeout: string;
   validateOnly?: boolean;
   quiet?: boolean;
@@ -116,6 +117,10 @@ export function describeReplaySummary(s: ReplaySummary, qos: number): string[] {
     `reconnects ${s.reconnects}, max in flight ${s.maxInflight}`,
     `pacing error p50 ${f(s.pacingErrorMs.p50)}, p99 ${f(s.pacingErrorMs.p99)}, max ${f(s.pacingErrorMs.max)}`,
   ];
+  if (s.resumed) {
+    const { startSeq, unknown } = s.resumed;
+    lines.push(`resumed at seq ${startSeq}${unknown.to >= unknown.from ? `; seq ${unknown.from}-${unknown.to} may have left the killed run unlogged: not sent again, logged without published_at` : ''}`);
+  }
   if (s.log) lines.push(`sent log: ${s.log}; events: ${s.events}`);
   return lines;
 }
@@ -136,6 +141,7 @@ export function registerReplay(command: Command, context: CliContext): void {
     .option('--max-inflight <n>', 'most unacknowledged messages (default: broker Receive Maximum, else 20)', parseInteger('--max-inflight', 1, 65535))
     .option('--queue-qos0', 'keep QoS 0 messages while the broker is away and send them on reconnect')
     .option('--log <file>', 'write the sent log (CSV) here; connection events go to <file>.events.csv')
+    .option('--resume', 'continue an earlier (killed) run from its --log: appends, seq continues; see README')
     .option('--drain-timeout <duration>', 'at the end, wait this long for outstanding acknowledgments', '10s')
     .option('--validate-only', 'check the profile, print what was detected, publish nothing')
     .option('--quiet', 'no progress line and no summary');
@@ -173,6 +179,7 @@ export function registerReplay(command: Command, context: CliContext): void {
     if (flags.topic !== undefined) options.topic = flags.topic;
     if (flags.maxInflight !== undefined) options.maxInflight = flags.maxInflight;
     if (flags.log) options.log = flags.log;
+    if (flags.resume) options.resume = true;
     let summary: ReplaySummary;
     try {
       summary = await replay(options);

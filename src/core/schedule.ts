@@ -49,3 +49,27 @@ export function expectedDurationMs(schedule: ScheduleInput, lastTime: number, ro
   const lastIndex = rows * passes - 1;
   return plannedOffset(schedule, lastTime, lastIndex, passes - 1);
 }
+
+/** Where a `--resume` run starts, from what an earlier run's sent log (and its hand-over mark) say. */
+export interface ResumePlan {
+  /** First seq this run publishes. */
+  startSeq: number;
+  /**
+   * Seqs handed to the client by the killed run but not in its log as final: they may or may not
+   * have reached the broker. At QoS 2 (and 0) they are not sent again, so nothing is delivered
+   * twice; they are logged with an empty published_at. Empty range: `from > to`.
+   */
+  unknown: { from: number; to: number };
+}
+
+/**
+ * `lastLogged`: the highest seq in the log (every seq up to it is final: on the wire for QoS 0,
+ * acknowledged for QoS 1/2). `handedOver`: the highest seq the killed run had handed to the
+ * client (its mark file), if known. QoS 1 resends everything after the log (at least once);
+ * QoS 0 and 2 skip what may already be out (at most once / exactly once).
+ */
+export function resumePlan(qos: 0 | 1 | 2, lastLogged: number, handedOver: number | undefined): ResumePlan {
+  const next = lastLogged + 1;
+  if (qos === 1 || handedOver === undefined || handedOver < next) return { startSeq: next, unknown: { from: next, to: next - 1 } };
+  return { startSeq: handedOver + 1, unknown: { from: next, to: handedOver } };
+}
