@@ -200,6 +200,10 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
     const record = toTraceRecord({ topic: packet.topic, payload: message.payload, qos: packet.qos, retain: packet.retain, dup: packet.dup, ...(userProperties ? { userProperties } : {}) }, receivedAt);
     try {
       writer?.write(record);
+      // Acknowledged only once the row is in the file (the kernel's: a SIGKILL cannot lose it),
+      // so a restart of a persistent session continues without a gap; a failed write (a full
+      // disk) throws here and the message is never acknowledged.
+      if (packet.qos > 0) writer?.flush();
     } catch (error) {
       fail(error);
       return;

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readSync, statSync } from 'node:fs';
 import type { TraceRecord } from '../core/records.js';
 import { traceCsvHeader, traceCsvLine, traceJsonLine } from '../core/trace-row.js';
 import { BufferedFileWriter } from './buffered-file-writer.js';
@@ -23,6 +23,9 @@ export class TraceWriter {
   rowsAccepted = 0;
 
   constructor(path: string, options: TraceWriterOptions = {}) {
+    // A killed tracer may have left half a row at the end: appending after it would put a torn
+    // row in the middle of the file, so it goes (it was never acknowledged as written).
+    if (options.append && existsSync(path) && statSync(path).isFile()) dropPartialLastLine(path);
     const hadContent = Boolean(options.append) && existsSync(path) && statSync(path).size > 0;
     const writerOptions: ConstructorParameters<typeof BufferedFileWriter>[1] = { append: Boolean(options.append), flushIntervalMs: options.flushIntervalMs ?? 1000 };
     if (options.fsync) writerOptions.fsync = true;
@@ -58,5 +61,27 @@ export class TraceWriter {
 
   close(): void {
     this.writer.close();
+  }
+}
+
+/** Cuts a file back to its last newline (a no-op when it ends with one). */
+function dropPartialLastLine(path: string): void {
+  const fd = openSync(path, 'r+');
+  try {
+    const size = statSync(path).size;
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let end = size; end > 0; ) {
+      const start = Math.max(0, end - chunk.length);
+      const n = readSync(fd, chunk, 0, end - start, start);
+      const at = chunk.subarray(0, n).lastIndexOf(0x0a);
+      if (at >= 0) {
+        if (start + at + 1 < size) ftruncateSync(fd, start + at + 1);
+        return;
+      }
+      end = start;
+    }
+    ftruncateSync(fd, 0);
+  } finally {
+    closeSync(fd);
   }
 }
