@@ -72,6 +72,9 @@ function toClientOptions(options: ConnectionOptions): IClientOptions {
     // Our own code decides when to resubscribe (only when the session was lost).
     resubscribe: false,
     queueQoSZero: false,
+    // Without it MQTT.js stops retrying after a refused CONNACK and hangs "reconnecting" for
+    // ever; the first connection fails fast with E_AUTH anyway (openConnection ends the client).
+    reconnectOnConnackError: true,
   };
   if (options.clientId) client.clientId = options.clientId;
   if (options.username !== undefined) client.username = options.username;
@@ -188,8 +191,20 @@ export function openConnection(options: ConnectionOptions, hooks: OpenConnection
     client.once('connect', () => {
       clearTimeout(deadline);
       client.removeListener('error', onError);
-      // After the first connection, errors are reported as events, never thrown.
-      client.on('error', (error) => emit('error', { detail: error.message }));
+      // After the first connection, errors are reported as events, never thrown. A broker that
+      // comes back refusing us answers every retry the same way: one event per kind of error
+      // until the next successful CONNACK, not two lines a second in the events file.
+      let lastDetail: string | undefined;
+      client.on('packetreceive', (packet) => {
+        if (packet.cmd === 'connack' && connected) lastDetail = undefined;
+      });
+      client.on('error', (error: Error & { code?: number | string }) => {
+        const refused = typeof error.code === 'number' && AUTH_REFUSALS.has(error.code);
+        const detail = refused ? `broker refused the reconnection (${error.message}); still retrying` : error.message;
+        if (detail === lastDetail) return;
+        lastDetail = detail;
+        emit('error', { detail });
+      });
       resolve(connection);
     });
   });
