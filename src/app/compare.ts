@@ -10,7 +10,7 @@ import { eventsPathFor, type Qos } from '../core/records.js';
 import { renderSvg, svgToPng } from '../io/chart-renderer.js';
 import { readEventsIfPresent } from '../io/events-reader.js';
 import type { ProfileFormatOptions } from '../io/profile-reader.js';
-import { isSentLogHeader, readHeader, readProfileAsSent, readSentTable } from '../io/sent-log-reader.js';
+import { isSentLogHeader, readHeader, readProfileAsSent, readSentTable, readSentTableInBackground } from '../io/sent-log-reader.js';
 import { readReceivedTable, type ReceivedFormat } from '../io/trace-reader.js';
 
 export type CompareFormat = 'svg' | 'png' | 'gp' | 'vl' | 'json';
@@ -61,11 +61,11 @@ export function zoneLabelAt(at: number): string {
   return `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
-async function readSentInput(options: CompareOptions, arrivals: ArrivalTable): Promise<{ messages: SentTable; kind: 'sent-log' | 'profile' }> {
+async function readSentInput(options: CompareOptions, arrivals: ArrivalTable, pendingSentLog: Promise<SentTable | undefined>): Promise<{ messages: SentTable; kind: 'sent-log' | 'profile' }> {
   const header = await readHeader(options.sent).catch((error: unknown) => {
     throw error instanceof SensortraceError ? error : new SensortraceError(`${options.sent}: cannot read: ${(error as Error).message}`, 'E_INPUT', { file: options.sent });
   });
-  if (header && isSentLogHeader(header)) return { messages: await readSentTable(options.sent, { onWarning: options.onWarning }), kind: 'sent-log' };
+  if (header && isSentLogHeader(header)) return { messages: (await pendingSentLog) ?? (await readSentTable(options.sent, { onWarning: options.onWarning })), kind: 'sent-log' };
   const { messages, relative } = await readProfileAsSent(options.sent, { topic: options.topic, qos: options.qos, format: options.profileFormat });
   if (relative) {
     // A relative profile is anchored at the replay's start, which only the arrivals tell:
@@ -116,14 +116,28 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   const formats = options.formats ?? [...COMPARE_FORMATS];
   for (const f of formats) if (!COMPARE_FORMATS.includes(f)) throw usageError(`--format: unknown output "${f}" (known: ${COMPARE_FORMATS.join(', ')})`);
 
+  // A large sent log is read on another thread while this one reads the arrivals. Its errors
+  // surface when awaited, after any error of the received files, as when read in turn.
+  const background = new AbortController();
+  const pendingSentLog = readHeader(options.sent).then(
+    (header) => (header && isSentLogHeader(header) ? readSentTableInBackground(options.sent, { onWarning: options.onWarning, signal: background.signal }) : undefined),
+    () => undefined,
+  );
+  pendingSentLog.catch(() => undefined);
   // Columns, not objects: about 50 bytes a message on each side (see SentTable, ArrivalTable).
   const arrivals = new ArrivalTable();
   const received: CompareInputs['received'] = [];
-  for (const path of options.received) {
-    const { format } = await readReceivedTable(path, arrivals, { onWarning: options.onWarning });
-    received.push({ path, format });
+  let sent: Awaited<ReturnType<typeof readSentInput>>;
+  try {
+    for (const path of options.received) {
+      const { format } = await readReceivedTable(path, arrivals, { onWarning: options.onWarning });
+      received.push({ path, format });
+    }
+    sent = await readSentInput(options, arrivals, pendingSentLog);
+  } catch (error) {
+    background.abort();
+    throw error;
   }
-  const sent = await readSentInput(options, arrivals);
   const eventPaths = [eventsPathFor(options.sent), ...options.received.map(eventsPathFor), ...(options.events ?? [])];
   const { events, read } = await readEventsIfPresent(eventPaths);
   for (const path of options.events ?? []) if (!read.includes(path)) throw new SensortraceError(`${path}: events file not found`, 'E_INPUT', { file: path });

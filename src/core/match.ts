@@ -130,6 +130,41 @@ export class SentTable {
   toArray(): SentMessage[] {
     return Array.from({ length: this.length }, (_, i) => this.get(i));
   }
+
+  /** The columns and names as plain data (to hand a table to another thread without copying). */
+  toColumns(): SentColumns {
+    const { length, seq, sensorId, topicId, qos, profileTime, value, plannedAt, publishedAt } = this;
+    return { length, names: [...this.names.names], seq, sensorId, topicId, qos, profileTime, value, plannedAt, publishedAt };
+  }
+
+  static fromColumns(columns: SentColumns): SentTable {
+    const names = new NameTable();
+    for (const name of columns.names) names.id(name);
+    const table = new SentTable(names);
+    table.length = columns.length;
+    table.seq = columns.seq;
+    table.sensorId = columns.sensorId;
+    table.topicId = columns.topicId;
+    table.qos = columns.qos;
+    table.profileTime = columns.profileTime;
+    table.value = columns.value;
+    table.plannedAt = columns.plannedAt;
+    table.publishedAt = columns.publishedAt;
+    return table;
+  }
+}
+
+export interface SentColumns {
+  length: number;
+  names: string[];
+  seq: Float64Array<ArrayBuffer>;
+  sensorId: Int32Array<ArrayBuffer>;
+  topicId: Int32Array<ArrayBuffer>;
+  qos: Uint8Array<ArrayBuffer>;
+  profileTime: Float64Array<ArrayBuffer>;
+  value: Float64Array<ArrayBuffer>;
+  plannedAt: Float64Array<ArrayBuffer>;
+  publishedAt: Float64Array<ArrayBuffer>;
 }
 
 /** No QoS recorded, in ArrivalTable.qos. */

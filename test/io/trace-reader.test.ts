@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyse } from '../../src/core/compare-report.js';
@@ -191,5 +191,34 @@ describe('reading text', () => {
       expect(rows).toHaveLength(3);
       expect(rows[2]).toEqual(['zé', 'ü']);
     }
+  });
+});
+
+describe('a large sent log read on a worker thread', () => {
+  it('gives the same table as reading in turn, and the same error with file:line', async () => {
+    // The worker runs the built module (node cannot start one on TypeScript sources).
+    const { ensureBuilt } = await import('./broker-control-build.js');
+    ensureBuilt();
+    const built = (await import(new URL('../../dist/io/sent-log-reader.js', import.meta.url).href)) as typeof import('../../src/io/sent-log-reader.js');
+    const dir = tempDir();
+    const header = 'seq,sensor,topic,qos,retain,profile_time,value,planned_at,published_at,acked_at,payload\n';
+    const rows = Array.from({ length: 60_000 }, (_, k) => `${k + 1},s${k % 3},t/s${k % 3},${k % 3},0,${T + k * 10},${(k / 7).toFixed(2)},${T + k * 10}.000,${k % 11 ? `${T + k * 10}.050` : ''},,${(T / 1000 + k / 100).toFixed(2)} ${(k / 7).toFixed(2)}\n`);
+    // A torn last line: warned about from the worker thread too.
+    const good = join(dir, 'big.csv');
+    writeFileSync(good, `${header}${rows.join('')}60001,s1,t`);
+    const warnings: string[] = [];
+    const inBackground = await built.readSentTableInBackground(good, { onWarning: (w) => warnings.push(w) });
+    const inTurn = await built.readSentTable(good);
+    expect(inBackground.length).toBe(60_000);
+    // Large enough to go to a worker (BACKGROUND_MIN_BYTES).
+    expect(statSync(good).size).toBeGreaterThan(4 * 1024 * 1024);
+    expect(inBackground.toArray()).toEqual(inTurn.toArray());
+    expect(warnings).toEqual([`${good}:60002: ignoring an incomplete last line (the writer was probably killed)`]);
+
+    const bad = join(dir, 'repeated.csv');
+    writeFileSync(bad, header + rows.join('') + rows[5]);
+    const error = (await built.readSentTableInBackground(bad).catch((e: unknown) => e)) as { code?: string; message?: string };
+    expect(error.code).toBe('E_INPUT');
+    expect(error.message).toBe(`${bad}:60002: seq: repeated sequence number (found "6")`);
   });
 });
