@@ -15,7 +15,7 @@ import { compileTopicTemplate, topicProblem, type TopicTemplate } from '../core/
 import { systemClock, type Clock } from '../io/clock.js';
 import { EventsWriter } from '../io/events-writer.js';
 import { openConnection, type ConnectionOptions, type MqttConnection } from '../io/mqtt-connection.js';
-import { inspectProfile, readProfileInTimeOrder, type ProfileSummary } from '../io/profile-reader.js';
+import { inspectProfile, readProfileInTimeOrderBatches, type ProfileSummary } from '../io/profile-reader.js';
 import { handedOverPathFor, readSentLogState, SentLogWriter } from '../io/sent-log-writer.js';
 
 export type { Pacing } from '../core/schedule.js';
@@ -104,19 +104,76 @@ const SENDS_PER_YIELD = 64;
 const SLEEP_SLICE_MS = 1000;
 const PROGRESS_EVERY_MS = 100;
 
+/** Topics of templates that use only {sensor}/{topic}, rendered once per sensor and topic. */
+const PER_ROW_FIELDS = ['seq', 'value', 'time', 'pass'] as const;
+const renderedTopics = new WeakMap<TopicTemplate, Map<string, string>>();
+
 function topicFor(template: TopicTemplate | undefined, row: ProfileRow, seq: number, profileTime: number, pass: number): string {
   if (!template) return row.topic!;
+  if (!PER_ROW_FIELDS.some((f) => template.fields.has(f))) {
+    let cache = renderedTopics.get(template);
+    if (!cache) renderedTopics.set(template, (cache = new Map()));
+    const key = row.topic === undefined ? row.sensor : `${row.sensor}\u0000${row.topic}`;
+    let topic = cache.get(key);
+    if (topic === undefined) {
+      topic = template.render({ sensor: row.sensor, topic: row.topic ?? '' });
+      // Bounded: a profile with very many sensors just renders again.
+      if (cache.size < 10_000) cache.set(key, topic);
+    }
+    return topic;
+  }
   return template.render({ sensor: row.sensor, seq, value: row.value, time: Math.round(profileTime), pass: pass + 1, topic: row.topic ?? '' });
 }
 
-/** Readings over every pass, tagged with their pass. */
-async function* passes(profile: string, summary: ProfileSummary, format: ProfileFormatOptions, count: number, stopped: () => boolean): AsyncGenerator<{ row: ProfileRow; pass: number }> {
-  for (let pass = 0; count === 0 || pass < count; pass++) {
-    for await (const row of readProfileInTimeOrder(profile, summary, format)) {
-      if (stopped()) return;
-      yield { row, pass };
+/**
+ * Readings over every pass, tagged with their pass, taken from batches: take() is synchronous
+ * while the current batch lasts, so the publish loop awaits once per batch, not once per row.
+ */
+class PassCursor {
+  private readonly batches: AsyncGenerator<{ rows: ProfileRow[]; pass: number }>;
+  private rows: ProfileRow[] = [];
+  private at = 0;
+  private pass = 0;
+  done = false;
+
+  constructor(profile: string, summary: ProfileSummary, format: ProfileFormatOptions, count: number, stopped: () => boolean) {
+    this.batches = (async function* () {
+      for (let pass = 0; count === 0 || pass < count; pass++) {
+        for await (const rows of readProfileInTimeOrderBatches(profile, summary, format)) {
+          if (stopped()) return;
+          yield { rows, pass };
+        }
+        if (stopped()) return;
+      }
+    })();
+  }
+
+  take(): { row: ProfileRow; pass: number } | undefined {
+    const row = this.rows[this.at];
+    if (row === undefined) return undefined;
+    this.at++;
+    return { row, pass: this.pass };
+  }
+
+  /** The next row, reading the next batch first when needed; undefined at the end. */
+  async next(): Promise<{ row: ProfileRow; pass: number } | undefined> {
+    for (;;) {
+      const item = this.take();
+      if (item || this.done) return item;
+      const next = await this.batches.next();
+      if (next.done) {
+        this.done = true;
+        return undefined;
+      }
+      this.rows = next.value.rows;
+      this.pass = next.value.pass;
+      this.at = 0;
     }
-    if (stopped()) return;
+  }
+
+  async close(): Promise<void> {
+    this.done = true;
+    await this.batches.return(undefined);
   }
 }
 
@@ -371,29 +428,29 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
 
   let error: unknown;
   try {
-    const rows = passes(options.profile, profile, format, loops, () => stopped);
-    let first = await rows.next();
+    const rows = new PassCursor(options.profile, profile, format, loops, () => stopped);
+    let item = rows.take() ?? (await rows.next());
     let index = 0;
     // Resuming: rows an earlier run logged are passed over; the ones it may have sent unlogged
     // are logged as such (seq stays continuous) but not sent.
-    while (plan && !first.done && index + 1 < plan.startSeq && !stopped) {
-      const { row, pass } = first.value;
+    while (plan && item && index + 1 < plan.startSeq && !stopped) {
+      const { row, pass } = item;
       const seq = index + 1;
       if (seq >= plan.unknown.from && log) {
         const profileTime = sentProfileTime({ time: row.time, pass, loopPeriodMs: schedule.loopPeriodMs, relative: profile.relative, startAt: clock.now(), shiftMs: 0 });
         log.complete({ seq, sensor: row.sensor, topic: topicFor(template, row, seq, profileTime, pass), qos, retain, profileTime, value: row.value, plannedAt: clock.now(), payload: encodePayload(payloadFormat, { seq, sensor: row.sensor, time: profileTime, value: row.value }, clock.now()) });
       }
       index++;
-      first = await rows.next();
+      item = rows.take() ?? (await rows.next());
     }
     // The first row is in hand before the clock starts, so reading the file never delays it.
     startAt = clock.now() + 1;
-    if (plan && !first.done) startAt -= plannedOffset(schedule, first.value.row.time, index, first.value.pass) ?? 0;
+    if (plan && item) startAt -= plannedOffset(schedule, item.row.time, index, item.pass) ?? 0;
     const shiftMs = options.shiftToNow && !profile.relative ? startAt - profile.firstTime : 0;
     options.onStart?.({ startAt, maxInflight });
     let sendsWithoutWait = 0;
-    while (!first.done && !stopped) {
-      const { row, pass } = first.value;
+    while (item && !stopped) {
+      const { row, pass } = item;
       const offset = plannedOffset(schedule, row.time, index, pass);
       await waitForWindow();
       if (stopped) break;
@@ -428,9 +485,10 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
         sendsWithoutWait = 0;
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      first = await rows.next();
+      // Synchronous while the batch lasts: no promise per row.
+      item = rows.take() ?? (await rows.next());
     }
-    if (!first.done) await rows.return(undefined);
+    if (!rows.done) await rows.close();
 
     // Wait for what is still outstanding, unless stopped by a signal.
     const drainUntil = clock.now() + (options.drainTimeoutMs ?? 10_000);

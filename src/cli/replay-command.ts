@@ -157,7 +157,8 @@ export function registerReplay(command: Command, context: CliContext): void {
     const connection = connectionOptionsFrom(flags, context.env, (line) => writeLine(context.stderr, line));
     const pacing = pacingFrom(flags);
     const drainTimeoutMs = parseDuration(flags.drainTimeout, '--drain-timeout');
-    const line = new ProgressLine(context.stderr, { enabled: context.interactive && !flags.quiet });
+    const showProgress = context.interactive && !flags.quiet;
+    const line = new ProgressLine(context.stderr, { enabled: showProgress });
     const options: Parameters<typeof replay>[0] = {
       profile: profilePath,
       format,
@@ -171,11 +172,12 @@ export function registerReplay(command: Command, context: CliContext): void {
       queueQos0: Boolean(flags.queueQos0),
       drainTimeoutMs,
       signal: context.signal,
-      onProgress: (p) => line.update(() => progressText(p, flags.qos)),
       onEvent: (e) => {
         if (e.event === 'offline') line.update(`broker ${describeBroker(connection)} went away; reconnecting...`, true);
       },
     };
+    // Without a progress line, replay skips the per-message progress bookkeeping altogether.
+    if (showProgress) options.onProgress = (p) => line.update(() => progressText(p, flags.qos));
     if (flags.topic !== undefined) options.topic = flags.topic;
     if (flags.maxInflight !== undefined) options.maxInflight = flags.maxInflight;
     if (flags.log) options.log = flags.log;

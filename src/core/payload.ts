@@ -21,6 +21,14 @@ export interface Reading {
 /** Shortest decimal text for a number (no exponent for ordinary values, no trailing zeros). */
 export function formatNumber(value: number, maxDecimals = 6): string {
   if (Number.isInteger(value)) return String(value);
+  // Fast path (replay encodes one per message): JavaScript's shortest round-trip text is what
+  // rounding to maxDecimals and trimming zeros gives whenever it has no more decimals than that
+  // and the magnitude keeps the double's error far below the last decimal kept.
+  if (Math.abs(value) < 1e9) {
+    const shortest = String(value);
+    const dot = shortest.indexOf('.');
+    if (dot >= 0 && shortest.length - dot - 1 <= maxDecimals && !shortest.includes('e')) return shortest;
+  }
   const fixed = value.toFixed(maxDecimals).replace(/0+$/, '').replace(/\.$/, '');
   return fixed === '-0' ? '0' : fixed;
 }

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { csvLine } from '../core/csv.js';
+import { csvCell, csvLine } from '../core/csv.js';
 import { inputError } from '../core/errors.js';
 import { SENT_COLUMNS, type SentRecord } from '../core/records.js';
 import { BufferedFileWriter, type BufferedFileWriterOptions } from './buffered-file-writer.js';
@@ -9,8 +9,25 @@ function ms(value: number | undefined): string {
   return value === undefined ? '' : value.toFixed(3);
 }
 
+/** The last text cell escaped, per column: sensor and topic repeat on almost every row. */
+class CellCache {
+  private text = '';
+  private cell = '';
+  get(text: string): string {
+    if (text !== this.text) {
+      this.text = text;
+      this.cell = csvCell(text);
+    }
+    return this.cell;
+  }
+}
+const sensorCells = new CellCache();
+const topicCells = new CellCache();
+
+/** One row; the same text csvLine() gives, without a per-cell array and regex for the numbers. */
 export function sentLogLine(r: SentRecord): string {
-  return csvLine([r.seq, r.sensor, r.topic, r.qos, r.retain, ms(r.profileTime), r.value, ms(r.plannedAt), ms(r.publishedAt), ms(r.ackedAt), r.payload]);
+  const value = Number.isFinite(r.value) ? String(r.value) : '';
+  return `${r.seq},${sensorCells.get(r.sensor)},${topicCells.get(r.topic)},${r.qos},${r.retain ? 1 : 0},${ms(r.profileTime)},${value},${ms(r.plannedAt)},${ms(r.publishedAt)},${ms(r.ackedAt)},${csvCell(r.payload)}\n`;
 }
 
 /** Beside the sent log: the highest seq handed to the MQTT client so far (what `--resume` must not trust the log alone for). */
