@@ -87,7 +87,7 @@ describe.runIf(mosquittoAvailable)('faults: broker restarted mid-run (real Mosqu
 
   it.each([
     { name: 'SIGTERM, persistence on, QoS 0, replayer first', qos: 0, stop: 'graceful', persistence: true, first: 'replay' },
-    { name: 'SIGKILL, persistence off, QoS 0, tracer first', qos: 0, stop: 'crash', persistence: false, first: 'trace', rows: 300 },
+    { name: 'SIGKILL, persistence off, QoS 0, tracer first', qos: 0, stop: 'crash', persistence: false, first: 'trace', rows: 400 },
   ] as Array<FaultSpec & { name: string }>)('$name: every message sent during the outage is lost or late, none uncounted', async (spec) => {
     const run = await runFault(spec);
     commonChecks(run);

@@ -51,7 +51,8 @@ export interface FaultRun {
 }
 
 const FAST_MS = 100;
-const SLOW_MS = 1200;
+// Far enough apart that a slow Mosquitto start on a loaded machine cannot swap the order.
+const SLOW_MS = 2000;
 
 function writeProfile(path: string, rows: number): void {
   const lines = ['time,value'];
