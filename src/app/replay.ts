@@ -15,7 +15,7 @@ import { compileTopicTemplate, topicProblem, type TopicTemplate } from '../core/
 import { systemClock, type Clock } from '../io/clock.js';
 import { EventsWriter } from '../io/events-writer.js';
 import { openConnection, type ConnectionOptions, type MqttConnection } from '../io/mqtt-connection.js';
-import { inspectProfile, readProfileInTimeOrderBatches, type ProfileSummary } from '../io/profile-reader.js';
+import { inspectProfileKeepingRows, readProfileInTimeOrderBatches, type ProfileSummary } from '../io/profile-reader.js';
 import { handedOverPathFor, readSentLogState, SentLogWriter } from '../io/sent-log-writer.js';
 
 export type { Pacing } from '../core/schedule.js';
@@ -103,6 +103,8 @@ const SENDS_PER_YIELD = 64;
 /** Gaps longer than this are bridged by an interruptible nap first (Ctrl+C during a slow profile). */
 const SLEEP_SLICE_MS = 1000;
 const PROGRESS_EVERY_MS = 100;
+/** Profiles up to this many readings (~15 MB) are parsed once and replayed from memory. */
+const KEEP_ROWS = 250_000;
 
 /** Topics of templates that use only {sensor}/{topic}, rendered once per sensor and topic. */
 const PER_ROW_FIELDS = ['seq', 'value', 'time', 'pass'] as const;
@@ -136,10 +138,10 @@ class PassCursor {
   private pass = 0;
   done = false;
 
-  constructor(profile: string, summary: ProfileSummary, format: ProfileFormatOptions, count: number, stopped: () => boolean) {
+  constructor(profile: string, summary: ProfileSummary, format: ProfileFormatOptions, count: number, stopped: () => boolean, kept?: ProfileRow[]) {
     this.batches = (async function* () {
       for (let pass = 0; count === 0 || pass < count; pass++) {
-        for await (const rows of readProfileInTimeOrderBatches(profile, summary, format)) {
+        for await (const rows of kept ? [kept] : readProfileInTimeOrderBatches(profile, summary, format)) {
           if (stopped()) return;
           yield { rows, pass };
         }
@@ -191,7 +193,8 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const template = options.topic === undefined ? undefined : compileTopicTemplate(options.topic);
 
   // Pass 1: the whole file is read and checked before anything is published.
-  const profile = await inspectProfile(options.profile, signal ? { ...format, signal } : format);
+  const inspected = await inspectProfileKeepingRows(options.profile, signal ? { ...format, signal } : format, KEEP_ROWS);
+  const profile = inspected.summary;
   if (profile.stopped) return emptySummary(profile);
   if (!template && !profile.hasTopics) throw usageError('-t/--topic is required (the profile has no topic column)');
   if (template) {
@@ -428,7 +431,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
 
   let error: unknown;
   try {
-    const rows = new PassCursor(options.profile, profile, format, loops, () => stopped);
+    const rows = new PassCursor(options.profile, profile, format, loops, () => stopped, inspected.rows);
     let item = rows.take() ?? (await rows.next());
     let index = 0;
     // Resuming: rows an earlier run logged are passed over; the ones it may have sent unlogged

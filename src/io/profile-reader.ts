@@ -146,7 +146,17 @@ export async function* readProfileBatches(path: string, options: ProfileReadOpti
 
 /** A full validating pass that reports what was detected (`--validate-only`, `profile inspect`). */
 export async function inspectProfile(path: string, options: ProfileReadOptions = {}): Promise<ProfileSummary> {
+  return (await inspectProfileKeepingRows(path, options, 0)).summary;
+}
+
+/**
+ * inspectProfile() that also hands back the rows, in time order (ties in file order), when there
+ * are at most `keepRows` of them: a replay of a small or medium file then reads and parses it
+ * once, not twice. Larger files stream twice (memory stays bounded).
+ */
+export async function inspectProfileKeepingRows(path: string, options: ProfileReadOptions, keepRows: number): Promise<{ summary: ProfileSummary; rows?: ProfileRow[] }> {
   const { layout } = detectProfileLayout(path, options);
+  let kept: ProfileRow[] | undefined = keepRows > 0 ? [] : undefined;
   const sensors = new Map<string, number>();
   let rows = 0;
   let firstTime = Number.POSITIVE_INFINITY;
@@ -158,6 +168,10 @@ export async function inspectProfile(path: string, options: ProfileReadOptions =
   let lastSensor: string | undefined;
   let lastSensorRows = 0;
   for await (const batch of readProfileBatches(path, options)) {
+    if (kept) {
+      if (kept.length + batch.length <= keepRows) for (const row of batch) kept.push(row);
+      else kept = undefined;
+    }
     for (const row of batch) {
       rows++;
       // Counted per run of one sensor: most files repeat it row after row.
@@ -203,7 +217,10 @@ export async function inspectProfile(path: string, options: ProfileReadOptions =
   if (options.signal?.aborted) summary.stopped = true;
   if (layout.sensorIndex !== undefined) summary.sensorColumn = name(layout.sensorIndex, 'sensor');
   if (layout.topicIndex !== undefined) summary.topicColumn = name(layout.topicIndex, 'topic');
-  return summary;
+  if (!kept || summary.stopped || (!ordered && summary.sensors.length > MAX_MERGED_SENSORS)) return { summary };
+  // Array sort is stable: equal times keep file order, as the streaming merge does.
+  if (!ordered) kept.sort((a, b) => a.time - b.time);
+  return { summary, rows: kept };
 }
 
 /**

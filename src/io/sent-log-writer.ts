@@ -90,6 +90,12 @@ export class SentLogWriter {
 
   /** Hands over a finished record; it is written as soon as every earlier seq is. */
   complete(record: SentRecord): void {
+    // In order (always at QoS 0, nearly always at 1/2): straight through, no map.
+    if (record.seq === this.nextSeq && this.waiting.size === 0) {
+      this.writer.write(sentLogLine(record));
+      this.nextSeq++;
+      return;
+    }
     this.waiting.set(record.seq, record);
     for (let next = this.waiting.get(this.nextSeq); next; next = this.waiting.get(this.nextSeq)) {
       this.waiting.delete(this.nextSeq);
