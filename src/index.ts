@@ -62,3 +62,7 @@ export { reportJson, headlineTable, type ReportRunInput, type ExperimentReportJs
 export { markdownReport } from './core/report-md.js';
 export { htmlReport } from './core/report-html.js';
 export { writeExperimentReports, type ReportFiles } from './io/report-writer.js';
+
+// credentials and topics
+export { setPasswordPrompter, ttyPrompter, readPasswordFromTty, hideArgvFromProcessTitle, argvCarriesSecret, type PasswordPrompter } from './cli/connection-flags.js';
+export { UNWELCOME } from './core/topic-template.js';

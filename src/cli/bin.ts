@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 import { runMain } from './main.js';
+import { hideArgvFromProcessTitle } from './connection-flags.js';
+
+// First thing: a password given with -P must not stay visible in ps/top longer than needed.
+hideArgvFromProcessTitle();
 
 const controller = new AbortController();
 let interrupts = 0;

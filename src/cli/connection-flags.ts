@@ -102,13 +102,19 @@ function passwordFrom(flags: ConnectionFlagValues, env: NodeJS.ProcessEnv): stri
   return flags.password ?? env.SENSORTRACE_PASSWORD;
 }
 
+/** A password on the command line: -P/--password, or a URL with user:password@. */
+export function argvCarriesSecret(args: readonly string[]): boolean {
+  return args.some((a) => a === '-P' || a === '--password' || a.startsWith('--password=') || (a.startsWith('-P') && !a.startsWith('--')) || /:\/\/[^/\s]*:[^/\s]*@/.test(a));
+}
+
 /**
- * A generic process title, so tools that show titles (ps, top, htop) do not show argv with a
- * -P password. On Linux Node writes the title over the argv memory, which also blanks
+ * A generic process title when argv carries a password, so tools that show titles (ps, top,
+ * htop) do not show it. On Linux Node writes the title over the argv memory, which also blanks
  * /proc/PID/cmdline from then on; before this runs (and in shell history) argv stays visible.
+ * Without a secret the command line stays as it was: it is what tells one run from another.
  */
-export function hideArgvFromProcessTitle(): void {
-  if (process.title !== 'sensortrace') process.title = 'sensortrace';
+export function hideArgvFromProcessTitle(args: readonly string[] = process.argv): void {
+  if (argvCarriesSecret(args) && process.title !== 'sensortrace') process.title = 'sensortrace';
 }
 
 export function connectionOptionsFrom(flags: ConnectionFlagValues, env: NodeJS.ProcessEnv, warn: (line: string) => void): ConnectionOptions {

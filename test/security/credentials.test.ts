@@ -1,3 +1,4 @@
+import { argvCarriesSecret } from '../../src/cli/connection-flags.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -187,5 +188,20 @@ describe('process title', () => {
       child.kill('SIGKILL');
       await exited;
     }
+  });
+});
+
+describe('which command lines are hidden', () => {
+  it.each([
+    [['trace', '-t', 'x', '-P', 'pw'], true],
+    [['trace', '-t', 'x', '--password', 'pw'], true],
+    [['trace', '-t', 'x', '--password=pw'], true],
+    [['trace', '-t', 'x', '-Ppw'], true],
+    [['trace', '-L', 'mqtt://lab:pw@127.0.0.1:1883', '-t', 'x'], true],
+    [['trace', '-L', 'mqtt://127.0.0.1:1883', '-t', 'x'], false],
+    [['broker', '-p', '1883', '--password-file', 'users.txt'], false],
+    [['trace', '-t', 'x', '--password-prompt'], false],
+  ])('%j carries a secret: %s', (args, expected) => {
+    expect(argvCarriesSecret(args)).toBe(expected);
   });
 });
