@@ -66,3 +66,9 @@ export { writeExperimentReports, type ReportFiles } from './io/report-writer.js'
 // credentials and topics
 export { setPasswordPrompter, ttyPrompter, readPasswordFromTty, hideArgvFromProcessTitle, argvCarriesSecret, type PasswordPrompter } from './cli/connection-flags.js';
 export { UNWELCOME } from './core/topic-template.js';
+
+// compact tables for large comparisons
+export { SentTable, ArrivalTable, NameTable, NO_QOS, type SentColumns } from './core/match.js';
+export { readSentTable, readSentTableInBackground } from './io/sent-log-reader.js';
+export { readReceivedTable } from './io/trace-reader.js';
+export { readCsvBatches } from './io/csv-file-reader.js';

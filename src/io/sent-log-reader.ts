@@ -64,25 +64,21 @@ export class Columns {
     if (missing.length) throw inputError({ file: this.file, line: 1 }, `not a ${what}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   }
 
-  /** A cell's text, with the writer's spreadsheet-formula escape undone; undefined when empty. */
+  /**
+   * A cell's text exactly as written, with the writer's spreadsheet-formula escape undone;
+   * undefined when empty. Never trimmed: `rt/x/ ` and `rt/x/` are different topics.
+   */
   text(cells: string[], name: string): string | undefined {
     const i = this.index.get(name);
     if (i === undefined) return undefined;
-    const cell = cells[i]?.trim();
+    const cell = cells[i];
     return cell === undefined || cell === '' ? undefined : unescapeFormula(cell);
   }
 
-  /**
-   * text() by position. Plain ASCII ends and no leading apostrophe mean there is nothing to
-   * trim or unescape (the common case: topics, sensor names), so the cell is returned as is.
-   */
+  /** text() by position. No leading apostrophe (the common case) means nothing to unescape. */
   textAt(cells: string[], i: number, name: string): string | undefined {
     const cell = cells[i];
-    if (cell !== undefined && cell.length > 0) {
-      const first = cell.charCodeAt(0);
-      const last = cell.charCodeAt(cell.length - 1);
-      if (first > 32 && first < 127 && first !== 39 && last > 32 && last < 127) return cell;
-    }
+    if (cell !== undefined && cell.length > 0 && cell.charCodeAt(0) !== 39) return cell;
     return this.text(cells, name);
   }
 
@@ -108,8 +104,9 @@ export class Columns {
   }
 
   number(cells: string[], name: string, line: number, required = false): number | undefined {
-    const cell = this.text(cells, name);
-    if (cell === undefined) {
+    // Numbers, unlike text, may carry blanks around them (hand-edited files).
+    const cell = this.text(cells, name)?.trim();
+    if (cell === undefined || cell === '') {
       if (required) throw inputError({ file: this.file, line, field: name }, 'a value is required here', '');
       return undefined;
     }
