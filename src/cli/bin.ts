@@ -5,6 +5,14 @@ import { hideArgvFromProcessTitle } from './connection-flags.js';
 // First thing: a password given with -P must not stay visible in ps/top longer than needed.
 hideArgvFromProcessTitle();
 
+// `sensortrace trace -v | head`: a closed pipe ends the output, not with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 const controller = new AbortController();
 let interrupts = 0;
 const onSignal = (signal: NodeJS.Signals): void => {

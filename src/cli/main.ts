@@ -12,7 +12,7 @@ import { buildProgram } from './program.js';
 export async function runMain(argv: string[], context: CliContext): Promise<number> {
   let program: Command;
   try {
-    program = buildProgram(context);
+    program = await buildProgram(context, argv);
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {

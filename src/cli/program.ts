@@ -1,15 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CliContext } from './context.js';
-import { registerReplay } from './replay-command.js';
-import { registerProfile } from './profile-command.js';
-import { registerTrace } from './trace-command.js';
-import { registerCompare } from './compare-command.js';
-import { registerBroker } from './broker-command.js';
-import { registerExperiment } from './experiment-command.js';
-import { registerProcess } from './process-command.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+type Register = (command: Command, context: CliContext) => void;
+
+/**
+ * Every command, with the one-line summary the top-level help shows. A command's module (and
+ * what it pulls in: MQTT.js, aedes, vega) is loaded only when that command runs, so `replay`
+ * does not pay for `compare`'s renderer or `experiment`'s brokers.
+ */
+const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<Register> }> = [
+  { name: 'replay', summary: 'publish a timestamped profile to a broker in its own rhythm, logging what was sent', load: async () => (await import('./replay-command.js')).registerReplay },
+  { name: 'profile', summary: 'make and check profiles (generate, inspect)', load: async () => (await import('./profile-command.js')).registerProfile },
+  { name: 'trace', summary: 'record every message on the given topics to CSV, losing nothing across broker restarts', load: async () => (await import('./trace-command.js')).registerTrace },
+  { name: 'compare', summary: 'compare what was sent with what arrived: exact counts and plots', load: async () => (await import('./compare-command.js')).registerCompare },
+  { name: 'broker', summary: 'run an embedded MQTT 3.1.1 broker (aedes) until Ctrl+C', load: async () => (await import('./broker-command.js')).registerBroker },
+  { name: 'experiment', summary: 'replay → broker restarts → trace → compare, per QoS and broker variant, with a report', load: async () => (await import('./experiment-command.js')).registerExperiment },
+  { name: 'process', summary: 'complex event processing: transforms (X → sin(X)) and event-condition-action rules', load: async () => (await import('./process-command.js')).registerProcess },
+];
 
 /** Every command shares these: output to the context's streams, usage errors → exit 2, --help not -h. */
 export function configureCommand(command: Command, context: CliContext): Command {
@@ -23,23 +33,23 @@ export function configureCommand(command: Command, context: CliContext): Command
     .showHelpAfterError('(run with --help for usage)');
 }
 
-export function buildProgram(context: CliContext): Command {
+/** The command argv asks for (`sensortrace help trace` asks for trace), if any. */
+function requestedCommand(argv: readonly string[]): string | undefined {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
+}
+
+export async function buildProgram(context: CliContext, argv: readonly string[]): Promise<Command> {
   const program = configureCommand(new Command('sensortrace'), context)
     .description('Replay, trace and compare MQTT sensor telemetry — and see what a broker restart does to it')
     .version(version, '--version')
     .addHelpText('after', `
 Exit status: 0 done, 1 unexpected failure, 2 bad input or usage, 3 broker unreachable, 4 broker refused the credentials.`);
-  const sub = (name: string): Command => {
-    const command = configureCommand(new Command(name), context);
+  const requested = requestedCommand(argv);
+  for (const { name, summary, load } of COMMANDS) {
+    const command = configureCommand(new Command(name), context).summary(summary);
     program.addCommand(command);
-    return command;
-  };
-  registerReplay(sub('replay'), context);
-  registerProfile(sub('profile'), context);
-  registerTrace(sub('trace'), context);
-  registerCompare(sub('compare'), context);
-  registerBroker(sub('broker'), context);
-  registerExperiment(sub('experiment'), context);
-  registerProcess(sub('process'), context);
+    if (name === requested) (await load())(command, context);
+  }
   return program;
 }

@@ -14,3 +14,18 @@ describe('sensortrace main', () => {
     expect(run.stderr).toMatch(/unknown command/);
   });
 });
+
+describe('command loading', () => {
+  it('lists every command in the top-level help without loading them', async () => {
+    const run = await runCli(['--help']);
+    for (const name of ['replay', 'profile', 'trace', 'compare', 'broker', 'experiment', 'process']) expect(run.stdout).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+  });
+
+  it('`help COMMAND` and `COMMAND --help` show the command\'s own options', async () => {
+    for (const args of [['help', 'trace'], ['trace', '--help']]) {
+      const run = await runCli(args);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('--no-retained');
+    }
+  });
+});
