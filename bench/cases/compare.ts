@@ -38,8 +38,9 @@ export async function compareCase(ctx: BenchContext, rows: number): Promise<Case
     oursStats,
     baselineStats,
     ratio: baselineStats.median / oursStats.median,
-    target: '≤ 3× join time, RSS ≤ 500 MB',
-    met: slowdown <= 3 && peakRssMb <= 500,
+    // Fixed costs (start-up, loading vega, drawing) outweigh 100k rows' work; the target is for 1M.
+    target: ctx.quick ? '≤ 3× join, RSS ≤ 500 MB (checked at 1M)' : '≤ 3× join time, RSS ≤ 500 MB',
+    met: ctx.quick ? undefined : slowdown <= 3 && peakRssMb <= 500,
     dropped: wrong,
     peakRssMb,
     detail: { slowdown, expectedLost: truth.lost, expectedDuplicates: truth.duplicates, wrongReports: wrong },
