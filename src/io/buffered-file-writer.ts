@@ -72,10 +72,12 @@ export class BufferedFileWriter {
       this.timer = undefined;
     }
     if (this.fd === undefined || this.pending.length === 0) return;
-    const data = Buffer.from(this.pending.join(''), 'utf8');
+    // One row (trace flushes each QoS 1/2 row before acknowledging it): no array join.
+    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
     this.pending = [];
     this.pendingBytes = 0;
     try {
+      const data = Buffer.from(text, 'utf8');
       let offset = 0;
       while (offset < data.length) offset += writeSync(this.fd, data, offset);
       if (this.durable) fsyncSync(this.fd);
