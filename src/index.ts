@@ -72,3 +72,8 @@ export { SentTable, ArrivalTable, NameTable, NO_QOS, type SentColumns } from './
 export { readSentTable, readSentTableInBackground } from './io/sent-log-reader.js';
 export { readReceivedTable } from './io/trace-reader.js';
 export { readCsvBatches } from './io/csv-file-reader.js';
+
+// resuming a replay
+export { resumePlan, type ResumePlan } from './core/schedule.js';
+export { readSentLogState, handedOverPathFor, type SentLogState, type SentLogWriterOptions } from './io/sent-log-writer.js';
+export { readProfileBatches, readProfileInTimeOrderBatches, inspectProfileKeepingRows } from './io/profile-reader.js';
