@@ -95,6 +95,76 @@ function toLineMessage(packet: IPublishPacket, receivedAt: number): LineMessage 
   return message;
 }
 
+interface HeldAcks {
+  /** Flushes the rows, then sends every held acknowledgement (one socket write). */
+  release(): void;
+}
+
+type WritePacket = (packet: Packet, cb?: (error?: Error) => void) => void;
+
+/**
+ * PUBACK/PUBREC leave only after the rows they acknowledge are in the file. Flushing and sending
+ * per message costs two syscalls a message (most of a QoS 1 drain); MQTT.js hands a whole socket
+ * read of packets through its handlers on process.nextTick, so the acknowledgements are held and
+ * released together at setImmediate — after the burst — behind a single flush. MQTT.js goes on to
+ * the next packet at once (its callback is not held). Acknowledgements held for a connection
+ * that has since dropped are discarded: the broker resends those messages on the new one
+ * (QoS 2 resends are recognised by packet id; QoS 1 may be recorded twice, as it always could).
+ */
+function holdAcks(client: MqttClient, flush: () => void, fail: (error: unknown) => void): HeldAcks {
+  const c = client as unknown as { _writePacket: WritePacket; stream: NodeJS.WritableStream & { cork?(): void; uncork?(): void; destroyed?: boolean } };
+  const writePacket = c._writePacket.bind(client);
+  let held: Packet[] = [];
+  let heldOn: unknown;
+  let scheduled: NodeJS.Immediate | undefined;
+  const release = (): void => {
+    if (scheduled) clearImmediate(scheduled);
+    scheduled = undefined;
+    if (held.length === 0) {
+      flush();
+      return;
+    }
+    const packets = held;
+    held = [];
+    flush(); // throws on a failed write: nothing below is sent
+    const stream = c.stream;
+    if (stream !== heldOn || stream.destroyed) return;
+    stream.cork?.();
+    try {
+      for (const packet of packets) writePacket(packet);
+    } finally {
+      stream.uncork?.();
+    }
+  };
+  c._writePacket = (packet, cb) => {
+    if (packet.cmd !== 'puback' && packet.cmd !== 'pubrec') {
+      // Anything else (PUBCOMP, PINGREQ, DISCONNECT) goes after what waits: packets leave in order.
+      if (held.length > 0) {
+        try {
+          release();
+        } catch (error) {
+          fail(error);
+        }
+      }
+      writePacket(packet, cb);
+      return;
+    }
+    if (held.length > 0 && heldOn !== c.stream) held = [];
+    heldOn = c.stream;
+    held.push(packet);
+    scheduled ??= setImmediate(() => {
+      scheduled = undefined;
+      try {
+        release();
+      } catch (error) {
+        fail(error);
+      }
+    });
+    cb?.();
+  };
+  return { release };
+}
+
 /**
  * Records every message on the filters. A QoS 1/2 message is acknowledged to the broker only
  * after its row is handed to the writer (QoS 2: before PUBREC, deduplicated by packet id until
@@ -131,9 +201,11 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
     if (stopping) return;
     stopping = true;
     stopReason = reason;
-    // Rows go to disk before anything else: the connection may take a moment to close.
+    // Rows go to disk before anything else: the connection may take a moment to close. Then
+    // the acknowledgements of those rows, so the next session does not get them again.
     try {
-      writer?.flush();
+      if (acks) acks.release();
+      else writer?.flush();
     } catch (error) {
       fatal ??= error;
     }
@@ -201,9 +273,10 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
     try {
       writer?.write(record);
       // Acknowledged only once the row is in the file (the kernel's: a SIGKILL cannot lose it),
-      // so a restart of a persistent session continues without a gap; a failed write (a full
-      // disk) throws here and the message is never acknowledged.
-      if (packet.qos > 0) writer?.flush();
+      // so a restart of a persistent session continues without a gap. The flush happens when the
+      // held acknowledgements are released (see holdAcks), once per burst of packets rather than
+      // once per row; a failed write (a full disk) throws there and nothing held is sent.
+      if (packet.qos > 0 && !acks) writer?.flush();
     } catch (error) {
       fail(error);
       return;
@@ -262,10 +335,14 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
 
   let sessionPresent = false;
   let subscribed = false;
+  let acks: HeldAcks | undefined;
   const attach = (client: MqttClient): void => {
     const c = client as unknown as { handleMessage: PublishHandler; options: { customHandleAcks: typeof customHandleAcks } };
     c.handleMessage = handleMessage;
     c.options.customHandleAcks = customHandleAcks;
+    if (writer) {
+      acks = holdAcks(client, () => writer.flush(), fail);
+    }
     client.on('packetreceive', (packet: Packet) => {
       if (packet.cmd === 'publish') stamps.set(packet, clock.now());
       else if (packet.cmd === 'connack') {
