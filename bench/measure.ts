@@ -22,13 +22,22 @@ export interface SpawnSpec {
 const TIME_MARK = '@@bench-time@@';
 
 /** Starts a process under GNU time so its peak RSS is known; resolves when it exits. */
-export function startMeasured(spec: SpawnSpec): { child: ChildProcess; done: Promise<ProcessRun> } {
+export interface Measured {
+  child: ChildProcess;
+  done: Promise<ProcessRun>;
+  stderr: () => string;
+  /** Signals the measured program itself (GNU time does not pass signals on): the whole process group. */
+  kill: (signal?: NodeJS.Signals) => void;
+}
+
+export function startMeasured(spec: SpawnSpec): Measured {
   const started = performance.now();
   const stdin = spec.stdinFile ? openSync(spec.stdinFile, 'r') : 'ignore';
   const stdout = spec.stdoutFile ? openSync(spec.stdoutFile, 'w') : 'ignore';
   const child = spawn('/usr/bin/time', ['-f', `${TIME_MARK} %M`, spec.command, ...spec.args], {
     stdio: [stdin, stdout, 'pipe'],
     env: { ...process.env, ...spec.env },
+    detached: true,
   });
   if (typeof stdin === 'number') closeSync(stdin);
   if (typeof stdout === 'number') closeSync(stdout);
@@ -43,7 +52,14 @@ export function startMeasured(spec: SpawnSpec): { child: ChildProcess; done: Pro
       resolve(run);
     });
   });
-  return { child, done };
+  const kill = (signal: NodeJS.Signals = 'SIGTERM'): void => {
+    try {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, signal);
+    } catch {
+      /* already gone */
+    }
+  };
+  return { child, done, stderr: () => stderr, kill };
 }
 
 export async function runMeasured(spec: SpawnSpec): Promise<ProcessRun> {

@@ -61,12 +61,17 @@ const cases: Case[] = [
   { name: 'process QoS 0', run: () => processCase(ctx, N.cep) },
 ];
 
+// `--only publish,trace`: run the cases whose name contains one of the words.
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',').filter(Boolean) : [];
+const selected = only.length ? cases.filter((c) => only.some((word) => c.name.includes(word))) : cases;
+
 const results: CaseResult[] = [];
 const failures: string[] = [];
 const started = Date.now();
 await broker.start();
 try {
-  for (const c of cases) {
+  for (const c of selected) {
     ctx.log(`▶ ${c.name}`);
     try {
       const result = await c.run();
@@ -95,3 +100,5 @@ if (failures.length) {
   process.stdout.write(`\nFAILED:\n${failures.map((f) => `- ${f}`).join('\n')}\n`);
   process.exitCode = 1;
 }
+// A measured child that outlived its case must not keep the benchmark from ending.
+process.exit(process.exitCode ?? 0);

@@ -23,27 +23,29 @@ async function throughOnce(ctx: BenchContext, rows: number, input: string, withP
   const outTopic = withProcessor ? 'cep/sin' : 'cep/x';
   const counted = join(ctx.dir, `cep-${withProcessor ? 'sin' : 'direct'}-${run}.txt`);
   // Ready signals without sleeping: the counting subscriber gets a retained marker as soon as it
-  // is subscribed; then the processor gets a retained X as soon as it is, and its sin(X) arrives.
+  // is subscribed; the processor says "listening" once its SUBACK is in (it ignores retained,
+  // i.e. stale, input, so a retained X would not do).
   await runMeasured({ command: 'mosquitto_pub', args: [...hp, '-t', `${outTopic}-ready`, '-r', '-m', 'ready'] });
-  await runMeasured({ command: 'mosquitto_pub', args: [...hp, '-t', inTopic, '-r', '-m', '0'] });
-  // Before the data: the marker and the (derived) retained X; directly, also the empty message that
-  // clears the retained X (process skips it: not a number).
-  const preamble = withProcessor ? 2 : 3;
+  const preamble = 1;
   const expected = rows + preamble;
   const sub = startMeasured({ command: 'mosquitto_sub', args: [...hp, '-t', outTopic, '-t', `${outTopic}-ready`, '-C', String(expected), '-W', '120', '-F', '%U'], stdoutFile: counted });
-  const lines = (): number => (statSync(counted).size === 0 ? 0 : readFileSync(counted, 'utf8').split('\n').length - 1);
-  await waitFor(() => lines() >= 1, 15_000, 'the subscriber');
-  const processor = withProcessor
-    ? startMeasured({ command: ctx.cli.command, args: [...ctx.cli.args, 'process', join(ctx.root, 'rules/sin.yaml'), ...hp, '--quiet'] })
-    : undefined;
-  await waitFor(() => lines() >= 2, 15_000, withProcessor ? 'the processor' : 'the retained X');
-  await runMeasured({ command: 'mosquitto_pub', args: [...hp, '-t', inTopic, '-r', '-n'] });
+  const processor = withProcessor ? startMeasured({ command: ctx.cli.command, args: [...ctx.cli.args, 'process', join(ctx.root, 'rules/sin.yaml'), ...hp, '-C', String(rows)] }) : undefined;
+  try {
+    await waitFor(() => statSync(counted).size > 0, 15_000, 'the subscriber');
+    if (processor) await waitFor(() => processor.stderr().includes('listening on'), 15_000, 'the processor');
+  } catch (error) {
+    sub.kill('SIGKILL');
+    processor?.kill('SIGKILL');
+    throw error;
+  }
   const startedAt = Date.now();
   await runMeasured({ command: 'mosquitto_pub', args: [...hp, '-t', inTopic, '-l'], stdinFile: input });
   const done = await sub.done;
   const times = arrivals(counted).slice(preamble);
-  processor?.child.kill('SIGTERM');
+  // It stops by itself after `rows` inputs (so GNU time reports its peak RSS); a stuck one is stopped.
+  const stopTimer = setTimeout(() => processor?.kill('SIGTERM'), 5000);
   const proc = processor ? await processor.done : undefined;
+  clearTimeout(stopTimer);
   if (done.code !== 0 && times.length < rows) ctx.log(`  (subscriber stopped after ${times.length}/${rows})`);
   const result: { rate: number; delivered: number; peakRssMb?: number } = { rate: times.length / ((times.at(-1)! - startedAt) / 1000), delivered: times.length };
   if (proc?.peakRssMb !== undefined) result.peakRssMb = proc.peakRssMb;

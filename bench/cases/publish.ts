@@ -47,7 +47,7 @@ async function publishOnce(ctx: BenchContext, tag: string, qos: number, rows: nu
     }
     return n >= rows + 1 || Date.now() - stableSince > 3000;
   }, 180_000, 'deliveries');
-  sub.child.kill('SIGTERM');
+  sub.kill('SIGTERM');
   await sub.done;
   await runMeasured({ command: 'mosquitto_pub', args: ['-h', broker.host, '-p', String(broker.port), '-t', `${root}/ready`, '-r', '-n'] });
   const delivered = lineCount(counted) - 1;
