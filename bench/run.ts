@@ -15,6 +15,7 @@ import { pacingCase } from './cases/pacing.js';
 import { compareCase } from './cases/compare.js';
 import { classroomCase } from './cases/classroom.js';
 import { processCase } from './cases/process.js';
+import { hugeProfileCase } from './cases/huge-profile.js';
 import { resultsTable } from './report.js';
 import { spawnSync } from 'node:child_process';
 
@@ -44,8 +45,8 @@ const ctx: BenchContext = {
 };
 
 const N = quick
-  ? { q0: 20_000, q12: 10_000, trace: 10_000, pacingSeconds: 5, compare: 100_000, classroom: 300, cep: 10_000 }
-  : { q0: 200_000, q12: 60_000, trace: 60_000, pacingSeconds: 30, compare: 1_000_000, classroom: 2000, cep: 50_000 };
+  ? { q0: 20_000, q12: 10_000, trace: 10_000, pacingSeconds: 5, compare: 100_000, classroom: 300, cep: 10_000, huge: 1_000_000 }
+  : { q0: 200_000, q12: 60_000, trace: 60_000, pacingSeconds: 30, compare: 1_000_000, classroom: 2000, cep: 50_000, huge: 10_000_000 };
 
 type Case = { name: string; run: () => Promise<CaseResult> };
 const cases: Case[] = [
@@ -59,6 +60,7 @@ const cases: Case[] = [
   { name: 'compare', run: () => compareCase(ctx, N.compare) },
   { name: 'classroom', run: () => classroomCase(ctx, N.classroom) },
   { name: 'process QoS 0', run: () => processCase(ctx, N.cep) },
+  { name: 'huge profile', run: () => hugeProfileCase(ctx, N.huge, 200) },
 ];
 
 // `--only publish,trace`: run the cases whose name contains one of the words.
