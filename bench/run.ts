@@ -45,7 +45,7 @@ const ctx: BenchContext = {
 };
 
 const N = quick
-  ? { q0: 20_000, q12: 10_000, trace: 10_000, pacingSeconds: 5, compare: 100_000, classroom: 300, cep: 10_000, huge: 1_000_000 }
+  ? { q0: 20_000, q12: 10_000, trace: 30_000, pacingSeconds: 5, compare: 100_000, classroom: 300, cep: 10_000, huge: 1_000_000 }
   : { q0: 200_000, q12: 60_000, trace: 60_000, pacingSeconds: 30, compare: 1_000_000, classroom: 2000, cep: 50_000, huge: 10_000_000 };
 
 type Case = { name: string; run: () => Promise<CaseResult> };
