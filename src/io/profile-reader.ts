@@ -4,8 +4,6 @@ import { SensortraceError, inputError } from '../core/errors.js';
 import {
   describeDelimiter,
   detectLayout,
-  isBlank,
-  isComment,
   splitWhitespace,
   type ProfileFormatOptions,
   type ProfileLayout,

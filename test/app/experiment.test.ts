@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { runExperiment, type ExperimentResult } from '../../src/app/experiment.j
 import { scenarioFromValue } from '../../src/core/scenario.js';
 import { mosquittoAvailable, tempDir, withEmbeddedBroker } from '../helpers/brokers.js';
 import { ensureBuilt } from '../io/broker-control-build.js';
+import { processesMentioning } from '../helpers/processes.js';
 
 /** The embedded broker is a child process running the built CLI: build once. */
 beforeAll(() => ensureBuilt(), 120_000);
@@ -24,20 +25,6 @@ function fixture(): { dir: string; profile: string } {
   const profile = join(dir, 'profile.csv');
   writeFileSync(profile, `${rows.join('\n')}\n`);
   return { dir, profile };
-}
-
-/** Processes whose command line mentions the folder: brokers this experiment started. */
-function processesUnder(dir: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) found.push(Number(entry));
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return found;
 }
 
 function rowsIn(path: string): number {
@@ -113,7 +100,7 @@ describe('experiment on the embedded broker (child process)', () => {
   });
 
   it('leaves no process behind', () => {
-    expect(processesUnder(outDir)).toEqual([]);
+    expect(processesMentioning(outDir)).toEqual([]);
   });
 
   it('writes an HTML report that opens in headless Chromium with a table, a chart and no console errors', async () => {
@@ -186,7 +173,7 @@ describe.runIf(mosquittoAvailable)('experiment on a real Mosquitto', () => {
     // QoS 1 is at least once: a message in flight at the stop may come twice, never zero times.
     expect(r).toMatchObject({ sent: 50, delivered: 50, lost: 0 });
     expect(r.outages.filter((o) => o.kind === 'broker')).toHaveLength(1);
-    expect(processesUnder(outDir)).toEqual([]);
+    expect(processesMentioning(outDir)).toEqual([]);
   }, 60_000);
 });
 

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/brokers.js';
 import { ensureBuilt } from '../io/broker-control-build.js';
+import { processesMentioning } from '../helpers/processes.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 beforeAll(() => ensureBuilt(), 120_000);
@@ -12,19 +13,6 @@ const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
-
-function processesMentioning(text: string): number[] {
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 describe('sensortrace experiment under a real SIGINT', () => {
   it('exits 0, stops the broker child it started and writes the report of what was recorded', async () => {

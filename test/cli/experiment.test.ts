@@ -1,9 +1,10 @@
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/brokers.js';
 import { runCli } from '../helpers/cli.js';
 import { ensureBuilt } from '../io/broker-control-build.js';
+import { processesMentioning } from '../helpers/processes.js';
 
 /** The embedded broker runs as a child (`node dist/cli/bin.js broker`): build once. */
 beforeAll(() => ensureBuilt(), 120_000);
@@ -19,19 +20,6 @@ function setup(rows = 40): { dir: string; profile: string } {
   const profile = join(dir, 'profile.csv');
   writeFileSync(profile, ['time,value', ...Array.from({ length: rows }, (_, i) => `${(i * 0.1).toFixed(1)},${20 + i / 10}`)].join('\n') + '\n');
   return { dir, profile };
-}
-
-function processesMentioning(text: string): number[] {
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 describe('sensortrace experiment', () => {

@@ -1,6 +1,6 @@
 import { argvCarriesSecret } from '../../src/cli/connection-flags.js';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setPasswordPrompter } from '../../src/cli/connection-flags.js';
