@@ -66,7 +66,9 @@ export class SentLogWriter {
     if (!options.handedOverMark && !options.append) rmSync(this.markPath, { force: true });
     if (options.handedOverMark) {
       try {
-        this.markFd = openSync(this.markPath, 'w');
+        // Resuming: keep the earlier run's mark until we overwrite it in place. Truncating it here
+        // would make a resume that fails before its first publish forget which seqs may have left.
+        this.markFd = openSync(this.markPath, options.append && existsSync(this.markPath) ? 'r+' : 'w');
       } catch (error) {
         this.writer.close();
         throw error;

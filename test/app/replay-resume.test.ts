@@ -49,6 +49,19 @@ describe('replay --resume and an unwritable --log', () => {
     expect(await readSentLogState(log)).toEqual({ lastSeq: 1, rows: 1, handedOver: 4 });
   });
 
+  it('a QoS 2 resume that cannot connect keeps the earlier run\'s hand-over mark (a later resume must not resend)', async () => {
+    const dir = tempDir();
+    const profile = join(dir, 'p.csv');
+    writeProfile(profile, 10);
+    const log = join(dir, 'sent.csv');
+    // A killed run: seqs 1–3 logged, 4–6 handed to the client.
+    writeFileSync(log, 'seq,sensor,topic,qos,retain,profile_time,value,planned_at,published_at,acked_at,payload\n' + [1, 2, 3].map((n) => `${n},p,t,2,0,1,2,3,4,5,x\n`).join(''));
+    writeFileSync(handedOverPathFor(log), '               6\n');
+    const port = await freePort();
+    await expect(replay({ profile, topic: 't', pacing: { mode: 'max' }, qos: 2, resume: true, connection: { host: '127.0.0.1', port, connectTimeoutMs: 500, reconnectPeriodMs: 100 }, log })).rejects.toMatchObject({ code: 'E_UNREACHABLE' });
+    expect(await readSentLogState(log)).toMatchObject({ lastSeq: 3, handedOver: 6 });
+  });
+
   it('fails with E_OUTPUT before connecting when the log cannot be written (parent is a file, /dev/full)', async () => {
     const dir = tempDir();
     const profile = join(dir, 'p.csv');
