@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AedesOptions } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { SensortraceError, inputError } from '../core/errors.js';
-import { FilePersistence } from '../io/file-persistence.js';
+import { AEDES_CONCURRENCY, FilePersistence } from '../io/file-persistence.js';
 
 /**
  * The embedded broker as a server one runs on its own (`sensortrace broker`, like
@@ -68,6 +68,7 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<R
   });
   const aedes = await Aedes.createBroker({
     persistence: persistence as unknown as AedesOptions['persistence'],
+    concurrency: AEDES_CONCURRENCY,
     ...options.aedes,
   });
   if (options.credentials) {

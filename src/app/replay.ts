@@ -230,8 +230,16 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   // The log is opened (and its header written) before connecting: an unwritable log fails
   // before anything is published.
   let log: SentLogWriter | undefined;
+  // A log that cannot be written any more (a full disk) ends the replay with its error (exit 2):
+  // a timed flush has no caller, and a flush inside an MQTT.js callback must not throw into it.
+  let logFailure: unknown;
+  const onLogFailure = (failure: unknown): void => {
+    logFailure ??= failure;
+    stopped = true;
+    wakeUp();
+  };
   if (options.log) {
-    log = new SentLogWriter(options.log, { append: Boolean(plan), startSeq: plan ? plan.unknown.from : 1, handedOverMark: qos === 2 });
+    log = new SentLogWriter(options.log, { append: Boolean(plan), startSeq: plan ? plan.unknown.from : 1, handedOverMark: qos === 2, onError: onLogFailure });
     try {
       eventsWriter = new EventsWriter(eventsPathFor(options.log), { append: Boolean(plan) });
     } catch (error) {
@@ -302,7 +310,11 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       seqToId.delete(record.seq);
       if (idToSeq.get(id) === record.seq) idToSeq.delete(id);
     }
-    log?.complete(record);
+    try {
+      log?.complete(record);
+    } catch (failure) {
+      onLogFailure(failure);
+    }
     wakeUp();
   };
 
@@ -499,6 +511,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   } catch (e) {
     error = e;
   } finally {
+    error ??= logFailure;
     if (progressTimer) clearInterval(progressTimer);
     signal?.removeEventListener('abort', onAbort);
   }

@@ -178,7 +178,11 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
   const clientId = options.connection.clientId ?? `st-trace-${randomBytes(6).toString('hex')}`;
   const connectionOptions: ConnectionOptions = { ...options.connection, clientId };
 
-  const writer = options.output ? new TraceWriter(options.output, { jsonl: options.jsonl ?? false, append: options.append ?? false, fsync: options.fsync ?? false, flushIntervalMs: options.flushIntervalMs ?? 1000 }) : undefined;
+  // A timed flush that fails (a full disk) stops the trace like any other fatal error.
+  const onWriteError = (error: unknown): void => fail(error);
+  const writer = options.output
+    ? new TraceWriter(options.output, { jsonl: options.jsonl ?? false, append: options.append ?? false, fsync: options.fsync ?? false, flushIntervalMs: options.flushIntervalMs ?? 1000, onError: onWriteError })
+    : undefined;
   let events: EventsWriter | undefined;
   try {
     events = options.output ? new EventsWriter(eventsPathFor(options.output), { append: options.append ?? false }) : undefined;

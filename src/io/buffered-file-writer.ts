@@ -11,6 +11,11 @@ export interface BufferedFileWriterOptions {
   highWaterBytes?: number;
   /** fsync after every flush so a flushed row survives a power cut. */
   fsync?: boolean;
+  /**
+   * A flush on the timer has no caller to throw to: its failure (a full disk) goes here, so the
+   * use case can stop. It is also thrown by the next write(), flush() or close().
+   */
+  onError?: (error: SensortraceError) => void;
 }
 
 /**
@@ -27,6 +32,9 @@ export class BufferedFileWriter {
   private readonly flushIntervalMs: number;
   private readonly highWaterBytes: number;
   private readonly durable: boolean;
+  private readonly onError: ((error: SensortraceError) => void) | undefined;
+  /** A failed timer flush, thrown to whoever uses the writer next. */
+  private failure: SensortraceError | undefined;
   /** Rows written to the file so far (flushed). */
   rowsWritten = 0;
   private rowsPending = 0;
@@ -38,6 +46,7 @@ export class BufferedFileWriter {
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.highWaterBytes = options.highWaterBytes ?? 64 * 1024;
     this.durable = options.fsync ?? false;
+    this.onError = options.onError;
     try {
       mkdirSync(dirname(path), { recursive: true });
       this.fd = openSync(path, options.append ? 'a' : 'w');
@@ -52,6 +61,7 @@ export class BufferedFileWriter {
   }
 
   write(line: string): void {
+    if (this.failure) throw this.failure;
     if (this.fd === undefined) throw new SensortraceError(`${this.path}: write after close`, 'E_INTERNAL');
     this.pending.push(line);
     this.pendingBytes += line.length;
@@ -60,13 +70,19 @@ export class BufferedFileWriter {
     else if (this.timer === undefined && this.flushIntervalMs > 0) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        this.flush();
+        try {
+          this.flush();
+        } catch (error) {
+          this.failure = error as SensortraceError;
+          this.onError?.(this.failure);
+        }
       }, this.flushIntervalMs);
       this.timer.unref();
     }
   }
 
   flush(): void {
+    if (this.failure) throw this.failure;
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;

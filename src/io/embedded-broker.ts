@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
-import { FilePersistence } from './file-persistence.js';
+import { AEDES_CONCURRENCY, FilePersistence } from './file-persistence.js';
 
 export interface EmbeddedBrokerOptions {
   port?: number;
@@ -27,7 +27,7 @@ export interface RunningEmbeddedBroker {
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<RunningEmbeddedBroker> {
   // FilePersistence without a file is aedes' memory store plus our fix for its QoS 2 queue bug
   // (overlapping flows to a persistent subscriber left messages queued and resent forever).
-  const aedes = await Aedes.createBroker({ persistence: new FilePersistence({}) });
+  const aedes = await Aedes.createBroker({ persistence: new FilePersistence({}), concurrency: AEDES_CONCURRENCY });
   const log = options.log;
   if (options.credentials) {
     const credentials = options.credentials;

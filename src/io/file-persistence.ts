@@ -57,6 +57,15 @@ interface MemoryPersistenceLike {
 const require = createRequire(import.meta.url);
 const MemoryPersistence = require('aedes-persistence/asyncPersistence.js') as new (options?: object) => MemoryPersistenceLike;
 
+
+/**
+ * aedes' `concurrency` (default 100): above it, published messages wait in mqemitter's queue,
+ * which drains recursively when deliveries complete synchronously (e.g. the subscriber just
+ * left) — a queue of a few thousand overflows the stack and kills the broker. A ceiling this
+ * high keeps bursts from queueing there; deliveries still wait on the sockets.
+ */
+export const AEDES_CONCURRENCY = 100_000;
+
 export interface BrokerSnapshot {
   version: 1;
   savedAt: number;

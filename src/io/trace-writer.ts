@@ -9,6 +9,8 @@ export interface TraceWriterOptions {
   append?: boolean;
   fsync?: boolean;
   flushIntervalMs?: number;
+  /** A timed flush failed (a full disk): see BufferedFileWriterOptions.onError. */
+  onError?: (error: Error) => void;
 }
 
 /**
@@ -29,6 +31,7 @@ export class TraceWriter {
     const hadContent = Boolean(options.append) && existsSync(path) && statSync(path).size > 0;
     const writerOptions: ConstructorParameters<typeof BufferedFileWriter>[1] = { append: Boolean(options.append), flushIntervalMs: options.flushIntervalMs ?? 1000 };
     if (options.fsync) writerOptions.fsync = true;
+    if (options.onError) writerOptions.onError = options.onError;
     this.writer = new BufferedFileWriter(path, writerOptions);
     this.format = options.jsonl ? traceJsonLine : traceCsvLine;
     if (!options.jsonl && !hadContent) {
