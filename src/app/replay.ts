@@ -324,8 +324,14 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     if (v5) opts.properties = { userProperties: userPropertiesFor({ seq: record.seq, sensor: record.sensor, time: record.profileTime, value: record.value }, sentAt) };
     return opts;
   };
+  // QoS 0 messages in MQTT.js's hands. A publish that met a full socket waits for 'drain'; if the
+  // connection drops first, that callback never comes, and the stranded records would hold the
+  // in-flight window shut for good. On close they count as dropped (what left is unknowable).
+  const qos0InClient = new Set<SentRecord>();
   const sendQos0 = (record: SentRecord, sentAt: number): void => {
+    qos0InClient.add(record);
     client.publish(record.topic, record.payload, publishOptions(record, sentAt), (error) => {
+      if (!qos0InClient.delete(record)) return;
       if (error) dropped++;
       else {
         record.publishedAt = clock.now();
@@ -334,6 +340,14 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       finalize(record);
     });
   };
+  const dropStrandedQos0 = (): void => {
+    for (const record of qos0InClient) {
+      dropped++;
+      finalize(record);
+    }
+    qos0InClient.clear();
+  };
+  client.on('close', dropStrandedQos0);
   const flushQos0Queue = (): void => {
     while (qos0Queue.length > 0 && client.connected) {
       const record = qos0Queue.shift()!;
@@ -518,6 +532,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const endedAt = clock.now();
   progress(true);
   client.removeListener('connect', flushQos0Queue);
+  client.removeListener('close', dropStrandedQos0);
   const outstanding = [...pending.values()];
   await connection.end(outstanding.length > 0 || stopped || error !== undefined);
   client.removeListener('packetsend', onPacketSend);
