@@ -360,6 +360,8 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
     client.on('packetreceive', (packet: Packet) => {
       if (packet.cmd === 'publish') stamps.set(packet, clock.now());
       else if (packet.cmd === 'connack') {
+        // A refused CONNACK says nothing about the session (its flag is always 0): keep what we know.
+        if ((packet.returnCode ?? packet.reasonCode ?? 0) !== 0) return;
         sessionPresent = packet.sessionPresent;
         // The broker forgot our packet ids along with the session.
         if (!sessionPresent) recordedQos2.clear();
