@@ -248,13 +248,28 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     }
   }
   let connection: MqttConnection;
-  try {
-    connection = await openConnection(options.connection, { source: 'replay', onEvent, clock });
-  } catch (error) {
+  // A fresh log of a run that never reached the broker would only say nothing happened.
+  const discardFreshLog = (): void => {
     log?.close();
     eventsWriter?.close();
-    // A fresh log of a run that never reached the broker would only say nothing happened.
     if (options.log && !plan) for (const path of [options.log, handedOverPathFor(options.log), eventsPathFor(options.log)]) rmSync(path, { force: true });
+  };
+  try {
+    const opening = openConnection(options.connection, { source: 'replay', onEvent, clock });
+    // Ctrl+C while the broker is still unreachable stops now, not at the connect timeout.
+    const interrupted = new Promise<undefined>((resolve) => {
+      if (signal?.aborted) resolve(undefined);
+      signal?.addEventListener('abort', () => resolve(undefined), { once: true });
+    });
+    const opened = await Promise.race([opening, interrupted]);
+    if (opened === undefined) {
+      opening.then((late) => late.end(true), () => undefined);
+      discardFreshLog();
+      return emptySummary(profile);
+    }
+    connection = opened;
+  } catch (error) {
+    discardFreshLog();
     throw error;
   }
   const client = connection.client;

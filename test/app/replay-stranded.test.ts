@@ -72,3 +72,22 @@ describe('replay --max at QoS 0 when the connection drops under backpressure', (
     }
   }, 60_000);
 });
+
+describe('replay interrupted while the broker is unreachable', () => {
+  it('stops at the signal, not at the connect timeout, and leaves no empty log', async () => {
+    const dir = tempDir();
+    const profile = join(dir, 'p.csv');
+    writeFileSync(profile, 'time,value\n1700000000,1\n1700000001,2\n');
+    const { freePort } = await import('../../src/io/free-port.js');
+    const port = await freePort();
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 300);
+    const log = join(dir, 'sent.csv');
+    const summary = await replay({ profile, topic: 't', qos: 1, pacing: { mode: 'max' }, connection: { host: '127.0.0.1', port, connectTimeoutMs: 20_000, reconnectPeriodMs: 100 }, log, signal: controller.signal });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(summary.sent).toBe(0);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(log)).toBe(false);
+  });
+});
