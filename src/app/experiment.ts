@@ -248,6 +248,7 @@ async function runOne(
   const tag = randomBytes(3).toString('hex');
   let restarts: Promise<void> = Promise.resolve();
   let restartError: unknown;
+  let tracing: Promise<TraceSummary> | undefined;
   try {
     progress('broker');
     await control.start();
@@ -258,7 +259,7 @@ async function runOne(
     progress('tracer');
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const tracing = trace({
+    tracing = trace({
       filters: [filterForTemplate(scenario.topic)],
       qos: spec.qos,
       output: tracePath,
@@ -354,6 +355,9 @@ async function runOne(
     run.error = (error as Error).message;
     run.errorCode = (error as SensortraceError).code;
     traceAbort.abort();
+    // Let the tracer close its file and client before the broker goes and compare reads the file.
+    const traced = await tracing?.catch(() => undefined);
+    if (traced) run.trace = traced;
   } finally {
     runAbort.abort();
     runAbort.unlink();
