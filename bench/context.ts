@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { MosquittoBroker } from '../src/io/mosquitto-broker.js';
+import type { MosquittoBroker } from '../src/io/broker/mosquitto-broker.js';
 
 export interface BenchContext {
   quick: boolean;

@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { findMosquitto, MosquittoBroker } from '../src/io/mosquitto-broker.js';
+import { findMosquitto, MosquittoBroker } from '../src/io/broker/mosquitto-broker.js';
 import { cliPath, type BenchContext, type CaseResult } from './context.js';
 import { publishCase } from './cases/publish.js';
 import { traceCase } from './cases/trace.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { BenchContext, CaseResult } from '../context.js';
-import { readCsvRecords } from '../../src/io/csv-file-reader.js';
+import { readCsvRecords } from '../../src/io/csv/csv-file-reader.js';
 import { systemClock } from '../../src/io/clock.js';
 import { percentile, runMeasured, summarize } from '../measure.js';
 import { writeProfile } from '../data.js';

@@ -3,9 +3,9 @@ import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs'
 import { Command, Option } from 'commander';
 import { usageError } from '../core/errors.js';
 import type { Qos } from '../core/records.js';
-import type { ConnectionOptions } from '../io/mqtt-connection.js';
+import type { ConnectionOptions } from '../io/mqtt/connection.js';
 import { parseDuration } from '../core/duration.js';
-import { redactUrl } from '../core/redact.js';
+import { redactUrl } from '../core/mqtt/redact-url.js';
 
 /**
  * Broker connection flags shared by every command that talks to a broker, spelled as

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODES, isSensortraceError } from '../core/errors.js';
-import { redactUrl } from '../core/redact.js';
+import { redactUrl } from '../core/mqtt/redact-url.js';
 import type { CliContext } from './context.js';
 import { buildProgram } from './program.js';
 

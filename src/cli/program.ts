@@ -12,13 +12,13 @@ type Register = (command: Command, context: CliContext) => void;
  * does not pay for `compare`'s renderer or `experiment`'s brokers.
  */
 const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<Register> }> = [
-  { name: 'replay', summary: 'publish a timestamped profile to a broker in its own rhythm, logging what was sent', load: async () => (await import('./replay-command.js')).registerReplay },
-  { name: 'profile', summary: 'make and check profiles (generate, inspect)', load: async () => (await import('./profile-command.js')).registerProfile },
-  { name: 'trace', summary: 'record every message on the given topics to CSV, losing nothing across broker restarts', load: async () => (await import('./trace-command.js')).registerTrace },
-  { name: 'compare', summary: 'compare what was sent with what arrived: exact counts and plots', load: async () => (await import('./compare-command.js')).registerCompare },
-  { name: 'broker', summary: 'run an embedded MQTT 3.1.1 broker (aedes) until Ctrl+C', load: async () => (await import('./broker-command.js')).registerBroker },
-  { name: 'experiment', summary: 'replay → broker restarts → trace → compare, per QoS and broker variant, with a report', load: async () => (await import('./experiment-command.js')).registerExperiment },
-  { name: 'process', summary: 'complex event processing: transforms (X → sin(X)) and event-condition-action rules', load: async () => (await import('./process-command.js')).registerProcess },
+  { name: 'replay', summary: 'publish a timestamped profile to a broker in its own rhythm, logging what was sent', load: async () => (await import('./commands/replay.js')).registerReplay },
+  { name: 'profile', summary: 'make and check profiles (generate, inspect)', load: async () => (await import('./commands/profile.js')).registerProfile },
+  { name: 'trace', summary: 'record every message on the given topics to CSV, losing nothing across broker restarts', load: async () => (await import('./commands/trace.js')).registerTrace },
+  { name: 'compare', summary: 'compare what was sent with what arrived: exact counts and plots', load: async () => (await import('./commands/compare.js')).registerCompare },
+  { name: 'broker', summary: 'run an embedded MQTT 3.1.1 broker (aedes) until Ctrl+C', load: async () => (await import('./commands/broker.js')).registerBroker },
+  { name: 'experiment', summary: 'replay → broker restarts → trace → compare, per QoS and broker variant, with a report', load: async () => (await import('./commands/experiment.js')).registerExperiment },
+  { name: 'process', summary: 'complex event processing: transforms (X → sin(X)) and event-condition-action rules', load: async () => (await import('./commands/process.js')).registerProcess },
 ];
 
 /** Every command shares these: output to the context's streams, usage errors → exit 2, --help not -h. */

@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { freePort, waitForPort } from '../../src/io/free-port.js';
-import { openConnection } from '../../src/io/mqtt-connection.js';
+import { freePort, waitForPort } from '../../src/io/broker/free-port.js';
+import { openConnection } from '../../src/io/mqtt/connection.js';
 import { tempDir } from '../helpers/brokers.js';
 import { runCli } from '../helpers/cli.js';
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/brokers.js';
-import { ensureBuilt } from '../io/broker-control-build.js';
+import { ensureBuilt } from '../helpers/build.js';
 import { processesMentioning } from '../helpers/processes.js';
 
 const root = new URL('../..', import.meta.url).pathname;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/brokers.js';
 import { runCli } from '../helpers/cli.js';
-import { ensureBuilt } from '../io/broker-control-build.js';
+import { ensureBuilt } from '../helpers/build.js';
 import { processesMentioning } from '../helpers/processes.js';
 
 /** The embedded broker runs as a child (`node dist/cli/bin.js broker`): build once. */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { runProcessor } from '../../src/app/process.js';
+import { runProcessor } from '../../src/app/process/process.js';
 import { mosquittoAvailable, withEmbeddedBroker, withMosquitto } from '../helpers/brokers.js';
 import { runCli } from '../helpers/cli.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../src/io/free-port.js';
+import { freePort } from '../../src/io/broker/free-port.js';
 import { tempDir, withBroker, withEmbeddedBroker } from '../helpers/brokers.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -97,7 +97,7 @@ describe('sensortrace replay', () => {
 describe('the progress line', () => {
   it('redraws in place on a terminal, throttled, and clears itself', async () => {
     const { PassThrough } = await import('node:stream');
-    const { ProgressLine } = await import('../../src/io/progress-line.js');
+    const { ProgressLine } = await import('../../src/io/output/progress-line.js');
     let now = 0;
     const clock = { now: () => now, sleepUntil: async () => {} };
     const stream = new PassThrough();

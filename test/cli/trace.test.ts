@@ -1,13 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/build.js';
 import { runMain } from '../../src/cli/main.js';
-import { freePort } from '../../src/io/free-port.js';
+import { freePort } from '../../src/io/broker/free-port.js';
 import { brokerKinds, mosquittoAvailable, tempDir, withBroker, withEmbeddedBroker, withMosquitto } from '../helpers/brokers.js';
 import { runCli } from '../helpers/cli.js';
-import { connectPublisher, publish, readTrace } from '../app/trace-helpers.js';
+import { connectPublisher, publish, readTrace } from '../app/trace/helpers.js';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -139,13 +140,7 @@ describe.skipIf(!mosquittoAvailable)('trace command against Mosquitto with its o
 });
 
 describe('trace binary and SIGINT', () => {
-  beforeAll(() => {
-    // The spawned bin runs dist/: rebuild when it is older than the trace sources.
-    const built = join(root, 'dist/app/trace.js');
-    const sources = ['src/app/trace.ts', 'src/cli/trace-command.ts', 'src/io/trace-writer.ts', 'src/core/trace-row.ts', 'src/core/line-format.ts', 'src/core/topic-filter.ts'];
-    const stale = !existsSync(built) || sources.some((s) => statSync(join(root, s)).mtimeMs > statSync(built).mtimeMs);
-    if (stale) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
-  }, 120_000);
+  beforeAll(() => ensureBuilt(), 120_000);
 
   it('on SIGINT writes every message it received (row count = messages received) and exits 0', async () => {
     await withEmbeddedBroker(async (broker) => {

@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compare, type CompareResult } from '../../src/app/compare.js';
-import { replay, type ReplaySummary } from '../../src/app/replay.js';
-import { trace, type TraceSummary } from '../../src/app/trace.js';
+import { compare, type CompareResult } from '../../src/app/compare/compare.js';
+import { replay, type ReplaySummary } from '../../src/app/replay/replay.js';
+import { trace, type TraceSummary } from '../../src/app/trace/trace.js';
 import { eventsPathFor, type ConnectionEvent, type Qos } from '../../src/core/records.js';
-import type { SentMessage } from '../../src/core/compare-report.js';
-import { EventsWriter } from '../../src/io/events-writer.js';
-import { readEvents } from '../../src/io/events-reader.js';
-import { MosquittoBroker, type StopKind } from '../../src/io/mosquitto-broker.js';
-import { readSentLog } from '../../src/io/sent-log-reader.js';
-import { readReceived } from '../../src/io/trace-reader.js';
+import type { SentMessage } from '../../src/core/compare/report.js';
+import { EventsWriter } from '../../src/io/logs/events-writer.js';
+import { readEvents } from '../../src/io/logs/events-reader.js';
+import { MosquittoBroker, type StopKind } from '../../src/io/broker/mosquitto-broker.js';
+import { readSentLog } from '../../src/io/logs/sent-log-reader.js';
+import { readReceived } from '../../src/io/logs/trace-reader.js';
 import { tempDir } from '../helpers/brokers.js';
 
 /**

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compare } from '../../src/app/compare.js';
-import { replay } from '../../src/app/replay.js';
-import { trace } from '../../src/app/trace.js';
+import { compare } from '../../src/app/compare/compare.js';
+import { replay } from '../../src/app/replay/replay.js';
+import { trace } from '../../src/app/trace/trace.js';
 import { mosquittoAvailable, tempDir, withMosquitto } from '../helpers/brokers.js';
 
 /**

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedBroker, type RunningEmbeddedBroker } from '../../src/io/embedded-broker.js';
-import { findMosquitto, MosquittoBroker, type MosquittoOptions } from '../../src/io/mosquitto-broker.js';
+import { startEmbeddedBroker, type RunningEmbeddedBroker } from '../../src/io/broker/embedded-broker.js';
+import { findMosquitto, MosquittoBroker, type MosquittoOptions } from '../../src/io/broker/mosquitto-broker.js';
 
 /**
  * Mosquitto-backed tests run wherever mosquitto is installed. In CI (CI=true) a missing

@@ -2,11 +2,11 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CsvParser, csvLine, decodePayload as decodeCell, encodePayload as encodeCell, unescapeFormula } from '../../src/core/csv.js';
+import { CsvParser, csvLine, decodePayload as decodeCell, encodePayload as encodeCell, unescapeFormula } from '../../src/core/csv/csv.js';
 import { isSensortraceError } from '../../src/core/errors.js';
-import { decodePayload, encodePayload } from '../../src/core/payload.js';
-import { loopPeriodMs, plannedOffset, type Pacing } from '../../src/core/schedule.js';
-import { inspectProfile, readProfileInTimeOrder } from '../../src/io/profile-reader.js';
+import { decodePayload, encodePayload } from '../../src/core/mqtt/payload.js';
+import { loopPeriodMs, plannedOffset, type Pacing } from '../../src/core/schedule/schedule.js';
+import { inspectProfile, readProfileInTimeOrder } from '../../src/io/input/profile-reader.js';
 import { tempDir } from '../helpers/brokers.js';
 
 /**

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { trace } from '../../src/app/trace.js';
-import { topicProblem } from '../../src/core/topic-template.js';
-import { readReceived } from '../../src/io/trace-reader.js';
-import { readTrace } from '../app/trace-helpers.js';
+import { trace } from '../../src/app/trace/trace.js';
+import { topicProblem } from '../../src/core/mqtt/topic-template.js';
+import { readReceived } from '../../src/io/logs/trace-reader.js';
+import { readTrace } from '../app/trace/helpers.js';
 import { mosquittoAvailable, tempDir, withMosquitto } from '../helpers/brokers.js';
 
 /**

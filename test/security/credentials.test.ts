@@ -4,11 +4,11 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setPasswordPrompter } from '../../src/cli/connection-flags.js';
-import { freePort } from '../../src/io/free-port.js';
-import { MosquittoBroker } from '../../src/io/mosquitto-broker.js';
+import { freePort } from '../../src/io/broker/free-port.js';
+import { MosquittoBroker } from '../../src/io/broker/mosquitto-broker.js';
 import { mosquittoAvailable, tempDir } from '../helpers/brokers.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
-import { ensureBuilt } from '../io/broker-control-build.js';
+import { ensureBuilt } from '../helpers/build.js';
 
 const SECRET = 'Zq9-hunter2-secret';
 const root = new URL('../..', import.meta.url).pathname;

@@ -3,12 +3,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compare } from '../../src/app/compare.js';
-import { replay } from '../../src/app/replay.js';
-import { trace, type TraceSummary } from '../../src/app/trace.js';
-import { MosquittoBroker } from '../../src/io/mosquitto-broker.js';
-import { freePort } from '../../src/io/free-port.js';
-import { readReceived } from '../../src/io/trace-reader.js';
+import { compare } from '../../src/app/compare/compare.js';
+import { replay } from '../../src/app/replay/replay.js';
+import { trace, type TraceSummary } from '../../src/app/trace/trace.js';
+import { MosquittoBroker } from '../../src/io/broker/mosquitto-broker.js';
+import { freePort } from '../../src/io/broker/free-port.js';
+import { readReceived } from '../../src/io/logs/trace-reader.js';
 import { mosquittoAvailable, tempDir } from '../helpers/brokers.js';
 import { runCli } from '../helpers/cli.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { redactUrl } from '../../src/core/redact.js';
+import { redactUrl } from '../../src/core/mqtt/redact-url.js';
 
 describe('redactUrl', () => {
   it.each([

@@ -1,0 +1,184 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { chartData, type ChartData } from '../../core/chart/chart-data.js';
+import { vegaLiteSpec } from '../../core/chart/vega-lite-spec.js';
+import { analyse, ArrivalTable, SentTable, type AnalyseOptions, type CompareReport } from '../../core/compare/report.js';
+import { compileExpression, evaluateNumber, type CompiledExpression } from '../../core/expression/evaluate.js';
+import { SensortraceError, usageError } from '../../core/errors.js';
+import { gnuplotData, gnuplotScript, type GnuplotTerminal } from '../../core/chart/gnuplot.js';
+import { eventsPathFor, type Qos } from '../../core/records.js';
+import { renderSvg, svgToPng } from '../../io/output/chart-renderer.js';
+import { readEventsIfPresent } from '../../io/logs/events-reader.js';
+import type { ProfileFormatOptions } from '../../io/input/profile-reader.js';
+import { isSentLogHeader, readHeader, readProfileAsSent, readSentTable, readSentTableInBackground } from '../../io/logs/sent-log-reader.js';
+import { readReceivedTable, type ReceivedFormat } from '../../io/logs/trace-reader.js';
+
+export type CompareFormat = 'svg' | 'png' | 'gp' | 'vl' | 'json';
+export const COMPARE_FORMATS: readonly CompareFormat[] = ['svg', 'png', 'gp', 'vl', 'json'];
+
+export interface CompareOptions {
+  /** Replay's sent log, or a bare profile (any shape replay reads). */
+  sent: string;
+  /** Trace files (shards are merged) and/or mosquitto_sub `-F '%U %t %p'` recordings. */
+  received: string[];
+  /** Events files to read besides those found next to the inputs (`eventsPathFor`). */
+  events?: string[];
+  /** Output base path: `out/compare` → out/compare.svg, .png, .gp + .dat, .vl.json, .json. None: no files. */
+  output?: string;
+  formats?: CompareFormat[];
+  title?: string;
+  width?: number;
+  height?: number;
+  utc?: boolean;
+  gnuplotTerminal?: GnuplotTerminal;
+  /** CEP assertion (issue 8); not available yet: rejected as a usage error. */
+  expect?: string;
+  /** For a bare profile: the topic template and QoS the replay used. */
+  topic?: string;
+  qos?: Qos;
+  profileFormat?: ProfileFormatOptions;
+  onWarning?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface CompareInputs {
+  sent: string;
+  sent_kind: 'sent-log' | 'profile';
+  received: Array<{ path: string; format: ReceivedFormat }>;
+  events: string[];
+}
+
+export interface CompareResult {
+  report: CompareReport & { inputs: CompareInputs };
+  files: string[];
+}
+
+/** "UTC+01:00" for the runtime's zone at a given instant. */
+export function zoneLabelAt(at: number): string {
+  const minutes = -new Date(at).getTimezoneOffset();
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+async function readSentInput(options: CompareOptions, arrivals: ArrivalTable, pendingSentLog: Promise<SentTable | undefined>): Promise<{ messages: SentTable; kind: 'sent-log' | 'profile' }> {
+  const header = await readHeader(options.sent).catch((error: unknown) => {
+    throw error instanceof SensortraceError ? error : new SensortraceError(`${options.sent}: cannot read: ${(error as Error).message}`, 'E_INPUT', { file: options.sent });
+  });
+  if (header && isSentLogHeader(header)) return { messages: (await pendingSentLog) ?? (await readSentTable(options.sent, { onWarning: options.onWarning })), kind: 'sent-log' };
+  const { messages, relative } = await readProfileAsSent(options.sent, { topic: options.topic, qos: options.qos, format: options.profileFormat });
+  if (relative) {
+    // A relative profile is anchored at the replay's start, which only the arrivals tell:
+    // assume the earliest reading that arrived is the profile's first.
+    let anchor = Infinity;
+    for (let i = 0; i < arrivals.length; i++) if (arrivals.profileTime[i]! < anchor) anchor = arrivals.profileTime[i]!;
+    if (Number.isFinite(anchor)) {
+      for (const m of messages) m.profileTime += anchor;
+      options.onWarning?.(`${options.sent}: relative profile anchored at the earliest arrival's reading time; if the first reading was lost, use the sent log instead`);
+    }
+  }
+  return { messages: SentTable.from(messages), kind: 'profile' };
+}
+
+/**
+ * --expect EXPR: the received stream is derived from the sent one (process rules/sin.yaml), so
+ * each arrival should carry EXPR of the sent reading. Derived values are published with 6
+ * decimals, hence the tolerance.
+ */
+function expectationFrom(expect: string | undefined): AnalyseOptions {
+  if (expect === undefined) return {};
+  let expression: CompiledExpression;
+  try {
+    expression = compileExpression(expect);
+  } catch (error) {
+    throw usageError(`--expect: ${(error as Error).message}`);
+  }
+  return {
+    tolerance: 1e-6,
+    expected: (s) => {
+      try {
+        return evaluateNumber(expression, { value: s.value, sensor: s.sensor, seq: s.seq, time: s.profileTime, topic: s.topic });
+      } catch (error) {
+        throw new SensortraceError(`--expect: for message seq ${s.seq}: ${(error as Error).message}`, 'E_INPUT');
+      }
+    },
+  };
+}
+
+/**
+ * Sent versus received: reads the inputs (streaming), computes the report, writes the chosen
+ * outputs. The numbers come from `analyse()` in src/core/compare-report.ts, which experiment
+ * calls directly on records it already holds.
+ */
+export async function compare(options: CompareOptions): Promise<CompareResult> {
+  const analyseOptions = expectationFrom(options.expect);
+  if (options.received.length === 0) throw usageError('compare: give at least one --received file');
+  const formats = options.formats ?? [...COMPARE_FORMATS];
+  for (const f of formats) if (!COMPARE_FORMATS.includes(f)) throw usageError(`--format: unknown output "${f}" (known: ${COMPARE_FORMATS.join(', ')})`);
+
+  // A large sent log is read on another thread while this one reads the arrivals. Its errors
+  // surface when awaited, after any error of the received files, as when read in turn.
+  const background = new AbortController();
+  const pendingSentLog = readHeader(options.sent).then(
+    (header) => (header && isSentLogHeader(header) ? readSentTableInBackground(options.sent, { onWarning: options.onWarning, signal: background.signal }) : undefined),
+    () => undefined,
+  );
+  pendingSentLog.catch(() => undefined);
+  // Columns, not objects: about 50 bytes a message on each side (see SentTable, ArrivalTable).
+  const arrivals = new ArrivalTable();
+  const received: CompareInputs['received'] = [];
+  let sent: Awaited<ReturnType<typeof readSentInput>>;
+  try {
+    for (const path of options.received) {
+      const { format } = await readReceivedTable(path, arrivals, { onWarning: options.onWarning });
+      received.push({ path, format });
+    }
+    sent = await readSentInput(options, arrivals, pendingSentLog);
+  } catch (error) {
+    background.abort();
+    throw error;
+  }
+  const eventPaths = [eventsPathFor(options.sent), ...options.received.map(eventsPathFor), ...(options.events ?? [])];
+  const { events, read } = await readEventsIfPresent(eventPaths);
+  for (const path of options.events ?? []) if (!read.includes(path)) throw new SensortraceError(`${path}: events file not found`, 'E_INPUT', { file: path });
+
+  const { report: counts, detail } = analyse(sent.messages, arrivals, events, analyseOptions);
+  const report = { ...counts, inputs: { sent: options.sent, sent_kind: sent.kind, received, events: read } };
+  const files: string[] = [];
+  // Stopped (Ctrl+C) while reading: the numbers are still worth printing, half-written plots are not.
+  if (options.output === undefined || formats.length === 0 || options.signal?.aborted) return { report, files };
+
+  const base = resolve(options.output.replace(/\.(json|svg|png|gp)$/i, ''));
+  mkdirSync(dirname(base), { recursive: true });
+  const write = (path: string, content: string | Buffer): void => {
+    try {
+      writeFileSync(path, content);
+    } catch (error) {
+      throw new SensortraceError(`${path}: cannot write: ${(error as Error).message}`, 'E_OUTPUT', { file: path }, { cause: error });
+    }
+    files.push(path);
+  };
+  if (formats.includes('json')) write(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+
+  const width = options.width ?? 1200;
+  const height = options.height ?? 700;
+  const needsChart = formats.some((f) => f !== 'json');
+  if (!needsChart) return { report, files };
+  // One column per two pixels: min/max keep up to 4 points per column, plenty for a line at this size.
+  const data: ChartData = chartData(sent.messages, arrivals, report, detail, { columns: Math.round(width / 2) });
+  const zoneLabel = zoneLabelAt(data.tMin);
+  const chartOptions = { title: options.title, width, height, utc: options.utc, zoneLabel };
+  if (formats.includes('gp')) {
+    const utcOffsetMs = -new Date(data.tMin).getTimezoneOffset() * 60_000;
+    write(`${base}.dat`, gnuplotData(data, { utc: options.utc, utcOffsetMs }));
+    write(`${base}.gp`, gnuplotScript(report, data, { ...chartOptions, utcOffsetMs, terminal: options.gnuplotTerminal ?? 'png', fallbackBase: base }));
+  }
+  const spec = vegaLiteSpec(report, data, chartOptions);
+  if (formats.includes('vl')) write(`${base}.vl.json`, `${JSON.stringify(spec)}\n`);
+  if (formats.includes('svg') || formats.includes('png')) {
+    const svg = await renderSvg(spec);
+    if (formats.includes('svg')) write(`${base}.svg`, svg);
+    if (formats.includes('png')) write(`${base}.png`, await svgToPng(svg, { width }));
+  }
+  return { report, files };
+}

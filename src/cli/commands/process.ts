@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import { runProcessor, type ProcessSummary } from '../../app/process/process.js';
+import { formatDuration, parseDuration } from '../../core/duration.js';
+import type { RuleSet } from '../../core/rules/rule-set.js';
+import { describeBroker } from '../../io/mqtt/connection.js';
+import { loadRules } from '../../io/input/rules-loader.js';
+import { addConnectionFlags, connectionOptionsFrom, parseInteger, type ConnectionFlagValues } from '../connection-flags.js';
+import { writeLine, type CliContext } from '../context.js';
+
+interface ProcessFlagValues extends ConnectionFlagValues {
+  log?: string;
+  count?: number;
+  duration?: string;
+  reload: string;
+  validateOnly?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+/** One line per transform/rule: what it listens to and what it does. */
+export function describeRuleSet(ruleSet: RuleSet): string[] {
+  const lines: string[] = [];
+  for (const d of ruleSet.data) lines.push(`data ${d.name}: ${d.kind === 'file' ? `${d.file} (key ${d.key})` : `last value on ${d.topic}`}`);
+  for (const rule of ruleSet.rules) {
+    const on = rule.pattern
+      ? `${rule.events.map((e) => `${e.name}=${e.filter}`).join(' ')}; ${rule.pattern.kind === 'absent' ? `${rule.events[rule.pattern.steps[0]!]!.name} not followed by ${rule.events[rule.pattern.steps[1]!]!.name}` : rule.pattern.steps.map((s) => rule.events[s]!.name).join(` ${rule.pattern.kind} `)} within ${formatDuration(rule.pattern.withinMs)}`
+      : rule.events[0]!.filter;
+    const does = rule.actions.map((a) => (a.kind === 'derive' ? `publish ${a.value.source} to ${a.topic.source}` : a.kind === 'publish' ? `publish to ${a.topic.source}` : a.kind === 'csv' ? `csv ${a.file}` : `set ${a.assignments.map(([n]) => n).join(',')}`));
+    lines.push(`${rule.kind} ${rule.name}: on ${on}${rule.when ? ` when ${rule.when.source}` : ''} → ${does.join('; ')}`);
+  }
+  return lines;
+}
+
+function summaryLines(s: ProcessSummary): string[] {
+  const fired = Object.entries(s.fired).map(([name, n]) => `${name}=${n}`).join(' ');
+  return [
+    `received ${s.received} (matched ${s.matched}), emitted ${s.emitted}: published ${s.published}, failed ${s.failed}, csv rows ${s.csvRows}; expression errors ${s.errors}`,
+    `fired: ${fired}`,
+    `stopped by ${s.stoppedBy} after ${formatDuration(s.durationMs)}, reconnects ${s.reconnects}`,
+  ];
+}
+
+export function registerProcess(command: Command, context: CliContext): void {
+  addConnectionFlags(
+    command
+      .description('Complex event processing: transform events (e.g. X → sin(X)) and run event-condition-action rules between publishers and subscribers')
+      .argument('<rules>', 'rules file (YAML or JSON), e.g. rules/sin.yaml')
+      .option('--log <file>', 'CSV of every emitted event (at,rule,action,topic,qos,retain,cause,payload); connection events beside it')
+      .option('-C, --count <n>', 'stop after this many input messages', parseInteger('--count', 1, Number.MAX_SAFE_INTEGER))
+      .option('-W, --duration <duration>', 'stop after this long (e.g. 30s, 5m)')
+      .option('--reload <duration>', 'check lookup tables for changes this often and reload them (0: never)', '2s')
+      .option('--validate-only', 'check the rules file and its lookup tables, print what it does, and exit')
+      .option('-v, --verbose', 'print every emitted event on stdout (topic payload)')
+      .option('--quiet', 'no startup or summary lines'),
+  )
+    .addHelpText('after', `
+Examples:
+  sensortrace process rules/sin.yaml -h localhost        # cep/x → sin(x) on cep/sin
+  sensortrace process rules/overheat.yaml -v --log out/process.csv
+  sensortrace process rules/eca.yaml --validate-only`)
+    .action(async (rulesPath: string, flags: ProcessFlagValues) => {
+      const err = (line: string): void => writeLine(context.stderr, line);
+      const loaded = await loadRules(rulesPath);
+      if (flags.validateOnly) {
+        const count = (kind: string): number => loaded.ruleSet.rules.filter((r) => r.kind === kind).length;
+        writeLine(context.stdout, `${rulesPath}: valid (${count('transform')} transforms, ${count('rule')} rules)`);
+        for (const line of describeRuleSet(loaded.ruleSet)) writeLine(context.stdout, `  ${line}`);
+        return;
+      }
+      const connection = connectionOptionsFrom(flags, context.env, err);
+      const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration');
+      const reloadIntervalMs = parseDuration(flags.reload, '--reload');
+      const summary = await runProcessor({
+        rules: loaded,
+        connection,
+        ...(flags.log ? { log: flags.log } : {}),
+        ...(flags.count !== undefined ? { count: flags.count } : {}),
+        ...(durationMs !== undefined ? { durationMs } : {}),
+        reloadIntervalMs,
+        signal: context.signal,
+        onWarning: err,
+        onReload: (name, rows) => {
+          if (!flags.quiet) err(`process: reloaded table "${name}" (${rows} rows)`);
+        },
+        onReady: (subs) => {
+          if (!flags.quiet) err(`process: ${loaded.ruleSet.name ?? rulesPath}: listening on ${describeBroker(connection)} to ${subs.map((s) => s.filter).join(', ')} (Ctrl+C to stop)`);
+        },
+        onEmit: flags.verbose
+          ? (e) => writeLine(context.stdout, e.kind === 'publish' ? `${e.topic} ${e.payload}` : `${e.file} ${e.row.join(',')}`)
+          : undefined,
+      });
+      if (!flags.quiet) for (const line of summaryLines(summary)) err(line);
+    });
+}

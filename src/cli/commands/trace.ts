@@ -1,0 +1,148 @@
+import type { Command } from 'commander';
+import { trace, type TraceOptions } from '../../app/trace/trace.js';
+import { formatDuration, parseDuration } from '../../core/duration.js';
+import { usageError } from '../../core/errors.js';
+import { compileLineFormat, verboseLine, type LineFormatter, type LineMessage } from '../../core/trace/line-format.js';
+import type { Qos } from '../../core/records.js';
+import { addConnectionFlags, connectionOptionsFrom, parseInteger, parseQos, type ConnectionFlagValues } from '../connection-flags.js';
+import { writeLine, type CliContext } from '../context.js';
+
+interface TraceFlags extends ConnectionFlagValues {
+  topic: string[];
+  filterOut: string[];
+  qos: Qos;
+  output?: string;
+  jsonl?: boolean;
+  append?: boolean;
+  fsync?: boolean;
+  flushInterval: string;
+  count?: number;
+  idle?: string;
+  duration?: string;
+  retained: boolean;
+  clean: boolean;
+  sessionExpiry?: number;
+  format?: string;
+  verbose?: boolean;
+  eol: boolean;
+  utc?: boolean;
+  quiet?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function registerTrace(command: Command, context: CliContext): void {
+  addConnectionFlags(
+    command
+      .description('record every message on the given topics to CSV (or JSON lines), losing nothing across broker restarts')
+      .option('-t, --topic <filter>', 'topic filter to subscribe to, + and # allowed, $share/<group>/... too (repeatable)', collect, [])
+      .option('-T, --filter-out <filter>', 'do not record topics matching this filter (repeatable)', collect, [])
+      .option('-q, --qos <qos>', 'maximum QoS to subscribe with', parseQos, 0)
+      .option('-o, --output <file>', 'trace file (CSV; events go to FILE.events.csv)')
+      .option('--jsonl', 'write JSON lines instead of CSV')
+      .option('--append', 'append to an existing trace instead of replacing it')
+      .option('--fsync', 'fsync after every flush (durable against power loss, slower)')
+      .option('--flush-interval <duration>', 'flush the trace at least this often', '1s')
+      .option('-C, --count <n>', 'stop after recording N messages', parseInteger('--count', 1, Number.MAX_SAFE_INTEGER))
+      .option('-W, --idle <seconds>', 'stop when nothing arrived for this long (seconds, or 500ms, 2m)')
+      .option('--duration <duration>', 'stop after this long (e.g. 90s, 10m)')
+      .option('-R, --no-retained', 'skip retained messages delivered at subscribe time (stale values)')
+      .option('-c, --no-clean', 'persistent session: the broker keeps our subscription and queues QoS 1/2 messages while we are away (needs -i)')
+      .option('--session-expiry <seconds>', 'MQTT 5 session expiry interval; implies a persistent session (needs -V 5 and -i)', parseInteger('--session-expiry', 0, 4294967295))
+      .option('-F, --format <format>', 'print each message on stdout in mosquitto_sub -F format (%t topic, %p payload, %q, %r, %U, %I, %j, ...)')
+      .option('-v, --verbose', 'print "topic payload" lines on stdout')
+      .option('-N, --no-eol', 'do not end stdout lines with a newline')
+      .option('--utc', 'print -F times in UTC instead of local time')
+      .option('--quiet', 'no status lines on stderr (errors are still printed)'),
+  )
+    .addHelpText('after', `
+Examples:
+  sensortrace trace -t 'sensors/#' -q 1 -o out/trace.csv -i lab-recorder --no-clean
+  sensortrace trace -t 'sensors/+/temp' -C 100 -v
+  sensortrace trace -t 'sensors/#' -W 5 -o out/trace.csv -F '%I %t %p'
+  sensortrace trace -t '$share/recorders/sensors/#' -V 5 -q 1 -o out/trace-a.csv
+
+Every way of stopping (-C, -W, --duration, Ctrl+C) writes every row received so far and closes the file whole.`)
+    .action(async (flags: TraceFlags) => {
+      const options = traceOptionsFrom(flags, context);
+      const status = (line: string): void => {
+        if (!flags.quiet) writeLine(context.stderr, line);
+      };
+      const stdoutLine = lineWriter(flags, context, options.output === undefined);
+      if (stdoutLine) options.onMessage = (_record, message) => stdoutLine(message);
+      options.onReady = () => {
+        const where = options.output ? `recording to ${options.output}` : 'printing to stdout';
+        status(`trace: subscribed to ${options.filters.join(', ')} (QoS ${options.qos}), ${where}; Ctrl+C to stop`);
+      };
+      let reconnecting = false;
+      options.onEvent = (event) => {
+        if (event.event === 'session_lost') writeLine(context.stderr, `trace: warning: ${event.detail ?? 'session lost'}`);
+        else if (event.event === 'offline') status('trace: connection lost, reconnecting...');
+        else if (event.event === 'connect' && reconnecting) status(`trace: reconnected (session present: ${event.sessionPresent ? 'yes' : 'no'})`);
+        if (event.event === 'connect') reconnecting = true;
+      };
+      const summary = await trace(options);
+      const parts = [`${summary.received} recorded`];
+      if (summary.output) parts[0] += ` to ${summary.output}`;
+      if (summary.retainedSkipped) parts.push(`${summary.retainedSkipped} retained skipped`);
+      if (summary.excluded) parts.push(`${summary.excluded} filtered out`);
+      parts.push(`${summary.reconnects} reconnect${summary.reconnects === 1 ? '' : 's'}`);
+      if (summary.sessionsLost) parts.push(`${summary.sessionsLost} session${summary.sessionsLost === 1 ? '' : 's'} lost`);
+      status(`trace: ${parts.join(', ')}; ${formatDuration(summary.durationMs)}, stopped by ${summary.stoppedBy}`);
+    });
+}
+
+function traceOptionsFrom(flags: TraceFlags, context: CliContext): TraceOptions {
+  if (flags.topic.length === 0) throw usageError('trace: give at least one topic filter with -t (e.g. -t "sensors/#")');
+  const connection = connectionOptionsFrom(flags, context.env, (line) => writeLine(context.stderr, line));
+  const persistent = flags.clean === false || flags.sessionExpiry !== undefined;
+  if (flags.sessionExpiry !== undefined && connection.protocolVersion !== 5) throw usageError('--session-expiry needs MQTT 5 (-V 5); with 3.1.1 use --no-clean');
+  if (persistent) {
+    if (!connection.clientId) throw usageError('a persistent session (--no-clean / --session-expiry) needs a fixed client id (-i ID): the broker finds the session by it');
+    connection.clean = false;
+    // mosquitto_sub's rule: with MQTT 5, -c alone means a session that never expires.
+    if (connection.protocolVersion === 5) connection.sessionExpiry = flags.sessionExpiry ?? 4294967295;
+  }
+  if (flags.format !== undefined && flags.verbose) throw usageError('use either -F/--format or -v, not both');
+  const options: TraceOptions = {
+    filters: flags.topic,
+    exclude: flags.filterOut,
+    qos: flags.qos,
+    connection,
+    signal: context.signal,
+    skipRetained: flags.retained === false,
+    flushIntervalMs: parseDuration(flags.flushInterval, '--flush-interval'),
+  };
+  if (flags.output) options.output = flags.output;
+  if (flags.jsonl) options.jsonl = true;
+  if (flags.append) options.append = true;
+  if (flags.fsync) options.fsync = true;
+  if (flags.count !== undefined) options.count = flags.count;
+  if (flags.idle !== undefined) options.idleMs = parseDuration(flags.idle, '-W/--idle');
+  if (flags.duration !== undefined) options.durationMs = parseDuration(flags.duration, '--duration');
+  if ((flags.jsonl || flags.append || flags.fsync) && !flags.output) throw usageError('--jsonl, --append and --fsync need an output file (-o FILE)');
+  return options;
+}
+
+/**
+ * stdout lines: -F format, -v, or (without -o, like mosquitto_sub) the bare payload. A full
+ * pipe holds the acknowledgement until it drains, so a slow reader slows the broker, not our memory.
+ */
+function lineWriter(flags: TraceFlags, context: CliContext, noOutputFile: boolean): ((message: LineMessage) => void | Promise<void>) | undefined {
+  let format: LineFormatter | undefined;
+  if (flags.format !== undefined) format = compileLineFormat(flags.format, { utc: flags.utc ?? false });
+  else if (flags.verbose) format = verboseLine;
+  const eol = flags.eol ? '\n' : '';
+  const stdout = context.stdout;
+  if (format) {
+    const f = format;
+    return (message) => drain(stdout, stdout.write(f(message) + eol));
+  }
+  if (!noOutputFile) return undefined;
+  return (message) => drain(stdout, stdout.write(Buffer.concat([message.payload, Buffer.from(eol)])));
+}
+
+function drain(stream: CliContext['stdout'], ok: boolean): void | Promise<void> {
+  if (ok) return;
+  return new Promise((resolve) => stream.once('drain', () => resolve()));
+}

@@ -1,0 +1,166 @@
+import type { ChartData } from './chart-data.js';
+import type { CompareReport } from '../compare/report.js';
+
+export interface ChartOptions {
+  title?: string;
+  /** Overall picture size in pixels (the two panels share it). */
+  width?: number;
+  height?: number;
+  /** Draw times in UTC; otherwise in the renderer's local zone, named by `zoneLabel`. */
+  utc?: boolean;
+  /** e.g. "UTC+01:00", shown on the time axis when not in UTC. */
+  zoneLabel?: string;
+}
+
+export const SERIES_COLORS = {
+  sent: '#1f77b4',
+  received: '#2ca02c',
+  lost: '#d62728',
+  duplicate: '#ff7f0e',
+  outage: '#9e9e9e',
+  latency: '#2ca02c',
+  delay: '#9467bd',
+} as const;
+
+const COLOR_SCALE = { domain: Object.keys(SERIES_COLORS), range: Object.values(SERIES_COLORS) };
+
+function ms(value: number | null): string {
+  if (value === null) return '–';
+  return `${value >= 100 ? Math.round(value) : Number(value.toFixed(1))} ms`;
+}
+
+/** The lines under the title: the headline numbers, so the picture stands on its own. */
+export function chartSubtitle(report: CompareReport, data: ChartData): string[] {
+  const l = report.latency_ms;
+  const delayMax = report.delay_ms?.max ?? null;
+  const lines = [
+    `sent ${report.sent} · delivered ${report.delivered} · lost ${report.lost} · duplicates ${report.duplicates} · late ${report.late} · out of order ${report.out_of_order} · unexpected ${report.unexpected}`,
+    `latency p50 ${ms(l.p50)} · p95 ${ms(l.p95)} · p99 ${ms(l.p99)} · max ${ms(l.max)} · delay max ${ms(delayMax)} · ${report.outages.length} outage window${report.outages.length === 1 ? '' : 's'} (shaded)`,
+  ];
+  if (data.lostShown < data.lostTotal || data.duplicateShown < data.duplicateTotal) {
+    lines.push(`markers thinned: ${data.lostShown} of ${data.lostTotal} lost, ${data.duplicateShown} of ${data.duplicateTotal} duplicates drawn`);
+  }
+  return lines;
+}
+
+/** Time labels: clock time for runs under a day, with the date for longer ones (same codes in d3 and gnuplot). */
+export function timeAxisFormat(spanMs: number): string {
+  if (spanMs > 86_400_000) return '%b %d %H:%M';
+  return spanMs < 10_000 ? '%H:%M:%S.%L' : '%H:%M:%S';
+}
+
+function markerSize(count: number, largest: number): number {
+  if (count > 500) return Math.round(largest / 4);
+  if (count > 100) return Math.round(largest / 2);
+  return largest;
+}
+
+/** 1-2-5 ticks up to the largest latency: symlog's own ticks are too sparse to read. */
+export function latencyTicks(max: number | null): number[] {
+  const ticks = [0];
+  const top = Math.max(10, max ?? 10);
+  for (let decade = 1; decade <= top * 10; decade *= 10) {
+    for (const m of [1, 2, 5]) if (m * decade <= top * 1.5) ticks.push(m * decade);
+  }
+  return ticks;
+}
+
+/**
+ * The comparison as a Vega-Lite spec (data inlined): top panel sent and received values over
+ * time with lost (×) and duplicate (▲) markers, bottom panel latency against send time
+ * (symlog scale, so a few seconds of outage delay and a few milliseconds of normal delay are
+ * both readable); outage windows shaded in both. Both panels get the same explicit time domain
+ * so they line up.
+ */
+export function vegaLiteSpec(report: CompareReport, data: ChartData, options: ChartOptions = {}): Record<string, unknown> {
+  const width = options.width ?? 1200;
+  const height = options.height ?? 700;
+  const plotWidth = Math.max(200, width - 190);
+  const topHeight = Math.max(120, Math.round((height - 230) * 0.62));
+  const bottomHeight = Math.max(80, height - 230 - topHeight);
+  const zone = options.utc ? 'UTC' : (options.zoneLabel ?? 'local time');
+  const pad = Math.max(1, (data.tMax - data.tMin) * 0.01);
+  // Declared once per panel (on the shaded layer), as domainMin/Max: an explicit `domain` in
+  // one layer of a layered temporal axis makes Vega-Lite warn about merging domains.
+  const scale = { type: options.utc ? 'utc' : 'time', domainMin: data.tMin - pad, domainMax: data.tMax + pad };
+  const x = { field: 't', type: 'temporal', title: `time (${zone})`, axis: { format: timeAxisFormat(data.tMax - data.tMin), labelOverlap: true } };
+  const outageLayer = {
+    data: { name: 'outages' },
+    mark: { type: 'rect', opacity: 0.3 },
+    encoding: {
+      x: { field: 'start', type: 'temporal', scale, title: x.title, axis: x.axis },
+      x2: { field: 'end' },
+      color: { field: 'series', type: 'nominal', scale: COLOR_SCALE, legend: { title: null, orient: 'right' } },
+      tooltip: [{ field: 'label', type: 'nominal' }],
+    },
+  };
+  const several = data.sensors.length > 1;
+  const lineEncoding = (series: 'sent' | 'received'): Record<string, unknown> => ({
+    x,
+    y: { field: 'value', type: 'quantitative', title: 'temperature (°C)', scale: { zero: false } },
+    color: { field: 'series', type: 'nominal', scale: COLOR_SCALE },
+    detail: { field: 'sensor', type: 'nominal' },
+    ...(several ? { strokeDash: { field: 'sensor', type: 'nominal', title: 'sensor', legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolStrokeColor: '#444444' } } } : {}),
+  });
+  const markerLayer = (series: 'lost' | 'duplicate', shape: string): Record<string, unknown> => ({
+    data: { name: 'points' },
+    transform: [{ filter: { field: 'series', equal: series } }],
+    // Big markers for a few events, small ones when there are many, so they do not bury the lines.
+    mark: { type: 'point', shape, filled: series === 'duplicate', size: markerSize(series === 'lost' ? data.lostShown : data.duplicateShown, series === 'lost' ? 90 : 60), strokeWidth: 2, opacity: 1 },
+    encoding: {
+      x,
+      y: { field: 'value', type: 'quantitative' },
+      color: { field: 'series', type: 'nominal', scale: COLOR_SCALE },
+      tooltip: [{ field: 'sensor', type: 'nominal' }, { field: 't', type: 'temporal', format: '%H:%M:%S.%L' }, { field: 'value', type: 'quantitative' }],
+    },
+  });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    description: 'sensortrace compare: sent versus received',
+    title: { text: options.title ?? 'sensortrace compare: sent vs received', subtitle: chartSubtitle(report, data), anchor: 'start', fontSize: 18, subtitleFontSize: 12 },
+    background: 'white',
+    padding: 12,
+    config: { font: 'DejaVu Sans', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 12, symbolOpacity: 1 } },
+    datasets: { points: data.points, latency: data.latency, outages: data.outages },
+    vconcat: [
+      {
+        width: plotWidth,
+        height: topHeight,
+        title: { text: 'value over time', fontSize: 13, anchor: 'start' },
+        layer: [
+          outageLayer,
+          { data: { name: 'points' }, transform: [{ filter: { field: 'series', equal: 'sent' } }], mark: { type: 'line', strokeWidth: 4, opacity: 0.45 }, encoding: lineEncoding('sent') },
+          { data: { name: 'points' }, transform: [{ filter: { field: 'series', equal: 'received' } }], mark: { type: 'line', strokeWidth: 1.5 }, encoding: lineEncoding('received') },
+          // Arrival dots as their own layer: a line's `point` overlay would turn the sensor
+          // (stroke-dash) legend into filled dots with no dash to see.
+          {
+            data: { name: 'points' },
+            transform: [{ filter: { field: 'series', equal: 'received' } }],
+            mark: { type: 'circle', size: 10 },
+            encoding: { x, y: { field: 'value', type: 'quantitative' }, color: { field: 'series', type: 'nominal', scale: COLOR_SCALE } },
+          },
+          markerLayer('lost', 'cross'),
+          markerLayer('duplicate', 'triangle-up'),
+        ],
+      },
+      {
+        width: plotWidth,
+        height: bottomHeight,
+        title: { text: 'latency (arrival − publish) and delay (arrival − planned send), by send time', fontSize: 13, anchor: 'start' },
+        layer: [
+          outageLayer,
+          {
+            data: { name: 'latency' },
+            mark: { type: 'point', filled: true, size: 14 },
+            encoding: {
+              x,
+              y: { field: 'latency_ms', type: 'quantitative', title: 'ms (symlog)', scale: { type: 'symlog' }, axis: { values: latencyTicks(Math.max(report.latency_ms.max ?? 0, report.delay_ms?.max ?? 0)) } },
+              color: { field: 'series', type: 'nominal', scale: COLOR_SCALE },
+              tooltip: [{ field: 'series', type: 'nominal' }, { field: 'sensor', type: 'nominal' }, { field: 'latency_ms', type: 'quantitative' }],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}

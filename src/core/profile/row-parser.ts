@@ -1,0 +1,62 @@
+/**
+ * Turns the cells of one profile line into readings, checking everything a replay depends on:
+ * column count, a readable time, a numeric value, and time never going backwards per sensor.
+ * The first error stops the whole replay before anything is published, so messages point at
+ * the exact file:line.
+ */
+import { inputError } from '../errors.js';
+import { isBlank, isComment, parseTimeCell, parseValueCell, type ProfileLayout } from './format.js';
+import type { ProfileRow } from '../records.js';
+import { topicProblem } from '../mqtt/topic-template.js';
+
+export class ProfileRowParser {
+  private readonly lastTime = new Map<string, number>();
+
+  constructor(
+    private readonly layout: ProfileLayout,
+    private readonly file: string,
+  ) {}
+
+  /** Readings of one line (several for a wide profile); [] for the header, blank and # lines. */
+  parse(line: number, cells: readonly string[]): ProfileRow[] {
+    const { layout, file } = this;
+    if (isBlank(cells) || isComment(cells)) return [];
+    if (layout.header && line === this.headerLine) return [];
+    if (cells.length !== layout.columnCount) {
+      throw inputError({ file, line }, `expected ${layout.columnCount} columns, found ${cells.length}`, cells.join(layout.delimiter === 'whitespace' ? ' ' : layout.delimiter));
+    }
+    const timeCell = cells[layout.timeIndex]!;
+    const time = parseTimeCell(timeCell, layout.timeFormat, layout.decimalComma);
+    const timeName = this.columnName(layout.timeIndex, 'time');
+    if (time === undefined) throw inputError({ file, line, field: timeName }, `cannot read the time as ${layout.timeFormat}`, timeCell);
+    const topic = layout.topicIndex === undefined ? undefined : cells[layout.topicIndex]!.trim();
+    if (topic !== undefined) {
+      const problem = topicProblem(topic);
+      if (problem) throw inputError({ file, line, field: this.columnName(layout.topicIndex!, 'topic') }, problem, topic);
+    }
+    const rows: ProfileRow[] = [];
+    for (const column of layout.valueColumns) {
+      const sensor = layout.sensorIndex === undefined ? column.sensor : cells[layout.sensorIndex]!.trim();
+      if (sensor === '') throw inputError({ file, line, field: this.columnName(layout.sensorIndex!, 'sensor') }, 'empty sensor name', '');
+      const valueCell = cells[column.index]!;
+      const value = parseValueCell(valueCell, layout.decimalComma);
+      if (value === undefined) throw inputError({ file, line, field: this.columnName(column.index, 'value') }, 'value is not a number', valueCell);
+      const previous = this.lastTime.get(sensor);
+      if (previous !== undefined && time < previous) {
+        throw inputError({ file, line, field: timeName }, `time goes backwards for sensor "${sensor}"`, timeCell);
+      }
+      this.lastTime.set(sensor, time);
+      const row: ProfileRow = { line, sensor, time, value };
+      if (topic) row.topic = topic;
+      rows.push(row);
+    }
+    return rows;
+  }
+
+  /** The line the header sits on (set by the reader once it has seen it). */
+  headerLine = 0;
+
+  private columnName(index: number, fallback: string): string {
+    return this.layout.header?.[index] || fallback;
+  }
+}

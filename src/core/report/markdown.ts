@@ -1,0 +1,42 @@
+import { describeRestarts } from '../scenario/scenario.js';
+import { describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
+
+export interface MarkdownReportMeta {
+  name: string;
+  description?: string;
+  startedAt: number;
+  durationMs: number;
+  interrupted: boolean;
+}
+
+/** Pipes and newlines would break a table row. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/**
+ * report.md: the summary table, then one section per run with its restarts, outage windows and
+ * chart (linked by relative path, so the folder can be moved or published as it is).
+ */
+export function markdownReport(meta: MarkdownReportMeta, runs: readonly ReportRunInput[], charts: ReadonlyMap<string, string> = new Map()): string {
+  const out: string[] = [`# ${cell(meta.name)}`, ''];
+  if (meta.description) out.push(meta.description, '');
+  out.push(`Started ${new Date(meta.startedAt).toISOString()}, ${runs.length} run${runs.length === 1 ? '' : 's'} in ${(meta.durationMs / 1000).toFixed(1)} s.${meta.interrupted ? ' **Interrupted**: later runs did not happen.' : ''}`, '');
+  out.push(`| ${SUMMARY_COLUMNS.join(' | ')} |`, `|${SUMMARY_COLUMNS.map((_, i) => (i >= 3 && i <= 10 ? ' ---: ' : ' --- ')).join('|')}|`);
+  for (const row of summaryRows(runs)) out.push(`| ${row.map(cell).join(' | ')} |`);
+  out.push('', '*lost*: sent but never received; *late*: sent during an outage and received after it; latencies are first arrivals only.', '');
+  for (const run of runs) {
+    out.push(`## ${cell(run.dir)}`, '');
+    out.push(`- broker: ${run.broker} (${run.brokerKind}), QoS ${run.qos}`);
+    out.push(`- restarts: ${describeRestarts(run.restarts)}`);
+    if (run.replay) out.push(`- replay: ${run.replay.sent} sent, ${run.replay.published} published, ${run.replay.dropped} dropped while offline, ${run.replay.queued} still queued, ${run.replay.reconnects} reconnects`);
+    if (run.trace) out.push(`- trace: ${run.trace.received} received, ${run.trace.reconnects} reconnects, ${run.trace.sessionsLost} sessions lost`);
+    if (run.report) out.push(`- outages: ${describeOutages(run.report.outages)}`);
+    if (run.error) out.push(`- **error**: ${cell(run.error)}`);
+    out.push(`- files: [sent.csv](${run.dir}/sent.csv), [trace.csv](${run.dir}/trace.csv), [broker.events.csv](${run.dir}/broker.events.csv)`);
+    const chart = charts.get(run.dir);
+    if (chart) out.push('', `![${cell(run.dir)}](${chart})`);
+    out.push('');
+  }
+  return out.join('\n');
+}

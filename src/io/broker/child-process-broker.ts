@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { SensortraceError } from '../../core/errors.js';
+import { waitForPort } from './free-port.js';
+
+export type StopKind = 'graceful' | 'crash';
+
+/** Children still running, killed synchronously if this process exits without stopping them. */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+export function trackChild(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of liveChildren) c.kill('SIGKILL');
+    });
+  }
+}
+
+/**
+ * A broker that runs as a child process on a loopback port (Mosquitto, or our embedded broker):
+ * start waits until the port accepts connections (or the child dies), stop sends SIGTERM
+ * (graceful: the broker saves its state) or SIGKILL (crash), and the child is killed if this
+ * process exits first. Subclasses say how to launch it; a restart comes back on the same port.
+ */
+export abstract class ChildProcessBroker {
+  readonly dir: string;
+  readonly host: string;
+  port = 0;
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(dir: string, host = '127.0.0.1') {
+    this.dir = resolve(dir);
+    this.host = host;
+  }
+
+  /** Program, arguments and a name for messages. */
+  protected abstract launchCommand(): { program: string; args: string[]; name: string };
+  /** Where the child's stdout and stderr go. */
+  abstract get logPath(): string;
+
+  get url(): string {
+    return `mqtt://${this.host}:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Spawns the child on `port` and resolves once it accepts connections; fails with E_BROKER if it dies first. */
+  protected async launch(port: number, startTimeoutMs: number): Promise<void> {
+    this.port = port;
+    mkdirSync(this.dir, { recursive: true });
+    const { program, args, name } = this.launchCommand();
+    const log = openSync(this.logPath, 'a');
+    const child = spawn(program, args, { stdio: ['ignore', log, log] });
+    closeSync(log);
+    this.child = child;
+    trackChild(child);
+    this.exited = new Promise<void>((done) => child.once('exit', () => done()));
+    child.once('exit', () => {
+      if (this.child === child) this.child = undefined;
+    });
+    try {
+      await Promise.race([
+        waitForPort(this.port, this.host, startTimeoutMs),
+        this.exited.then(() => {
+          throw new SensortraceError(`${name} exited at start; see ${this.logPath}`, 'E_BROKER');
+        }),
+      ]);
+    } catch (error) {
+      await this.stop('crash');
+      throw error instanceof SensortraceError ? error : new SensortraceError(`${name} did not start: ${(error as Error).message}`, 'E_BROKER', undefined, { cause: error });
+    }
+  }
+
+  /** graceful: SIGTERM (the broker saves its state); crash: SIGKILL (nothing saved since the last autosave). */
+  async stop(kind: StopKind = 'graceful'): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    child.kill(kind === 'graceful' ? 'SIGTERM' : 'SIGKILL');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+    this.child = undefined;
+  }
+}

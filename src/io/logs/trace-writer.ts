@@ -1,0 +1,90 @@
+import { closeSync, existsSync, ftruncateSync, openSync, readSync, statSync } from 'node:fs';
+import type { TraceRecord } from '../../core/records.js';
+import { traceCsvHeader, traceCsvLine, traceJsonLine } from '../../core/trace/trace-row.js';
+import { BufferedFileWriter } from '../output/buffered-file-writer.js';
+
+export interface TraceWriterOptions {
+  /** One JSON object per line instead of CSV. */
+  jsonl?: boolean;
+  append?: boolean;
+  fsync?: boolean;
+  flushIntervalMs?: number;
+  /** A timed flush failed (a full disk): see BufferedFileWriterOptions.onError. */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * The trace file: CSV with TRACE_COLUMNS (header first, once, also when appending to an
+ * existing trace) or JSON lines. write() hands the row over; once it returns, the row is in
+ * memory that close()/flush() — including a signal path — puts in the file.
+ */
+export class TraceWriter {
+  private readonly writer: BufferedFileWriter;
+  private readonly format: (record: TraceRecord) => string;
+  /** Rows handed over (written or pending). */
+  rowsAccepted = 0;
+
+  constructor(path: string, options: TraceWriterOptions = {}) {
+    // A killed tracer may have left half a row at the end: appending after it would put a torn
+    // row in the middle of the file, so it goes (it was never acknowledged as written).
+    if (options.append && existsSync(path) && statSync(path).isFile()) dropPartialLastLine(path);
+    const hadContent = Boolean(options.append) && existsSync(path) && statSync(path).size > 0;
+    const writerOptions: ConstructorParameters<typeof BufferedFileWriter>[1] = { append: Boolean(options.append), flushIntervalMs: options.flushIntervalMs ?? 1000 };
+    if (options.fsync) writerOptions.fsync = true;
+    if (options.onError) writerOptions.onError = options.onError;
+    this.writer = new BufferedFileWriter(path, writerOptions);
+    this.format = options.jsonl ? traceJsonLine : traceCsvLine;
+    if (!options.jsonl && !hadContent) {
+      this.writer.write(traceCsvHeader());
+      this.writer.flush();
+    }
+    // The header is not a row: count only what callers hand over.
+    this.baseRows = this.writer.rowsWritten;
+  }
+
+  private readonly baseRows: number;
+
+  get path(): string {
+    return this.writer.path;
+  }
+
+  /** Rows that are in the file (flushed). */
+  get rowsWritten(): number {
+    return this.writer.rowsWritten - this.baseRows;
+  }
+
+  write(record: TraceRecord): void {
+    this.writer.write(this.format(record));
+    this.rowsAccepted++;
+  }
+
+  flush(): void {
+    this.writer.flush();
+  }
+
+  close(): void {
+    this.writer.close();
+  }
+}
+
+/** Cuts a file back to its last newline (a no-op when it ends with one). */
+function dropPartialLastLine(path: string): void {
+  const fd = openSync(path, 'r+');
+  try {
+    const size = statSync(path).size;
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let end = size; end > 0; ) {
+      const start = Math.max(0, end - chunk.length);
+      const n = readSync(fd, chunk, 0, end - start, start);
+      const at = chunk.subarray(0, n).lastIndexOf(0x0a);
+      if (at >= 0) {
+        if (start + at + 1 < size) ftruncateSync(fd, start + at + 1);
+        return;
+      }
+      end = start;
+    }
+    ftruncateSync(fd, 0);
+  } finally {
+    closeSync(fd);
+  }
+}

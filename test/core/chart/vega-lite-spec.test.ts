@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { chartData } from '../../../src/core/chart/chart-data.js';
+import { latencyTicks, timeAxisFormat, vegaLiteSpec } from '../../../src/core/chart/vega-lite-spec.js';
+import { analyse, type Arrival, type SentMessage } from '../../../src/core/compare/report.js';
+import type { ConnectionEvent } from '../../../src/core/records.js';
+import { SCHEMA_KEYWORDS, validate, vegaLiteSchema } from './vega-lite-schema.js';
+
+const T = 1_700_000_000_000;
+
+function run(n: number, lostEvery = 0, dupEvery = 0, sensors = ['hdd0']) {
+  const sent: SentMessage[] = [];
+  const arrivals: Arrival[] = [];
+  for (let i = 0; i < n; i++) {
+    const sensor = sensors[i % sensors.length]!;
+    const s: SentMessage = { seq: i + 1, sensor, topic: `s/${sensor}`, qos: 1, profileTime: T + i * 1000, value: 20 + Math.sin(i / 50) * 5, plannedAt: T + i * 10, publishedAt: T + i * 10 + 0.25 };
+    sent.push(s);
+    if (lostEvery && i % lostEvery === 0) continue;
+    arrivals.push({ receivedAt: s.publishedAt! + 3, topic: s.topic, seq: s.seq, value: s.value });
+    if (dupEvery && i % dupEvery === 1) arrivals.push({ receivedAt: s.publishedAt! + 40, topic: s.topic, seq: s.seq, value: s.value });
+  }
+  const events: ConnectionEvent[] = [
+    { at: T + 100, source: 'broker', event: 'broker_stop' },
+    { at: T + 200, source: 'broker', event: 'broker_start' },
+  ];
+  const { report, detail } = analyse(sent, arrivals, events);
+  return { sent, arrivals, report, detail };
+}
+
+describe('Vega-Lite spec', () => {
+  it('the validator handles every keyword the Vega-Lite schema uses', () => {
+    const used = new Set<string>();
+    const walk = (node: unknown, underNames: boolean): void => {
+      if (Array.isArray(node)) node.forEach((n) => walk(n, false));
+      else if (node && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node)) {
+          if (!underNames) used.add(k);
+          walk(v, k === 'properties' || k === 'definitions');
+        }
+      }
+    };
+    walk(vegaLiteSchema, false);
+    expect([...used].filter((k) => !SCHEMA_KEYWORDS.has(k))).toEqual([]);
+  });
+
+  it('is valid against the Vega-Lite schema, with one and with several sensors, UTC and local', () => {
+    for (const sensors of [['hdd0'], ['hdd0', 'hdd1']]) {
+      const { sent, arrivals, report, detail } = run(50, 7, 5, sensors);
+      for (const utc of [true, false]) {
+        const spec = vegaLiteSpec(report, chartData(sent, arrivals, report, detail), { utc, title: 't', width: 800, height: 500 });
+        expect(validate(spec)).toEqual([]);
+      }
+    }
+  });
+
+  it('the validator rejects what is not Vega-Lite (so the test above can fail)', () => {
+    const { sent, arrivals, report, detail } = run(10);
+    const spec = vegaLiteSpec(report, chartData(sent, arrivals, report, detail)) as { vconcat: Array<{ layer: Array<Record<string, unknown>> }> };
+    spec.vconcat[0]!.layer[1]!.mark = { type: 'squiggle' };
+    expect(validate(spec).length).toBeGreaterThan(0);
+    expect(validate({ ...spec, vconcat: undefined, widht: 3 }).length).toBeGreaterThan(0);
+  });
+
+  it('time labels carry the date for runs over a day, milliseconds for very short ones', () => {
+    expect([timeAxisFormat(5000), timeAxisFormat(3_600_000), timeAxisFormat(3 * 86_400_000)]).toEqual(['%H:%M:%S.%L', '%H:%M:%S', '%b %d %H:%M']);
+  });
+
+  it('latency ticks run 1-2-5 past the largest latency', () => {
+    expect(latencyTicks(7)).toEqual([0, 1, 2, 5, 10]);
+    expect(latencyTicks(2499.5)).toEqual([0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]);
+  });
+});
+
+describe('chart data', () => {
+  it('downsamples lines but keeps every lost and duplicate marker', () => {
+    const { sent, arrivals, report, detail } = run(20_000, 97, 89);
+    const data = chartData(sent, arrivals, report, detail, { columns: 300 });
+    const count = (series: string): number => data.points.filter((p) => p.series === series).length;
+    expect(count('lost')).toBe(report.lost);
+    expect(count('duplicate')).toBe(report.duplicates);
+    expect(report.lost).toBe(Math.ceil(20_000 / 97));
+    expect(count('sent')).toBeLessThanOrEqual(4 * 300);
+    expect(count('received')).toBeLessThanOrEqual(4 * 300);
+    expect(data.latency.length).toBeLessThanOrEqual(4 * 300);
+    // Shape kept: the extremes of the sent values survive.
+    const values = sent.map((s) => s.value);
+    const drawn = data.points.filter((p) => p.series === 'sent').map((p) => p.value as number);
+    expect(Math.max(...drawn)).toBe(Math.max(...values));
+    expect(Math.min(...drawn)).toBe(Math.min(...values));
+    // Messages kept arriving during this (synthetic) outage: the received line does not break.
+    expect(data.points.filter((p) => p.value === null)).toHaveLength(0);
+    // A 0.1 s outage in a 200 s run is drawn 1/300 of the axis wide; the label keeps its length.
+    expect(data.outages).toEqual([{ series: 'outage', start: T + 100, end: T + 100 + (data.tMax - data.tMin) / 300, label: 'outage 1 (broker), 0.1 s' }]);
+  });
+
+  it('breaks the received line across an outage during which nothing arrived', () => {
+    const { sent, arrivals } = run(100);
+    const kept = arrivals.filter((a) => a.receivedAt < T + 100 || a.receivedAt >= T + 200);
+    const { report, detail } = analyse(sent, kept, [
+      { at: T + 100, source: 'broker', event: 'broker_stop' },
+      { at: T + 200, source: 'broker', event: 'broker_start' },
+    ]);
+    const received = chartData(sent, kept, report, detail).points.filter((p) => p.series === 'received');
+    const gap = received.findIndex((p) => p.value === null);
+    expect(received.filter((p) => p.value === null)).toHaveLength(1);
+    expect([received[gap - 1]!.t < T + 100, received[gap + 1]!.t >= T + 200]).toEqual([true, true]);
+  });
+
+  it('thins markers past the cap and says so in the subtitle', () => {
+    const { sent, arrivals, report, detail } = run(1000, 2);
+    const data = chartData(sent, arrivals, report, detail, { maxMarkers: 100 });
+    expect([data.lostShown, data.lostTotal]).toEqual([100, 500]);
+    const spec = vegaLiteSpec(report, data) as { title: { subtitle: string[] } };
+    expect(spec.title.subtitle.join('\n')).toContain('100 of 500 lost');
+  });
+});

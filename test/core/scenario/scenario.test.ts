@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { expandMatrix, parseScenario, scenarioFromValue } from '../../../src/core/scenario/scenario.js';
+
+const base = { profile: 'p.csv' };
+
+describe('scenario parsing', () => {
+  it('applies defaults: embedded broker, QoS 0/1/2, no restart, json payload, profile pacing', () => {
+    const s = scenarioFromValue(base, 's.json');
+    expect(s).toMatchObject({
+      qos: [0, 1, 2],
+      brokers: [{ kind: 'embedded', name: 'embedded', persistence: true }],
+      variants: [{ name: 'no restart', restarts: [] }],
+      payloadFormat: 'json',
+      pacing: { mode: 'profile' },
+      drainMs: 10_000,
+    });
+  });
+
+  it('reads pacing, durations, brokers and restart variants', () => {
+    const s = scenarioFromValue(
+      {
+        ...base,
+        speed: 120,
+        qos: [1],
+        drain: '3s',
+        brokers: ['embedded', { kind: 'mosquitto', persistence: 'off' }, { kind: 'external', name: 'lab', url: 'mqtt://lab:1883', stop: 'systemctl stop mosquitto', start: 'systemctl start mosquitto' }],
+        restarts: [
+          { at: '20s', downFor: 5, kind: 'crash' },
+          { name: 'twice', schedule: [{ at: '40s', downFor: '1s' }, { at: 500, downFor: '1.5s', state: 'kept' }] },
+        ],
+      },
+      's.json',
+    );
+    expect(s.pacing).toEqual({ mode: 'speed', factor: 120 });
+    expect(s.drainMs).toBe(3000);
+    expect(s.brokers.map((b) => b.name)).toEqual(['embedded', 'mosquitto-nopersist', 'lab']);
+    expect(s.variants[0]).toEqual({ name: 'crash at 20s for 5s, state kept', restarts: [{ atMs: 20_000, downForMs: 5000, kind: 'crash', state: 'kept' }] });
+    // A schedule is sorted by time.
+    expect(s.variants[1]!.restarts.map((r) => r.atMs)).toEqual([500_000, 40_000].sort((a, b) => a - b));
+  });
+
+  it.each([
+    [{ ...base, qos: [3] }, 's.json: qos[0]: expected 0, 1 or 2 (found "3")'],
+    [{ ...base, speed: 2, rate: 3 }, 'choose one pacing'],
+    [{ ...base, restarts: [{ at: 'soon' }] }, 's.json: restarts[0].at: expected a duration'],
+    [{ ...base, restarts: [{ at: '1s', kind: 'reboot' }] }, 'restarts[0].kind: expected one of graceful, crash'],
+    [{ ...base, brokers: [{ kind: 'external', url: 'mqtt://x' }], restarts: [{ at: '1s' }] }, 'needs "stop" and "start"'],
+    [{ ...base, brokers: [{ kind: 'external', url: 'mqtt://x', stop: 'a', start: 'b' }], restarts: [{ at: '1s', state: 'lost' }] }, 'cannot be arranged on an external broker'],
+    [{ ...base, restarts: [{ schedule: [{ at: '1s', downFor: '5s' }, { at: '3s' }] }] }, 'restarts overlap'],
+    [{ ...base, brokers: ['embedded', 'embedded'] }, 'same name'],
+    [{ ...base, colour: 'red' }, 's.json: colour: unknown setting'],
+    [{ speed: 3 }, 's.json: profile: expected a non-empty string'],
+  ])('rejects %j', (value, message) => {
+    expect(() => scenarioFromValue(value, 's.json')).toThrow(message);
+  });
+
+  it('reports invalid JSON with the file name, as an input error', () => {
+    expect(() => parseScenario('{"profile": ', 'bad.json')).toThrow(expect.objectContaining({ code: 'E_INPUT', message: expect.stringContaining('bad.json: not valid JSON') }));
+  });
+});
+
+describe('matrix expansion', () => {
+  it('runs every QoS × broker × variant, with distinct folder names', () => {
+    const s = scenarioFromValue({ ...base, brokers: ['embedded', 'mosquitto'], qos: [0, 2], restarts: [{ at: '1s', name: 'Graceful, kept' }, { at: '1s', kind: 'crash', name: 'crash' }] }, 's.json');
+    const runs = expandMatrix(s);
+    expect(runs).toHaveLength(8);
+    expect(runs.map((r) => r.id).slice(0, 3)).toEqual(['01-embedded-graceful-kept-q0', '02-embedded-graceful-kept-q2', '03-embedded-crash-q0']);
+    expect(new Set(runs.map((r) => r.id)).size).toBe(8);
+    expect(runs.map((r) => r.index)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it.each(['demo.json', 'mosquitto-matrix.json'])('the shipped scenarios/%s is valid', (name) => {
+    const file = new URL(`../../../scenarios/${name}`, import.meta.url);
+    const s = parseScenario(readFileSync(file, 'utf8'), name);
+    expect(expandMatrix(s).length).toBeGreaterThan(1);
+  });
+});

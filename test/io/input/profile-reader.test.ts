@@ -1,0 +1,111 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateProfileLines } from '../../../src/core/profile/generate.js';
+import type { ProfileRow } from '../../../src/core/records.js';
+import { inspectProfile, readProfile, readProfileInTimeOrder } from '../../../src/io/input/profile-reader.js';
+import { tempDir } from '../../helpers/brokers.js';
+
+const fixture = (name: string) => join(import.meta.dirname, '../../fixtures/profiles', name);
+
+async function rows(path: string, options = {}): Promise<ProfileRow[]> {
+  const out: ProfileRow[] = [];
+  for await (const row of readProfile(path, options)) out.push(row);
+  return out;
+}
+
+describe('readProfile: every shape', () => {
+  it.each([
+    ['single.csv', ['single', 1700000000000, 21.5, 'single', 1700000002500]],
+    ['long.csv', ['a', 1700000000000, 1, 'b', 1700000001000]],
+    ['wide-tab.tsv', ['hdd0', 0, 30, 'hdd1', 1000]],
+    ['tutorial.txt', ['tutorial', 1266193804000, 32, 'tutorial', 1266193806000]],
+    ['semicolon-comma.csv', ['semicolon-comma', new Date(2024, 2, 1, 8).getTime(), 19.5, 'semicolon-comma', new Date(2024, 2, 1, 8, 0, 1).getTime()]],
+  ] as const)('%s', async (name, [firstSensor, firstTime, firstValue, lastSensor, lastTime]) => {
+    const read = await rows(fixture(name));
+    expect(read[0]).toMatchObject({ sensor: firstSensor, time: firstTime, value: firstValue });
+    expect(read.at(-1)).toMatchObject({ sensor: lastSensor, time: lastTime });
+  });
+
+  it('names lines as the file does (header is line 1, CRLF and BOM accepted)', async () => {
+    expect((await rows(fixture('semicolon-comma.csv'))).map((r) => [r.line, r.value])).toEqual([
+      [2, 19.5],
+      [3, 19.75],
+    ]);
+  });
+
+  it('flags override detection', async () => {
+    const read = await rows(fixture('single.csv'), { timeFormat: 'epoch-ms', sensor: 'room' });
+    expect(read[0]).toMatchObject({ sensor: 'room', time: 1700000000 });
+  });
+});
+
+describe('readProfile: bad input stops with file:line', () => {
+  it.each([
+    ['bad-value.csv', ':3: value: value is not a number (found "warm")'],
+    ['backwards.csv', ':3: time: time goes backwards for sensor "a" (found "1700000000")'],
+    ['wrong-columns.csv', ':3: expected 2 columns, found 3 (found "1700000001,22,1")'],
+    ['bad-time.csv', ':3: time: cannot read the time as epoch-s (found "yesterday")'],
+  ])('%s', async (name, message) => {
+    const path = fixture(name);
+    await expect(inspectProfile(path)).rejects.toMatchObject({ code: 'E_INPUT', exitCode: 2, message: `${path}${message}` });
+  });
+
+  it('a missing file is an input error', async () => {
+    await expect(inspectProfile('/nonexistent/profile.csv')).rejects.toMatchObject({ code: 'E_INPUT', message: /no such file/ });
+  });
+
+  it('an empty file is an input error', async () => {
+    const path = join(tempDir(), 'empty.csv');
+    writeFileSync(path, '\n# only a comment\n');
+    await expect(inspectProfile(path)).rejects.toMatchObject({ code: 'E_INPUT', message: /no rows/ });
+  });
+});
+
+describe('inspectProfile', () => {
+  it('reports what it detected', async () => {
+    const s = await inspectProfile(fixture('wide-tab.tsv'));
+    expect(s).toMatchObject({
+      shape: 'wide',
+      delimiter: 'tab',
+      hasHeader: true,
+      timeFormat: 'relative-s',
+      relative: true,
+      sensors: [
+        { name: 'hdd0', rows: 3 },
+        { name: 'hdd1', rows: 3 },
+      ],
+      rows: 6,
+      firstTime: 0,
+      lastTime: 1000,
+      durationMs: 1000,
+      rateHz: 6,
+      ordered: true,
+      distinctTimes: 3,
+    });
+  });
+
+  it('notices sensors grouped out of time order', async () => {
+    expect(await inspectProfile(fixture('grouped.csv'))).toMatchObject({ ordered: false, sensors: [{ name: 'a' }, { name: 'b' }] });
+  });
+});
+
+describe('readProfileInTimeOrder', () => {
+  it('merges sensors grouped in the file into time order, ties in file order', async () => {
+    const path = fixture('grouped.csv');
+    const summary = await inspectProfile(path);
+    const out: string[] = [];
+    for await (const r of readProfileInTimeOrder(path, summary)) out.push(`${r.time}:${r.sensor}`);
+    expect(out).toEqual(['0:a', '0:b', '1000:a', '1000:b', '2000:a', '2000:b']);
+  });
+});
+
+describe('large profiles', () => {
+  it('stream through without being held (300k readings)', async () => {
+    const path = join(tempDir(), 'big.csv');
+    const lines = [...generateProfileLines({ pattern: 'noise', sensors: ['s'], rateHz: 1000, durationMs: 300_000, startMs: 1.7e12, shape: 'single', timeFormat: 'epoch-ms', delimiter: ',' })];
+    writeFileSync(path, lines.join(''));
+    const s = await inspectProfile(path);
+    expect(s).toMatchObject({ rows: 300_000, firstTime: 1.7e12, durationMs: 299_999, ordered: true });
+  });
+});

@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BufferedFileWriter } from '../../../src/io/output/buffered-file-writer.js';
+import type { SensortraceError } from '../../../src/core/errors.js';
+import { tempDir } from '../../helpers/brokers.js';
+
+describe('BufferedFileWriter', () => {
+  it('writes whole lines on flush, on the timer and on close', async () => {
+    const path = join(tempDir(), 'out.csv');
+    const writer = new BufferedFileWriter(path, { flushIntervalMs: 20 });
+    writer.write('a,1\n');
+    expect(readFileSync(path, 'utf8')).toBe('');
+    await new Promise<void>((resolve) => setTimeout(resolve, 80));
+    expect(readFileSync(path, 'utf8')).toBe('a,1\n');
+    writer.write('b,2\n');
+    writer.close();
+    expect(readFileSync(path, 'utf8')).toBe('a,1\nb,2\n');
+    expect(writer.rowsWritten).toBe(2);
+  });
+
+  it('a failed timed flush (full disk) is reported through onError, and thrown by the next write', async () => {
+    const failures: SensortraceError[] = [];
+    const writer = new BufferedFileWriter('/dev/full', { flushIntervalMs: 10, onError: (error) => failures.push(error) });
+    writer.write('a,1\n');
+    await new Promise<void>((resolve) => setTimeout(resolve, 60));
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ code: 'E_OUTPUT', exitCode: 2 });
+    expect(() => writer.write('b,2\n')).toThrow(/\/dev\/full: write failed/);
+    expect(() => writer.close()).toThrow(/write failed/);
+  });
+});
