@@ -1,7 +1,7 @@
 /** The public API of sensortrace: the CLI is a thin layer over these. */
 export * from './core/errors.js';
 export * from './core/records.js';
-export { csvCell, csvLine, CsvParser, escapeFormula, unescapeFormula, encodePayload as encodePayloadCell, decodePayload as decodePayloadCell, type CsvRecord } from './core/csv/csv.js';
+export { csvCell, csvLine, CsvParser, escapeFormula, unescapeFormula, payloadToCell as encodePayloadCell, cellToPayload as decodePayloadCell, type CsvRecord } from './core/csv/csv.js';
 export * from './core/duration.js';
 export { redactUrl } from './core/mqtt/redact-url.js';
 export { systemClock, type Clock } from './io/clock.js';
@@ -33,7 +33,7 @@ export { compileRuleSet, type RuleSet, type CompiledRule, type Action as RuleAct
 export { RuleEngine, type InputMessage, type Emission, type PublishEmission, type CsvEmission, type LookupTables, type RuleEngineStats } from './core/rules/engine.js';
 export { loadRules, parseRules, type LoadedRules } from './io/input/rules-loader.js';
 export { loadLookupTable } from './io/input/lookup-table.js';
-export { encodePayload, decodePayload, userPropertiesFor, formatNumber, PAYLOAD_FORMATS, type PayloadFormat, type Reading, type DecodedPayload } from './core/mqtt/payload.js';
+export { encodeReading, decodeReading, userPropertiesFor, formatNumber, PAYLOAD_FORMATS, type PayloadFormat, type Reading, type DecodedPayload } from './core/mqtt/payload.js';
 
 // compare
 export { compare, COMPARE_FORMATS, zoneLabelAt, type CompareOptions, type CompareResult, type CompareFormat, type CompareInputs } from './app/compare/compare.js';

@@ -2,9 +2,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CsvParser, csvLine, decodePayload as decodeCell, encodePayload as encodeCell, unescapeFormula } from '../../src/core/csv/csv.js';
+import { CsvParser, csvLine, cellToPayload, payloadToCell, unescapeFormula } from '../../src/core/csv/csv.js';
 import { isSensortraceError } from '../../src/core/errors.js';
-import { decodePayload, encodePayload } from '../../src/core/mqtt/payload.js';
+import { decodeReading, encodeReading } from '../../src/core/mqtt/payload.js';
 import { loopPeriodMs, plannedOffset, type Pacing } from '../../src/core/schedule/schedule.js';
 import { inspectProfile, readProfileInTimeOrder } from '../../src/io/input/profile-reader.js';
 import { tempDir } from '../helpers/brokers.js';
@@ -96,7 +96,7 @@ describe('property: payload decoding', () => {
   it('any bytes decode without throwing, to finite numbers only', () => {
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)), fc.json().map((j) => Buffer.from(j)), fc.string().map((s) => Buffer.from(s))), (bytes) => {
-        const decoded = decodePayload(bytes);
+        const decoded = decodeReading(bytes);
         for (const key of ['seq', 'time', 'value', 'sentAt'] as const) {
           if (decoded[key] !== undefined) expect(Number.isFinite(decoded[key])).toBe(true);
         }
@@ -113,10 +113,10 @@ describe('property: payload decoding', () => {
         fc.integer({ min: 1_000_000_000, max: 4_000_000_000 }).map((s) => s * 1000),
         fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((v) => Math.round(v * 1e6) / 1e6),
         (seq, sensor, time, value) => {
-          const json = decodePayload(Buffer.from(encodePayload('json', { seq, sensor, time, value }, time + 5)));
+          const json = decodeReading(Buffer.from(encodeReading('json', { seq, sensor, time, value }, time + 5)));
           expect(json).toMatchObject({ seq, sensor, time, sentAt: time + 5 });
           expect(json.value).toBeCloseTo(value, 5);
-          const plain = decodePayload(Buffer.from(encodePayload('plain', { seq, sensor, time, value }, time)));
+          const plain = decodeReading(Buffer.from(encodeReading('plain', { seq, sensor, time, value }, time)));
           expect(plain.time).toBe(time);
           expect(plain.value).toBeCloseTo(value, 5);
         },
@@ -147,13 +147,13 @@ describe('property: CSV writing', () => {
   it('any payload bytes survive the payload cell', () => {
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)), fc.string({ unit: 'grapheme' }).map((s) => Buffer.from(s))), (bytes) => {
-        const written = csvLine(['x', encodeCell(bytes)]);
+        const written = csvLine(['x', payloadToCell(bytes)]);
         const parser = new CsvParser();
         const fed = parser.feed(written);
         const last = parser.end();
         const [record, ...rest] = [...fed, ...(last ? [last] : [])];
         expect(rest).toEqual([]);
-        expect(decodeCell(unescapeFormula(record!.cells[1]!)).equals(bytes)).toBe(true);
+        expect(cellToPayload(unescapeFormula(record!.cells[1]!)).equals(bytes)).toBe(true);
       }),
       { numRuns: 1000 },
     );

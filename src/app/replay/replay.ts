@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import type { IClientPublishOptions } from 'mqtt';
 import { usageError } from '../../core/errors.js';
 import { PacingStats, type PacingPercentiles } from '../../core/schedule/pacing-stats.js';
-import { encodePayload, userPropertiesFor, type PayloadFormat } from '../../core/mqtt/payload.js';
+import { encodeReading, userPropertiesFor, type PayloadFormat } from '../../core/mqtt/payload.js';
 import type { ProfileFormatOptions } from '../../core/profile/format.js';
 import { eventsPathFor, type ConnectionEvent, type ProfileRow, type Qos, type SentRecord } from '../../core/records.js';
 import { expectedDurationMs, loopPeriodMs, plannedOffset, resumePlan, sentProfileTime, type Pacing, type ResumePlan, type ScheduleInput } from '../../core/schedule/schedule.js';
@@ -482,7 +482,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       const seq = index + 1;
       if (seq >= plan.unknown.from && log) {
         const profileTime = sentProfileTime({ time: row.time, pass, loopPeriodMs: schedule.loopPeriodMs, relative: profile.relative, startAt: clock.now(), shiftMs: 0 });
-        log.complete({ seq, sensor: row.sensor, topic: topicFor(template, row, seq, profileTime, pass), qos, retain, profileTime, value: row.value, plannedAt: clock.now(), payload: encodePayload(payloadFormat, { seq, sensor: row.sensor, time: profileTime, value: row.value }, clock.now()) });
+        log.complete({ seq, sensor: row.sensor, topic: topicFor(template, row, seq, profileTime, pass), qos, retain, profileTime, value: row.value, plannedAt: clock.now(), payload: encodeReading(payloadFormat, { seq, sensor: row.sensor, time: profileTime, value: row.value }, clock.now()) });
       }
       index++;
       item = rows.take() ?? (await rows.next());
@@ -520,7 +520,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
         profileTime,
         value: row.value,
         plannedAt,
-        payload: encodePayload(payloadFormat, { seq, sensor: row.sensor, time: profileTime, value: row.value }, sentAt),
+        payload: encodeReading(payloadFormat, { seq, sensor: row.sensor, time: profileTime, value: row.value }, sentAt),
       };
       publish(record, sentAt);
       index++;

@@ -45,13 +45,13 @@ function isPrintableUtf8(bytes: Buffer): string | undefined {
   return text;
 }
 
-export function encodePayload(bytes: Buffer): string {
+export function payloadToCell(bytes: Buffer): string {
   const text = isPrintableUtf8(bytes);
   if (text !== undefined && !text.startsWith(BASE64_PREFIX)) return text;
   return BASE64_PREFIX + bytes.toString('base64');
 }
 
-export function decodePayload(cell: string): Buffer {
+export function cellToPayload(cell: string): Buffer {
   return cell.startsWith(BASE64_PREFIX)
     ? Buffer.from(cell.slice(BASE64_PREFIX.length), 'base64')
     : Buffer.from(cell, 'utf8');

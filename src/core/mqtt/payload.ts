@@ -33,7 +33,7 @@ export function formatNumber(value: number, maxDecimals = 6): string {
   return fixed === '-0' ? '0' : fixed;
 }
 
-export function encodePayload(format: PayloadFormat, reading: Reading, sentAt: number): string {
+export function encodeReading(format: PayloadFormat, reading: Reading, sentAt: number): string {
   switch (format) {
     case 'plain':
       return `${formatNumber(reading.time / 1000, 3)} ${formatNumber(reading.value)}`;
@@ -79,7 +79,7 @@ function epochToMs(value: number): number {
  * Reads whatever can be read from a payload; never throws. Unknown payloads decode to {}
  * (the raw bytes are still recorded by the caller).
  */
-export function decodePayload(payload: Buffer | string, userProperties?: Record<string, string | string[]>): DecodedPayload {
+export function decodeReading(payload: Buffer | string, userProperties?: Record<string, string | string[]>): DecodedPayload {
   const text = (typeof payload === 'string' ? payload : payload.toString('utf8')).trim();
   const out: DecodedPayload = {};
   if (text.startsWith('{') && text.length < 65_536) {

@@ -1,5 +1,5 @@
 import { evaluateCondition, evaluateNumber, type CompiledExpression, type ScalarValue, type Variables } from '../expression/evaluate.js';
-import { decodePayload, encodePayload, formatNumber, userPropertiesFor, type PayloadFormat } from '../mqtt/payload.js';
+import { decodeReading, encodeReading, formatNumber, userPropertiesFor, type PayloadFormat } from '../mqtt/payload.js';
 import type { Qos } from '../records.js';
 import type { Action, CompiledRule, DataSource, RuleSet } from './rule-set.js';
 import { PatternMatcher, type Occurrence } from './pattern.js';
@@ -198,7 +198,7 @@ export class RuleEngine {
           value,
         };
         const sentAt = typeof vars.sent_at === 'number' ? vars.sent_at : now;
-        let payload = encodePayload(format, reading, sentAt);
+        let payload = encodeReading(format, reading, sentAt);
         if (format === 'json') payload = `${payload.slice(0, -1)},"cause":${JSON.stringify(cause)}}`;
         return this.publish(rule, action.topic.render(vars), payload, action.qos, action.retain, cause, now, { ...userPropertiesFor(reading, sentAt), cause: cause.join(' ') });
       }
@@ -242,7 +242,7 @@ export class RuleEngine {
 
   /** The variables of one message: its decoded fields plus where and when it came. */
   private eventVariables(message: InputMessage, filter: string): EventData {
-    const decoded = decodePayload(message.payload, message.userProperties);
+    const decoded = decodeReading(message.payload, message.userProperties);
     const text = typeof message.payload === 'string' ? message.payload : message.payload.toString('utf8');
     const sensor = decoded.sensor ?? wildcardLevels(filter, message.topic)[0] ?? message.topic;
     const time = decoded.time ?? Number(message.at.toFixed(3));

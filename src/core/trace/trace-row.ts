@@ -1,6 +1,6 @@
-import { csvLine, decodePayload as decodePayloadCell, encodePayload as encodePayloadCell, unescapeFormula } from '../csv/csv.js';
+import { csvLine, cellToPayload, payloadToCell, unescapeFormula } from '../csv/csv.js';
 import { inputError, type SourceLocation } from '../errors.js';
-import { decodePayload, formatNumber } from '../mqtt/payload.js';
+import { decodeReading, formatNumber } from '../mqtt/payload.js';
 import { TRACE_COLUMNS, type Qos, type TraceRecord } from '../records.js';
 
 /**
@@ -18,7 +18,7 @@ export interface ReceivedMessage {
 }
 
 export function toTraceRecord(message: ReceivedMessage, receivedAt: number): TraceRecord {
-  const decoded = decodePayload(message.payload, message.userProperties);
+  const decoded = decodeReading(message.payload, message.userProperties);
   const record: TraceRecord = {
     receivedAt,
     topic: message.topic,
@@ -45,7 +45,7 @@ export function traceCsvHeader(): string {
   return csvLine([...TRACE_COLUMNS]);
 }
 
-/** A row in TRACE_COLUMNS order; payload bytes via encodePayload so any byte sequence round-trips. */
+/** A row in TRACE_COLUMNS order; payload bytes via encodeReading so any byte sequence round-trips. */
 export function traceCsvLine(record: TraceRecord): string {
   return csvLine([
     ms(record.receivedAt),
@@ -53,7 +53,7 @@ export function traceCsvLine(record: TraceRecord): string {
     record.qos,
     record.retain,
     record.dup,
-    encodePayloadCell(record.payload),
+    payloadToCell(record.payload),
     record.seq,
     record.sensor,
     ms(record.profileTime),
@@ -74,7 +74,7 @@ export function traceJsonLine(record: TraceRecord): string {
     qos: record.qos,
     retain: record.retain,
     dup: record.dup,
-    payload: encodePayloadCell(record.payload),
+    payload: payloadToCell(record.payload),
   };
   if (record.seq !== undefined) out.seq = record.seq;
   if (record.sensor !== undefined) out.sensor = record.sensor;
@@ -120,7 +120,7 @@ export function parseTraceCells(cells: readonly string[], index: Map<string, num
     qos,
     retain: cell('retain') === '1',
     dup: cell('dup') === '1',
-    payload: decodePayloadCell(cell('payload') ?? ''),
+    payload: cellToPayload(cell('payload') ?? ''),
   };
   const seq = number('seq');
   if (seq !== undefined) record.seq = seq;

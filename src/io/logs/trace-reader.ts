@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { decodePayload as decodeCell } from '../../core/csv/csv.js';
+import { cellToPayload } from '../../core/csv/csv.js';
 import { inputError, SensortraceError } from '../../core/errors.js';
 import { ArrivalTable, NO_QOS, type Arrival } from '../../core/compare/match.js';
 import type { Qos } from '../../core/records.js';
-import { decodePayload } from '../../core/mqtt/payload.js';
+import { decodeReading } from '../../core/mqtt/payload.js';
 import { readCsvBatches } from '../csv/csv-file-reader.js';
 import { Columns, Interner, readHeader, type ReaderOptions } from './sent-log-reader.js';
 
@@ -47,7 +47,7 @@ const names = new Interner();
 
 /** Fills what the trace's decoded columns left empty from the payload itself. */
 function fillFromPayload(arrival: Arrival, payload: Buffer | string): void {
-  const decoded = decodePayload(payload);
+  const decoded = decodeReading(payload);
   if (arrival.seq === undefined && decoded.seq !== undefined) arrival.seq = decoded.seq;
   if (arrival.sensor === undefined && decoded.sensor !== undefined) arrival.sensor = names.get(decoded.sensor);
   if (arrival.profileTime === undefined && decoded.time !== undefined) arrival.profileTime = decoded.time;
@@ -91,7 +91,7 @@ async function readTrace(path: string, into: ArrivalTable, options: ReaderOption
         if (value !== undefined) arrival.value = value;
         if (publishedAt !== undefined) arrival.publishedAt = publishedAt;
         const payload = columns.text(cells, 'payload');
-        if (payload !== undefined) fillFromPayload(arrival, decodeCell(payload));
+        if (payload !== undefined) fillFromPayload(arrival, cellToPayload(payload));
         into.add(arrival);
       } else into.push(receivedAt, topic, qos ?? NO_QOS, dup, seq ?? NaN, sensor, profileTime ?? NaN, value, publishedAt ?? NaN);
     }
@@ -138,7 +138,7 @@ function jsonlArrival(text: string, path: string, line: number): Arrival {
   if (value !== undefined) arrival.value = value;
   const publishedAt = num('published_at');
   if (publishedAt !== undefined) arrival.publishedAt = publishedAt;
-  if (typeof o.payload === 'string' && (arrival.value === undefined || (arrival.seq === undefined && arrival.profileTime === undefined))) fillFromPayload(arrival, decodeCell(o.payload));
+  if (typeof o.payload === 'string' && (arrival.value === undefined || (arrival.seq === undefined && arrival.profileTime === undefined))) fillFromPayload(arrival, cellToPayload(o.payload));
   return arrival;
 }
 

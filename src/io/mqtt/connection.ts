@@ -55,6 +55,12 @@ export interface OpenConnectionHooks {
    * resolves: a recorder installs its message handling here so none is acknowledged unrecorded.
    */
   onClient?: (client: MqttClient) => void;
+  /**
+   * MQTT.js's own extension points, passed at construction (its public surface): a publisher's
+   * `messageIdProvider` (to know which packet id carries which message), a recorder's
+   * `customHandleAcks`.
+   */
+  clientOptions?: Pick<IClientOptions, 'messageIdProvider' | 'customHandleAcks'>;
 }
 
 export function describeBroker(options: ConnectionOptions): string {
@@ -123,7 +129,7 @@ export function openConnection(options: ConnectionOptions, hooks: OpenConnection
   const emit = (event: ConnectionEvent['event'], extra: Partial<ConnectionEvent> = {}): void =>
     hooks.onEvent?.({ at: clock.now(), source: hooks.source, event, ...extra });
   const broker = describeBroker(options);
-  const clientOptions = toClientOptions(options);
+  const clientOptions = { ...toClientOptions(options), ...hooks.clientOptions };
   const client = options.url ? mqtt.connect(options.url, clientOptions) : mqtt.connect(clientOptions);
   hooks.onClient?.(client);
 

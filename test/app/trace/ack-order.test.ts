@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodePayload } from '../../../src/core/mqtt/payload.js';
+import { encodeReading } from '../../../src/core/mqtt/payload.js';
 import { brokerKinds, tempDir, withBroker, type BrokerUnderTest } from '../../helpers/brokers.js';
 import { connectPublisher, reading, startTrace } from './helpers.js';
 
@@ -82,7 +82,7 @@ describe.each(brokerKinds)('trace acknowledgements against %s', (kind) => {
           // Twenty at a time without waiting for each ack, so packets reach the tracer in bursts
           // (a larger QoS 2 window stalls Mosquitto 2.0.11).
           for (let first = 1; first <= total; first += 20) {
-            await Promise.all(Array.from({ length: 20 }, (_, i) => publisher.publishAsync('sensors/hdd0/temp', encodePayload('plain', reading(first + i), Date.now()), { qos })));
+            await Promise.all(Array.from({ length: 20 }, (_, i) => publisher.publishAsync('sensors/hdd0/temp', encodeReading('plain', reading(first + i), Date.now()), { qos })));
           }
           const summary = await run.result;
           await publisher.endAsync();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { trace } from '../../../src/app/trace/trace.js';
-import { encodePayload } from '../../../src/core/mqtt/payload.js';
+import { encodeReading } from '../../../src/core/mqtt/payload.js';
 import type { Qos } from '../../../src/core/records.js';
 import { mosquittoAvailable, tempDir, withMosquitto } from '../../helpers/brokers.js';
 import { readTrace } from './helpers.js';
@@ -43,7 +43,7 @@ describe.skipIf(!mosquittoAvailable)('trace across a graceful Mosquitto restart 
       await new Promise<void>((resolve) => publisher.once('connect', () => resolve()));
       const acked: Array<Promise<void>> = [];
       const send = (seq: number): void => {
-        const payload = encodePayload('json', { seq, sensor: 's1', time: seq * 1000, value: seq }, Date.now());
+        const payload = encodeReading('json', { seq, sensor: 's1', time: seq * 1000, value: seq }, Date.now());
         acked.push(new Promise((resolve, reject) => publisher.publish('sensors/s1/temp', payload, { qos }, (error) => (error ? reject(error) : resolve()))));
       };
       // First half goes out in one burst, so the restart catches messages in flight both ways.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CsvParser } from '../../../src/core/csv/csv.js';
-import { encodePayload, userPropertiesFor } from '../../../src/core/mqtt/payload.js';
+import { encodeReading, userPropertiesFor } from '../../../src/core/mqtt/payload.js';
 import { TRACE_COLUMNS } from '../../../src/core/records.js';
 import { parseTraceCells, toTraceRecord, traceColumnIndex, traceCsvHeader, traceCsvLine, traceJsonLine } from '../../../src/core/trace/trace-row.js';
 
@@ -17,7 +17,7 @@ describe('toTraceRecord', () => {
   const reading = { seq: 12, sensor: 'hdd0', time: 1_266_193_804_000, value: 32.5 };
 
   it('decodes the json payload and computes latency from sent_at', () => {
-    const payload = Buffer.from(encodePayload('json', reading, 1_700_000_000_100.25));
+    const payload = Buffer.from(encodeReading('json', reading, 1_700_000_000_100.25));
     const record = toTraceRecord({ ...base, payload }, 1_700_000_000_103.75);
     expect(record).toMatchObject({ seq: 12, sensor: 'hdd0', profileTime: 1_266_193_804_000, value: 32.5, publishedAt: 1_700_000_000_100.25, latencyMs: 3.5 });
   });

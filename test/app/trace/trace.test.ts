@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { trace, type TraceOptions } from '../../../src/app/trace/trace.js';
-import { encodePayload } from '../../../src/core/mqtt/payload.js';
+import { encodeReading } from '../../../src/core/mqtt/payload.js';
 import { freePort } from '../../../src/io/broker/free-port.js';
 import { brokerKinds, tempDir, withBroker, withEmbeddedBroker } from '../../helpers/brokers.js';
 import { connectPublisher, publish, readTrace, reading, startTrace } from './helpers.js';
@@ -18,7 +18,7 @@ describe.each(brokerKinds)('trace against %s', (kind) => {
       const sentAt: number[] = [];
       for (let seq = 1; seq <= 40; seq++) {
         sentAt.push(Date.now());
-        await publish(publisher, `sensors/hdd0/temp`, encodePayload('json', reading(seq), sentAt[seq - 1]!), 1);
+        await publish(publisher, `sensors/hdd0/temp`, encodeReading('json', reading(seq), sentAt[seq - 1]!), 1);
       }
       const summary = await run.result;
       await publisher.endAsync();

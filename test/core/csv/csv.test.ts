@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CsvParser, csvCell, csvLine, decodePayload, encodePayload, escapeFormula, unescapeFormula } from '../../../src/core/csv/csv.js';
+import { CsvParser, csvCell, csvLine, cellToPayload, payloadToCell, escapeFormula, unescapeFormula } from '../../../src/core/csv/csv.js';
 
 function parseAll(text: string, chunkSize = text.length || 1): string[][] {
   const parser = new CsvParser();
@@ -35,14 +35,14 @@ describe('csv cells', () => {
     fc.assert(fc.property(fc.string(), (s) => unescapeFormula(escapeFormula(s)) === s));
   });
 
-  it('any byte sequence survives encodePayload → CSV → decodePayload', () => {
+  it('any byte sequence survives payloadToCell → CSV → cellToPayload', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), fc.integer({ min: 1, max: 7 }), (bytes, chunk) => {
         const buffer = Buffer.from(bytes);
-        const line = csvLine(['x', encodePayload(buffer), 'y']);
+        const line = csvLine(['x', payloadToCell(buffer), 'y']);
         const rows = parseAll(line, chunk);
         expect(rows).toHaveLength(1);
-        expect(decodePayload(unescapeFormula(rows[0]![1]!)).equals(buffer)).toBe(true);
+        expect(cellToPayload(unescapeFormula(rows[0]![1]!)).equals(buffer)).toBe(true);
       }),
     );
   });

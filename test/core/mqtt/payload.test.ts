@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodePayload, encodePayload, formatNumber, userPropertiesFor, type Reading } from '../../../src/core/mqtt/payload.js';
+import { decodeReading, encodeReading, formatNumber, userPropertiesFor, type Reading } from '../../../src/core/mqtt/payload.js';
 
 const reading: Reading = { seq: 7, sensor: 'hdd0', time: 1266193804000, value: 32.5 };
 
@@ -10,11 +10,11 @@ describe('payload formats', () => {
     ['value', '32.5'],
     ['json', '{"seq":7,"sensor":"hdd0","time":1266193804000,"value":32.5,"sent_at":1700000000000.125}'],
   ] as const)('encodes %s as the tutorial expects', (format, expected) => {
-    expect(encodePayload(format, reading, 1700000000000.125)).toBe(expected);
+    expect(encodeReading(format, reading, 1700000000000.125)).toBe(expected);
   });
 
   it('keeps sub-second profile times in plain payloads', () => {
-    expect(encodePayload('plain', { ...reading, time: 1266193804250 }, 0)).toBe('1266193804.25 32.5');
+    expect(encodeReading('plain', { ...reading, time: 1266193804250 }, 0)).toBe('1266193804.25 32.5');
   });
 
   it.each([
@@ -28,11 +28,11 @@ describe('payload formats', () => {
     ['1 2 3', {}],
     ['{"value": "x"}', { format: 'json' }],
   ])('decodes %j', (payload, expected) => {
-    expect(decodePayload(Buffer.from(payload))).toEqual(expected);
+    expect(decodeReading(Buffer.from(payload))).toEqual(expected);
   });
 
   it('fills a bare value from MQTT 5 user properties', () => {
-    const decoded = decodePayload('32.5', userPropertiesFor(reading, 1700000000000.5));
+    const decoded = decodeReading('32.5', userPropertiesFor(reading, 1700000000000.5));
     expect(decoded).toEqual({ value: 32.5, format: 'value', seq: 7, sensor: 'hdd0', time: 1266193804000, sentAt: 1700000000000.5 });
   });
 
@@ -40,9 +40,9 @@ describe('payload formats', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1e9 }), fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.integer({ min: 946684800000, max: 4102444800000 }), (seq, value, time) => {
         const r: Reading = { seq, sensor: 's', time, value: Number(formatNumber(value)) };
-        const json = decodePayload(encodePayload('json', r, 5));
+        const json = decodeReading(encodeReading('json', r, 5));
         expect(json).toMatchObject({ seq, value: r.value, time });
-        const plain = decodePayload(encodePayload('plain', r, 5));
+        const plain = decodeReading(encodeReading('plain', r, 5));
         expect(plain.value).toBe(r.value);
         expect(plain.time).toBe(time);
       }),
@@ -50,6 +50,6 @@ describe('payload formats', () => {
   });
 
   it('never throws on arbitrary bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => void decodePayload(Buffer.from(bytes))));
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => void decodeReading(Buffer.from(bytes))));
   });
 });
