@@ -9,6 +9,12 @@ export interface Clock {
   now(): number;
   /** Resolves at (or just after) the given epoch ms. */
   sleepUntil(at: number): Promise<void>;
+  /**
+   * Calls `fn` once, at (or after) the given epoch ms, from a timer (never a spin); returns a
+   * function that cancels it. Naps, progress ticks and idle limits go through here, so a fake
+   * clock drives them in tests.
+   */
+  setTimer(at: number, fn: () => void): () => void;
 }
 
 const origin = Date.now() - performance.now();
@@ -36,5 +42,9 @@ export const systemClock: Clock = {
       // the socket reported backpressure and the in-flight window forced a real wait).
       setImmediate(tick);
     });
+  },
+  setTimer(at: number, fn: () => void): () => void {
+    const timer = setTimeout(fn, Math.max(0, at - systemClock.now()));
+    return () => clearTimeout(timer);
   },
 };

@@ -99,7 +99,7 @@ describe('the progress line', () => {
     const { PassThrough } = await import('node:stream');
     const { ProgressLine } = await import('../../src/io/output/progress-line.js');
     let now = 0;
-    const clock = { now: () => now, sleepUntil: async () => {} };
+    const clock = { now: () => now, sleepUntil: async () => {}, setTimer: () => () => {} };
     const stream = new PassThrough();
     let out = '';
     stream.on('data', (d: Buffer) => (out += d.toString()));
