@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_CODES, isSensortraceError } from '../core/errors.js';
 import { redactUrl } from '../core/mqtt/redact-url.js';
 import type { CliContext } from './context.js';
+import { messageForCli } from './option-flags.js';
 import { buildProgram } from './program.js';
 
 /**
@@ -22,7 +23,7 @@ export async function runMain(argv: string[], context: CliContext): Promise<numb
       return EXIT_CODES.E_USAGE;
     }
     if (isSensortraceError(error)) {
-      context.stderr.write(`sensortrace: ${redactUrl(error.message)}\n`);
+      context.stderr.write(`sensortrace: ${redactUrl(messageForCli(error))}\n`);
       return error.exitCode;
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);

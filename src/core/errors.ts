@@ -33,10 +33,14 @@ export class SensortraceError extends Error {
     message: string,
     readonly code: ErrorCode,
     readonly location?: SourceLocation,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; option?: string },
   ) {
     super(message, options);
+    if (options?.option !== undefined) this.option = options.option;
   }
+
+  /** The library option a usage error is about (`loop`); the CLI shows its flag (`--loop`) instead. */
+  readonly option?: string;
 
   get exitCode(): number {
     return EXIT_CODES[this.code];
@@ -57,6 +61,14 @@ export function inputError(
 
 export function usageError(message: string): SensortraceError {
   return new SensortraceError(message, 'E_USAGE');
+}
+
+/**
+ * A bad value for a library option, worded in the library's terms: `loop: expected a whole
+ * number ≥ 0`. The CLI rewrites the leading option name to the flag the user typed.
+ */
+export function optionError(option: string, what: string): SensortraceError {
+  return new SensortraceError(`${option}: ${what}`, 'E_USAGE', undefined, { option });
 }
 
 function truncateForMessage(text: string): string {

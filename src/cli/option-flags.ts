@@ -1,0 +1,27 @@
+import type { SensortraceError } from '../core/errors.js';
+
+/**
+ * Library options whose flag is not simply the option in kebab-case. Library errors name the
+ * option (`payloadFormat: ...`); the user typed a flag (`--format`), so that is what they read.
+ */
+const FLAG_OF: Readonly<Record<string, string>> = {
+  payloadFormat: '--format',
+  maxInflight: '--max-inflight',
+  durationMs: '--duration',
+  intervalMs: '--interval',
+  rateHz: '--rate',
+  idleMs: '--idle',
+  filters: '--topic',
+  expected: '--expect',
+};
+
+export function flagFor(option: string): string {
+  return FLAG_OF[option] ?? `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The error's message with its leading option name replaced by the flag (unchanged otherwise). */
+export function messageForCli(error: SensortraceError): string {
+  const option = error.option;
+  if (option === undefined || !error.message.startsWith(`${option}:`)) return error.message;
+  return `${flagFor(option)}${error.message.slice(option.length)}`;
+}
