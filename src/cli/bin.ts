@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { runMain } from './main.js';
-import { hideArgvFromProcessTitle } from './connection-flags.js';
+import { hideArgvFromProcessTitle, readPasswordFromTty } from './connection-flags.js';
 
 // First thing: a password given with -P must not stay visible in ps/top longer than needed.
 hideArgvFromProcessTitle();
@@ -30,6 +30,7 @@ const code = await runMain(process.argv.slice(2), {
   signal: controller.signal,
   env: process.env,
   interactive: Boolean(process.stderr.isTTY),
+  ...(process.stdin.isTTY ? { promptPassword: readPasswordFromTty } : {}),
 });
 process.exitCode = code;
 // A library handle left open must not keep a finished command alive; unref'd, so it never delays a clean exit.

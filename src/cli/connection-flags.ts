@@ -6,6 +6,7 @@ import type { Qos } from '../core/records.js';
 import type { ConnectionOptions } from '../io/mqtt/connection.js';
 import { parseDuration } from '../core/duration.js';
 import { redactUrl } from '../core/mqtt/redact-url.js';
+import type { CliContext } from './context.js';
 
 /**
  * Broker connection flags shared by every command that talks to a broker, spelled as
@@ -57,40 +58,17 @@ export interface ConnectionFlagValues {
 }
 
 /**
- * How the password prompt reaches the terminal; tests replace it (there is no TTY under vitest).
- * Returns undefined when stdin is not a terminal.
- */
-export interface PasswordPrompter {
-  isTerminal(): boolean;
-  read(prompt: string): string;
-}
-
-export const ttyPrompter: PasswordPrompter = {
-  isTerminal: () => Boolean(process.stdin.isTTY),
-  read: (prompt) => readPasswordFromTty(prompt),
-};
-
-let prompter: PasswordPrompter = ttyPrompter;
-
-/** For tests: swap the terminal for a scripted one; returns the previous prompter. */
-export function setPasswordPrompter(next: PasswordPrompter): PasswordPrompter {
-  const previous = prompter;
-  prompter = next;
-  return previous;
-}
-
-/**
  * The password from exactly one place: --password-prompt, --password-file, -P or
  * SENSORTRACE_PASSWORD (the environment is the fallback, so an explicit flag wins over it).
  */
-function passwordFrom(flags: ConnectionFlagValues, env: NodeJS.ProcessEnv): string | undefined {
+function passwordFrom(flags: ConnectionFlagValues, { env, promptPassword }: PasswordSources): string | undefined {
   const explicit = [flags.password !== undefined && '-P', flags.passwordFile && '--password-file', flags.passwordPrompt && '--password-prompt'].filter(Boolean);
   if (explicit.length > 1) throw usageError(`${explicit.join(' and ')}: give the password one way only`);
   if (flags.passwordPrompt) {
-    if (!prompter.isTerminal()) {
+    if (!promptPassword) {
       throw usageError('--password-prompt needs a terminal on stdin; in scripts use SENSORTRACE_PASSWORD or --password-file');
     }
-    return prompter.read(`password for ${flags.username ?? '(no user)'}@${flags.url ? 'broker' : flags.host}: `);
+    return promptPassword(`password for ${flags.username ?? '(no user)'}@${flags.url ? 'broker' : flags.host}: `);
   }
   if (flags.passwordFile) {
     try {
@@ -117,9 +95,12 @@ export function hideArgvFromProcessTitle(args: readonly string[] = process.argv)
   if (argvCarriesSecret(args) && process.title !== 'sensortrace') process.title = 'sensortrace';
 }
 
-export function connectionOptionsFrom(flags: ConnectionFlagValues, env: NodeJS.ProcessEnv, warn: (line: string) => void): ConnectionOptions {
+/** Where a password may come from besides the flags: the environment and the terminal. */
+export type PasswordSources = Pick<CliContext, 'env' | 'promptPassword'>;
+
+export function connectionOptionsFrom(flags: ConnectionFlagValues, sources: PasswordSources, warn: (line: string) => void): ConnectionOptions {
   hideArgvFromProcessTitle();
-  const password = passwordFrom(flags, env);
+  const password = passwordFrom(flags, sources);
   if (flags.insecure) warn('warning: --insecure: the broker certificate is not verified');
   const options: ConnectionOptions = {
     host: flags.host,

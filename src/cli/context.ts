@@ -12,6 +12,12 @@ export interface CliContext {
   env: NodeJS.ProcessEnv;
   /** Whether stderr is a terminal (progress lines are drawn only there). */
   interactive: boolean;
+  /**
+   * Asks for a password without echoing it (--password-prompt); absent when stdin is not a
+   * terminal, which makes --password-prompt a usage error. bin.ts passes the terminal's, tests
+   * a scripted one. Synchronous: the password is needed while flags become connection options.
+   */
+  promptPassword?: (prompt: string) => string;
 }
 
 export function writeLine(stream: Writable, line = ''): void {

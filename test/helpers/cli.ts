@@ -7,8 +7,15 @@ export interface CliRun {
   stderr: string;
 }
 
+export interface CliRunOptions {
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  /** A scripted terminal for --password-prompt; without it the CLI runs as without a terminal. */
+  promptPassword?: (prompt: string) => string;
+}
+
 /** Runs the CLI in-process (no spawn), capturing its output; abort the signal to simulate Ctrl+C. */
-export async function runCli(args: string[], options: { signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export async function runCli(args: string[], options: CliRunOptions = {}): Promise<CliRun> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -21,6 +28,7 @@ export async function runCli(args: string[], options: { signal?: AbortSignal; en
     signal: options.signal ?? new AbortController().signal,
     env: options.env ?? {},
     interactive: false,
+    ...(options.promptPassword ? { promptPassword: options.promptPassword } : {}),
   });
   return { code, stdout: out, stderr: err };
 }

@@ -3,7 +3,6 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setPasswordPrompter } from '../../src/cli/connection-flags.js';
 import { freePort } from '../../src/io/broker/free-port.js';
 import { MosquittoBroker } from '../../src/io/broker/mosquitto-broker.js';
 import { mosquittoAvailable, tempDir } from '../helpers/brokers.js';
@@ -145,16 +144,12 @@ describe.runIf(mosquittoAvailable)('credentials against a Mosquitto password_fil
     expect(noTty.stderr).toMatch(/--password-prompt needs a terminal/);
 
     const prompts: string[] = [];
-    const previous = setPasswordPrompter({ isTerminal: () => true, read: (prompt) => (prompts.push(prompt), SECRET) });
-    try {
-      const out = tempDir('sensortrace-prompt-');
-      const run = await runCli(['replay', join(dir, 'p.csv'), '-t', 's/{sensor}', '-q', '1', '--rate', '50', '-L', url, '-u', 'lab', '--password-prompt', '--log', join(out, 'sent.csv')]);
-      expect(run.code).toBe(0);
-      expect(prompts).toEqual(['password for lab@broker: ']);
-      expectNoSecret(run, out);
-    } finally {
-      setPasswordPrompter(previous);
-    }
+    const promptPassword = (prompt: string): string => (prompts.push(prompt), SECRET);
+    const out = tempDir('sensortrace-prompt-');
+    const run = await runCli(['replay', join(dir, 'p.csv'), '-t', 's/{sensor}', '-q', '1', '--rate', '50', '-L', url, '-u', 'lab', '--password-prompt', '--log', join(out, 'sent.csv')], { promptPassword });
+    expect(run.code).toBe(0);
+    expect(prompts).toEqual(['password for lab@broker: ']);
+    expectNoSecret(run, out);
   });
 
   it('refuses two password sources at once', async () => {

@@ -166,7 +166,7 @@ Connection flags (-u, -P, --cafile, ...) apply to the replayer and tracer; -L/-h
       const { raw, source, baseDir } = scenarioInput(file, { ...flags, ...(flags.quietAfter ? { quiet: flags.quietAfter } : {}) }, cmd);
       const scenario = scenarioFromValue(raw, source);
       const profile = resolve(baseDir, scenario.profile);
-      const connection = connectionOptionsFrom(flags, context.env, (line) => writeLine(context.stderr, line));
+      const connection = connectionOptionsFrom(flags, context, (line) => writeLine(context.stderr, line));
       const { url: _url, host: _host, port: _port, clientId: _id, clean: _clean, ...clientSettings } = connection;
       const outDir = resolve(flags.output);
       const line = new ProgressLine(context.stderr, { enabled: context.interactive && flags.progress });

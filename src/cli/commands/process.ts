@@ -67,7 +67,7 @@ Examples:
         for (const line of describeRuleSet(loaded.ruleSet)) writeLine(context.stdout, `  ${line}`);
         return;
       }
-      const connection = connectionOptionsFrom(flags, context.env, err);
+      const connection = connectionOptionsFrom(flags, context, err);
       const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration');
       const reloadIntervalMs = parseDuration(flags.reload, '--reload');
       const summary = await runProcessor({

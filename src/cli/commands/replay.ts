@@ -154,7 +154,7 @@ export function registerReplay(command: Command, context: CliContext): void {
       for (const line of describeProfile(summary)) writeLine(context.stdout, line);
       return;
     }
-    const connection = connectionOptionsFrom(flags, context.env, (line) => writeLine(context.stderr, line));
+    const connection = connectionOptionsFrom(flags, context, (line) => writeLine(context.stderr, line));
     const pacing = pacingFrom(flags);
     const drainTimeoutMs = parseDuration(flags.drainTimeout, '--drain-timeout');
     const showProgress = context.interactive && !flags.quiet;

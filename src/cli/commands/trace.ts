@@ -94,7 +94,7 @@ Every way of stopping (-C, -W, --duration, Ctrl+C) writes every row received so 
 
 function traceOptionsFrom(flags: TraceFlags, context: CliContext): TraceOptions {
   if (flags.topic.length === 0) throw usageError('trace: give at least one topic filter with -t (e.g. -t "sensors/#")');
-  const connection = connectionOptionsFrom(flags, context.env, (line) => writeLine(context.stderr, line));
+  const connection = connectionOptionsFrom(flags, context, (line) => writeLine(context.stderr, line));
   const persistent = flags.clean === false || flags.sessionExpiry !== undefined;
   if (flags.sessionExpiry !== undefined && connection.protocolVersion !== 5) throw usageError('--session-expiry needs MQTT 5 (-V 5); with 3.1.1 use --no-clean');
   if (persistent) {
