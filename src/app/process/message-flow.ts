@@ -1,4 +1,4 @@
-import type { IClientSubscribeOptions, IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
+import { ErrorWithSubackPacket, type IClientSubscribeOptions, type IConnackPacket, type IPublishPacket, type ISubscriptionGrant, type MqttClient } from 'mqtt';
 import { SensortraceError } from '../../core/errors.js';
 import type { ConnectionEvent } from '../../core/records.js';
 import type { Emission, RuleEngine } from '../../core/rules/engine.js';
@@ -8,13 +8,25 @@ import type { ProcessStop } from './process-stop.js';
 
 export type Subscription = { filter: string; qos: number };
 
+function refusal(filters: readonly string[]): SensortraceError {
+  return new SensortraceError(`broker refused the subscription to ${filters.join(', ')}`, 'E_BROKER');
+}
+
 /** Subscribes to every filter the rules listen to (MQTT 5: with No Local); a refused filter is an E_BROKER error. */
 export async function subscribeAll(client: MqttClient, subscriptions: readonly Subscription[], v5: boolean): Promise<void> {
   const map: Record<string, IClientSubscribeOptions> = {};
   for (const s of subscriptions) map[s.filter] = v5 ? { qos: s.qos as 0 | 1 | 2, nl: true } : { qos: s.qos as 0 | 1 | 2 };
-  const granted = await client.subscribeAsync(map);
+  let granted: ISubscriptionGrant[];
+  try {
+    granted = await client.subscribeAsync(map);
+  } catch (error) {
+    // MQTT.js rejects a SUBACK with a failure code itself; its codes are in the order we subscribed.
+    if (!(error instanceof ErrorWithSubackPacket)) throw error;
+    const codes = error.packet.granted as number[];
+    throw refusal(Object.keys(map).filter((_, i) => (codes[i] ?? 0) >= 0x80));
+  }
   const refused = granted.filter((g) => g.qos >= 0x80);
-  if (refused.length > 0) throw new SensortraceError(`broker refused the subscription to ${refused.map((g) => g.topic).join(', ')}`, 'E_BROKER');
+  if (refused.length > 0) throw refusal(refused.map((g) => g.topic));
 }
 
 export interface MessageFlow {
