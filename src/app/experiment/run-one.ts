@@ -1,0 +1,118 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SensortraceError } from '../../core/errors.js';
+import type { ExperimentEta } from '../../core/experiment/run-plan.js';
+import type { RunSpec } from '../../core/scenario/scenario.js';
+import type { Clock } from '../../io/clock.js';
+import { replay } from '../replay/replay.js';
+import { BrokerRestarts } from './broker-restarts.js';
+import { awaitDrain } from './drain.js';
+import { linkedController } from './interruptible.js';
+import { RunClients } from './run-clients.js';
+import { canCompare, compareRun, type RunFiles } from './run-compare.js';
+import { RunProgress } from './run-progress.js';
+import { RunTracer } from './run-tracer.js';
+import type { ExperimentOptions, ExperimentRun } from './types.js';
+
+/** What every run of one experiment shares. */
+export interface RunContext {
+  options: ExperimentOptions;
+  clock: Clock;
+  eta: ExperimentEta;
+  total: number;
+}
+
+/** The parts of one run, alive from the broker's start to its disposal. */
+interface RunParts {
+  run: ExperimentRun;
+  files: RunFiles;
+  signal: AbortSignal;
+  progress: RunProgress;
+  broker: BrokerRestarts;
+  tracer: RunTracer;
+}
+
+function runFiles(dir: string): RunFiles {
+  return { sent: join(dir, 'sent.csv'), trace: join(dir, 'trace.csv'), brokerEvents: join(dir, 'broker.events.csv'), compare: join(dir, 'compare') };
+}
+
+/**
+ * One run of the matrix: broker up, tracer subscribed, replay with the restarts timed from its
+ * start, a bounded drain, then everything stopped (tracer before broker) and sent compared with
+ * received. A failure is recorded on the run, never thrown: the experiment goes on with the next.
+ */
+export async function runOne(context: RunContext, spec: RunSpec): Promise<ExperimentRun> {
+  const { options, clock } = context;
+  const dir = join(options.outDir, spec.id);
+  mkdirSync(dir, { recursive: true });
+  const files = runFiles(dir);
+  const runAbort = linkedController(options.signal);
+  const progress = new RunProgress(spec, context.total, clock, (elapsed) => context.eta.leftMs(spec, elapsed), options.onProgress);
+  const broker = new BrokerRestarts(BrokerRestarts.controlFor(spec.broker, dir, options.brokerCommand), files.brokerEvents, {
+    clock,
+    signal: runAbort.signal,
+    onPhase: (phase) => progress.report(phase),
+    onFailure: () => runAbort.abort(),
+  });
+  const run: ExperimentRun = { spec, dir, files: [], brokerEvents: broker.events, durationMs: 0 };
+  const tracer = new RunTracer(clock, runAbort.signal, () => {
+    progress.received = tracer.tally.received;
+    progress.report();
+  });
+  const parts: RunParts = { run, files, signal: runAbort.signal, progress, broker, tracer };
+  try {
+    await record(context, parts);
+  } catch (error) {
+    run.error = (error as Error).message;
+    run.errorCode = (error as SensortraceError).code;
+    // Let the tracer close its file and client before the broker goes and compare reads the file.
+    const traced = await tracer.stopAfterFailure();
+    if (traced) run.trace = traced;
+  } finally {
+    runAbort.abort();
+    runAbort.unlink();
+    tracer.unlink();
+    await broker.dispose();
+  }
+  if (canCompare(run, files)) {
+    progress.report('compare');
+    await compareRun(run, files, options.chartFormats ?? ['svg', 'png', 'json']);
+  }
+  run.durationMs = progress.elapsedMs;
+  progress.report('done');
+  return run;
+}
+
+/** The run proper: broker, tracer, replay and restarts, drain, tracer stopped. Throws what ends the run early. */
+async function record(context: RunContext, parts: RunParts): Promise<void> {
+  const { options, clock } = context;
+  const { run, files, signal, progress, broker, tracer } = parts;
+  const scenario = options.scenario;
+  progress.report('broker');
+  await broker.start();
+  const clients = new RunClients(options.connection, broker.url, scenario, run.spec);
+
+  progress.report('tracer');
+  await tracer.start(clients.tracer(files.trace, broker.onClientEvent));
+  if (signal.aborted) throw new SensortraceError('interrupted', 'E_BROKER');
+
+  progress.report('replay');
+  run.replay = await replay({
+    ...clients.replayer(options.profile, files.sent),
+    signal,
+    clock,
+    onValidated: (summary) => context.eta.learnProfile(summary),
+    onStart: ({ startAt }) => broker.schedule(startAt, run.spec.variant.restarts),
+    onEvent: broker.onClientEvent,
+    onProgress: (p) => {
+      progress.sent = p.sent;
+      progress.report();
+    },
+  });
+  // A restart scheduled after the last reading still happens: its effect on the queue counts.
+  await broker.finished();
+
+  progress.report('drain');
+  await awaitDrain(clock, signal, tracer.tally, { target: run.replay.sent, drainMs: scenario.drainMs, quietMs: scenario.quietMs });
+  run.trace = await tracer.stop();
+}
