@@ -87,6 +87,12 @@ function describeError(error: ErrorObject, root: unknown): SchemaProblem {
       return { path: [...path, String(params.missingProperty)], what: 'is required' };
     case 'minItems':
       return { path, what: params.limit === 1 ? 'expected at least one entry' : `expected at least ${String(params.limit)} entries` };
+    case 'minProperties':
+    case 'maxProperties': {
+      const fields = Object.keys(error.data as object).join(', ') || undefined;
+      if (typeof node?.message === 'string') return { path, what: node.message, found: fields };
+      return { path, what: params.limit === 1 ? (error.keyword === 'minProperties' ? 'is empty' : 'expected only one field') : `expected ${error.keyword === 'minProperties' ? 'at least' : 'at most'} ${String(params.limit)} fields`, found: fields };
+    }
     default: {
       const message = typeof node?.message === 'string' ? node.message : defaultWording(error, params);
       return { path, what: message, found: describeValue(error.data) };
