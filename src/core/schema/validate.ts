@@ -35,6 +35,7 @@ function validatorFor(schema: Schema): ValidateFunction {
   if (!validate) {
     // verbose: errors carry the failing value and schema node (for `found` and `message`);
   // strictRequired off: if/then may require a field declared beside it, not inside it.
+  // optimize off: compiling (once, on first use) is then several times cheaper; files are small.
     ajv ??= newAjv();
     validate = ajv.compile(schema);
     compiled.set(schema, validate);
@@ -45,7 +46,8 @@ function validatorFor(schema: Schema): ValidateFunction {
 function newAjv(): Ajv {
   // verbose: errors carry the failing value and schema node (for `found` and `message`);
   // strictRequired off: if/then may require a field declared beside it, not inside it.
-  const instance = new Ajv({ allErrors: false, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  // optimize off: compiling (once, on first use) is then several times cheaper; files are small.
+  const instance = new Ajv({ allErrors: false, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true, code: { optimize: false } });
   instance.addKeyword({ keyword: 'message', schemaType: 'string' });
   instance.addKeyword({
     keyword: 'duration',
