@@ -1,7 +1,7 @@
 import type { ScalarValue } from '../expression/evaluate.js';
 import type { PayloadFormat } from '../mqtt/payload.js';
 import type { Qos } from '../records.js';
-import type { Locate } from '../schema/locate.js';
+import type { Locate } from '../schema/json-lines.js';
 import { RULES_SCHEMA } from '../schema/rules-schema.js';
 import { schemaProblem, type Path } from '../schema/validate.js';
 import { RuleErrors } from './rule-errors.js';

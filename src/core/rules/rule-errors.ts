@@ -1,5 +1,5 @@
 import { inputError, type SensortraceError } from '../errors.js';
-import { NO_LINES, type Locate } from '../schema/locate.js';
+import { NO_LINES, type Locate } from '../schema/json-lines.js';
 import type { Path } from '../schema/validate.js';
 
 type Json = Record<string, unknown>;

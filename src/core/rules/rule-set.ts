@@ -2,7 +2,7 @@ import type { CompiledExpression, ScalarValue } from '../expression/evaluate.js'
 import type { CompiledTemplate } from '../expression/template.js';
 import type { PayloadFormat } from '../mqtt/payload.js';
 import type { Qos } from '../records.js';
-import type { Locate } from '../schema/locate.js';
+import type { Locate } from '../schema/json-lines.js';
 import { compileRules } from './compile-rules.js';
 
 /**

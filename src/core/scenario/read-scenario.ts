@@ -4,7 +4,7 @@ import type { PayloadFormat } from '../mqtt/payload.js';
 import type { ProfileFormatOptions } from '../profile/format.js';
 import type { Qos } from '../records.js';
 import type { Pacing } from '../schedule/schedule.js';
-import { NO_LINES, type Locate } from '../schema/locate.js';
+import { NO_LINES, type Locate } from '../schema/json-lines.js';
 import { SCENARIO_SCHEMA } from '../schema/scenario-schema.js';
 import { schemaProblem, type Path } from '../schema/validate.js';
 import { describeRestarts, type Scenario, type ScenarioBroker, type ScenarioRestart, type ScenarioVariant } from './scenario.js';

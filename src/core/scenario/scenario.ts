@@ -5,7 +5,7 @@
  * schema/scenario-schema.ts); errors name the file, the line and the field.
  */
 import { inputError } from '../errors.js';
-import { lazyTextLocator, type Locate } from '../schema/locate.js';
+import { lazyJsonLocator, type Locate } from '../schema/json-lines.js';
 import { readScenario } from './read-scenario.js';
 import type { PayloadFormat } from '../mqtt/payload.js';
 import type { ProfileFormatOptions } from '../profile/format.js';
@@ -79,12 +79,12 @@ export function parseScenario(text: string, file: string): Scenario {
   } catch (error) {
     throw inputError({ file }, `not valid JSON: ${(error as Error).message}`);
   }
-  return readScenario(value, file, lazyTextLocator(text));
+  return readScenario(value, file, lazyJsonLocator(text));
 }
 
 /**
  * Validates a scenario object (from a file, or built from CLI flags with file = "command line").
- * `locate` gives lines when the object came from text the caller still has (see lazyTextLocator).
+ * `locate` gives lines when the object came from text the caller still has (see lazyJsonLocator).
  */
 export function scenarioFromValue(value: unknown, file: string, locate?: Locate): Scenario {
   return readScenario(value, file, locate);

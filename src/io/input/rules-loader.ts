@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { inputError, SensortraceError } from '../../core/errors.js';
 import { compileRuleSet, type RuleSet } from '../../core/rules/rule-set.js';
-import { documentLocator, parseYamlDocument } from '../../core/schema/locate.js';
+import { documentLocator, parseYamlDocument } from '../../core/schema/yaml-lines.js';
 import type { LookupTables } from '../../core/rules/engine.js';
 import { loadLookupTable } from './lookup-table.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lazyTextLocator } from '../../../src/core/schema/locate.js';
+import { lazyJsonLocator } from '../../../src/core/schema/json-lines.js';
 import { schemaProblem, type Schema } from '../../../src/core/schema/validate.js';
 
 const schema: Schema = {
@@ -51,13 +51,48 @@ describe('schemaProblem (ajv errors worded for people)', () => {
   });
 });
 
-describe('lazyTextLocator', () => {
-  it('finds the line of a JSON key and falls back to the nearest parent', () => {
-    const locate = lazyTextLocator('{\n  "a": 1,\n  "b": [\n    2,\n    3\n  ]\n}');
-    expect([locate(['a']), locate(['b', 1]), locate(['b', 7]), locate(['zz']), locate([])]).toEqual([2, 5, 3, 1, 1]);
+describe('lazyJsonLocator (lines of JSON keys, without a YAML parser)', () => {
+  const text = [
+    '{',
+    '  "name": "a \\"quoted\\" {not} [a] list, ok",',
+    '  "qos": [0,',
+    '    1, 2],',
+    '  "brokers": [',
+    '    { "kind": "embedded" },',
+    '    {',
+    '      "kind": "external", "url": "mqtt://x",',
+    '      "on": true, "off": null, "n": -1.5e3',
+    '    }',
+    '  ],',
+    '  "empty": {}, "none": [],',
+    '  "nested": { "name": { "name": 1 } }',
+    '}',
+  ].join('\n');
+
+  it.each([
+    [[], 1],
+    [['name'], 2],
+    [['qos'], 3],
+    [['qos', 0], 3],
+    [['qos', 1], 4],
+    [['qos', 2], 4],
+    [['brokers', 0], 6],
+    [['brokers', 0, 'kind'], 6],
+    [['brokers', 1], 7],
+    [['brokers', 1, 'url'], 8],
+    [['brokers', 1, 'n'], 9],
+    [['brokers', 1, 'missing'], 7],
+    [['brokers', 5], 5],
+    [['none'], 12],
+    [['nested', 'name', 'name'], 13],
+    [['zz'], 1],
+  ])('%j is on line %d', (path, line) => {
+    expect(JSON.parse(text)).toBeTruthy();
+    expect(lazyJsonLocator(text)(path)).toBe(line);
   });
 
-  it('gives no line for text the yaml package cannot read', () => {
-    expect(lazyTextLocator('{"a": 1, "a": 2}')(['a'])).toBeUndefined();
+  it('gives no line without a document', () => {
+    expect(lazyJsonLocator('')(['a'])).toBeUndefined();
+    expect(lazyJsonLocator('{"a')(['a'])).toBeUndefined();
   });
 });
