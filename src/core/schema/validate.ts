@@ -33,9 +33,6 @@ const compiled = new WeakMap<Schema, ValidateFunction>();
 function validatorFor(schema: Schema): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
-    // verbose: errors carry the failing value and schema node (for `found` and `message`);
-  // strictRequired off: if/then may require a field declared beside it, not inside it.
-  // optimize off: compiling (once, on first use) is then several times cheaper; files are small.
     ajv ??= newAjv();
     validate = ajv.compile(schema);
     compiled.set(schema, validate);
@@ -91,15 +88,20 @@ function describeError(error: ErrorObject, root: unknown): SchemaProblem {
       return { path, what: params.limit === 1 ? 'expected at least one entry' : `expected at least ${String(params.limit)} entries` };
     case 'minProperties':
     case 'maxProperties': {
+      // The fields there are say more than "a mapping" would.
       const fields = Object.keys(error.data as object).join(', ') || undefined;
-      if (typeof node?.message === 'string') return { path, what: node.message, found: fields };
-      return { path, what: params.limit === 1 ? (error.keyword === 'minProperties' ? 'is empty' : 'expected only one field') : `expected ${error.keyword === 'minProperties' ? 'at least' : 'at most'} ${String(params.limit)} fields`, found: fields };
+      return { path, what: typeof node?.message === 'string' ? node.message : fieldCountWording(error.keyword, Number(params.limit)), found: fields };
     }
     default: {
       const message = typeof node?.message === 'string' ? node.message : defaultWording(error, params);
       return { path, what: message, found: describeValue(error.data) };
     }
   }
+}
+
+function fieldCountWording(keyword: string, limit: number): string {
+  if (keyword === 'minProperties') return limit === 1 ? 'is empty' : `expected at least ${limit} fields`;
+  return limit === 1 ? 'expected only one field' : `expected at most ${limit} fields`;
 }
 
 function defaultWording(error: ErrorObject, params: Record<string, unknown>): string {
