@@ -88,6 +88,6 @@ describe('sensortrace experiment', () => {
     writeFileSync(file, JSON.stringify({ profile: 'x.csv', restarts: [{ at: '1s', kind: 'reboot' }] }));
     const result = await runCli(['experiment', file, '-o', join(dir, 'o')]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`${file}: restarts[0].kind: expected one of graceful, crash (found "reboot")`);
+    expect(result.stderr).toContain(`${file}: restarts[0].kind: expected one of: graceful, crash (found "reboot")`);
   });
 });

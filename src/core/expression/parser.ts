@@ -18,152 +18,172 @@ const WORD_OPERATORS: Record<string, string> = { and: '&&', or: '||', not: '!' }
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
 /**
- * Recursive descent, one function per precedence level (lowest first):
+ * Recursive descent, one method per precedence level (lowest first):
  * `?:` · `or ||` · `and &&` · `not !` · comparisons · `+ -` · `* / %` · unary `- +` · `^ **` · primary.
  */
 export function parseExpression(text: string): Node {
-  const tokens = tokenize(text).map(normalizeWordOperator);
-  let pos = 0;
-  let depth = 0;
-  const peek = (): Token => tokens[pos]!;
-  const isOp = (value: string): boolean => {
-    const t = peek();
+  return new Parser(text).parse();
+}
+
+/** The parser's position in the tokens and its nesting depth: one instance per expression. */
+class Parser {
+  private readonly tokens: Token[];
+  private pos = 0;
+  private depth = 0;
+
+  constructor(private readonly text: string) {
+    this.tokens = tokenize(text).map(normalizeWordOperator);
+  }
+
+  parse(): Node {
+    const tree = this.conditional();
+    const rest = this.peek();
+    if (rest.kind === 'op' && rest.value === '(') throw syntaxError(this.text, rest.at, 'only a function name can be called (a call result cannot)');
+    if (rest.kind !== 'end') throw syntaxError(this.text, rest.at, `unexpected ${describe(rest)} after the end of the expression`);
+    return tree;
+  }
+
+  private peek(): Token {
+    return this.tokens[this.pos]!;
+  }
+
+  private isOp(value: string): boolean {
+    const t = this.peek();
     return t.kind === 'op' && t.value === value;
-  };
-  const expectOp = (value: string): void => {
-    if (!isOp(value)) throw syntaxError(text, peek().at, `expected "${value}"${describeFound(peek())}`);
-    pos++;
-  };
-  const nested = <T>(parse: () => T): T => {
-    if (++depth > MAX_DEPTH) throw syntaxError(text, peek().at, `nested more than ${MAX_DEPTH} levels deep`);
+  }
+
+  /** The next token if it is one of these operators (consumed), else undefined. */
+  private takeOp(...ops: string[]): Extract<Token, { kind: 'op' }> | undefined {
+    const t = this.peek();
+    if (t.kind !== 'op' || !ops.includes(t.value)) return undefined;
+    this.pos++;
+    return t;
+  }
+
+  private expectOp(value: string): void {
+    if (!this.isOp(value)) throw syntaxError(this.text, this.peek().at, `expected "${value}"${describeFound(this.peek())}`);
+    this.pos++;
+  }
+
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_DEPTH) throw syntaxError(this.text, this.peek().at, `nested more than ${MAX_DEPTH} levels deep`);
     try {
       return parse();
     } finally {
-      depth--;
+      this.depth--;
     }
-  };
+  }
 
-  const conditional = (): Node =>
-    nested(() => {
-      const test = or();
-      if (!isOp('?')) return test;
-      pos++;
-      const then = conditional();
-      expectOp(':');
-      const otherwise = conditional();
+  private conditional(): Node {
+    return this.nested(() => {
+      const test = this.or();
+      if (!this.takeOp('?')) return test;
+      const then = this.conditional();
+      this.expectOp(':');
+      const otherwise = this.conditional();
       return { type: 'conditional', test, then, otherwise };
     });
-  const or = (): Node => {
-    let left = and();
-    while (isOp('||')) {
-      pos++;
-      left = { type: 'logical', op: 'or', left, right: and() };
-    }
+  }
+
+  private or(): Node {
+    let left = this.and();
+    while (this.takeOp('||')) left = { type: 'logical', op: 'or', left, right: this.and() };
     return left;
-  };
-  const and = (): Node => {
-    let left = not();
-    while (isOp('&&')) {
-      pos++;
-      left = { type: 'logical', op: 'and', left, right: not() };
-    }
+  }
+
+  private and(): Node {
+    let left = this.not();
+    while (this.takeOp('&&')) left = { type: 'logical', op: 'and', left, right: this.not() };
     return left;
-  };
-  const not = (): Node => {
-    if (isOp('!')) {
-      pos++;
-      return nested(() => ({ type: 'unary', op: 'not', operand: not() }));
-    }
-    return comparison();
-  };
-  const comparison = (): Node => {
-    const left = additive();
-    const t = peek();
-    if (t.kind !== 'op' || !COMPARISONS.has(t.value)) return left;
-    pos++;
-    const node: Node = { type: 'binary', op: t.value, left, right: additive(), at: t.at };
-    const next = peek();
-    if (next.kind === 'op' && COMPARISONS.has(next.value)) throw syntaxError(text, next.at, 'comparisons cannot be chained (use "and")');
+  }
+
+  private not(): Node {
+    if (!this.takeOp('!')) return this.comparison();
+    return this.nested(() => ({ type: 'unary', op: 'not', operand: this.not() }));
+  }
+
+  private comparison(): Node {
+    const left = this.additive();
+    const t = this.takeOp(...COMPARISONS);
+    if (!t) return left;
+    const node: Node = { type: 'binary', op: t.value, left, right: this.additive(), at: t.at };
+    const next = this.peek();
+    if (next.kind === 'op' && COMPARISONS.has(next.value)) throw syntaxError(this.text, next.at, 'comparisons cannot be chained (use "and")');
     return node;
-  };
-  const binaryLevel = (ops: string[], operand: () => Node) => (): Node => {
+  }
+
+  private additive(): Node {
+    return this.binaryLevel(['+', '-'], () => this.multiplicative());
+  }
+
+  private multiplicative(): Node {
+    return this.binaryLevel(['*', '/', '%'], () => this.unary());
+  }
+
+  /** Left-associative operators of one precedence level. */
+  private binaryLevel(ops: readonly string[], operand: () => Node): Node {
     let left = operand();
-    for (;;) {
-      const t = peek();
-      if (t.kind !== 'op' || !ops.includes(t.value)) return left;
-      pos++;
-      left = { type: 'binary', op: t.value, left, right: operand(), at: t.at };
-    }
-  };
-  const unary = (): Node => {
-    const t = peek();
-    if (t.kind === 'op' && (t.value === '-' || t.value === '+')) {
-      pos++;
-      return nested(() => ({ type: 'unary', op: t.value as '-' | '+', operand: unary() }));
-    }
-    return power();
-  };
-  const multiplicative = binaryLevel(['*', '/', '%'], unary);
-  const additive = binaryLevel(['+', '-'], multiplicative);
-  // Right-associative and tighter than a leading minus: -2^2 is -(2^2), 2^3^2 is 2^(3^2).
-  const power = (): Node => {
-    const base = primary();
-    const t = peek();
-    if (t.kind === 'op' && (t.value === '^' || t.value === '**')) {
-      pos++;
-      return { type: 'binary', op: '^', left: base, right: nested(unary), at: t.at };
-    }
-    return base;
-  };
-  const primary = (): Node => {
-    const t = peek();
-    pos++;
+    for (let t = this.takeOp(...ops); t; t = this.takeOp(...ops)) left = { type: 'binary', op: t.value, left, right: operand(), at: t.at };
+    return left;
+  }
+
+  private unary(): Node {
+    const t = this.takeOp('-', '+');
+    if (!t) return this.power();
+    return this.nested(() => ({ type: 'unary', op: t.value as '-' | '+', operand: this.unary() }));
+  }
+
+  /** Right-associative and tighter than a leading minus: -2^2 is -(2^2), 2^3^2 is 2^(3^2). */
+  private power(): Node {
+    const base = this.primary();
+    const t = this.takeOp('^', '**');
+    if (!t) return base;
+    return { type: 'binary', op: '^', left: base, right: this.nested(() => this.unary()), at: t.at };
+  }
+
+  private primary(): Node {
+    const t = this.peek();
+    this.pos++;
     switch (t.kind) {
       case 'number':
       case 'string':
         return { type: 'literal', value: t.value };
       case 'name':
         if (t.value === 'true' || t.value === 'false') return { type: 'literal', value: t.value === 'true' };
-        if (isOp('(')) return call(t.value, t.at);
+        if (this.isOp('(')) return this.call(t.value, t.at);
         return { type: 'variable', name: t.value, at: t.at };
       case 'op':
-        if (t.value === '(') {
-          const inner = conditional();
-          expectOp(')');
-          return inner;
-        }
-        throw syntaxError(text, t.at, `unexpected "${t.value}"`);
+        if (t.value !== '(') throw syntaxError(this.text, t.at, `unexpected "${t.value}"`);
+        return this.parenthesized();
       case 'end':
-        throw syntaxError(text, t.at, 'unexpected end of expression');
+        throw syntaxError(this.text, t.at, 'unexpected end of expression');
     }
-  };
-  const call = (name: string, at: number): Node => {
-    pos++; // (
+  }
+
+  private parenthesized(): Node {
+    const inner = this.conditional();
+    this.expectOp(')');
+    return inner;
+  }
+
+  private call(name: string, at: number): Node {
+    this.pos++; // (
     // exists(x) looks at a name without evaluating it, so optional data can be tested for.
     if (name === 'exists') {
-      const arg = peek();
-      if (arg.kind !== 'name') throw syntaxError(text, arg.at, 'exists() takes a variable name');
-      pos++;
-      expectOp(')');
+      const arg = this.peek();
+      if (arg.kind !== 'name') throw syntaxError(this.text, arg.at, 'exists() takes a variable name');
+      this.pos++;
+      this.expectOp(')');
       return { type: 'exists', name: arg.value };
     }
     const args: Node[] = [];
-    if (!isOp(')')) {
-      for (;;) {
-        args.push(conditional());
-        if (!isOp(',')) break;
-        pos++;
-      }
+    if (!this.isOp(')')) {
+      do args.push(this.conditional());
+      while (this.takeOp(','));
     }
-    expectOp(')');
+    this.expectOp(')');
     return { type: 'call', name, args, at };
-  };
-
-  const tree = conditional();
-  const rest = peek();
-  if (rest.kind === 'op' && rest.value === '(') throw syntaxError(text, rest.at, 'only a function name can be called (a call result cannot)');
-  if (rest.kind !== 'end') throw syntaxError(text, peek().at, `unexpected ${describe(peek())} after the end of the expression`);
-  return tree;
+  }
 }
 
 function normalizeWordOperator(token: Token): Token {

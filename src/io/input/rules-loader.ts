@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { LineCounter, parseDocument, isNode } from 'yaml';
 import { inputError, SensortraceError } from '../../core/errors.js';
 import { compileRuleSet, type RuleSet } from '../../core/rules/rule-set.js';
+import { documentLocator, parseYamlDocument } from '../../core/schema/yaml-lines.js';
 import type { LookupTables } from '../../core/rules/engine.js';
 import { loadLookupTable } from './lookup-table.js';
 
@@ -42,9 +42,8 @@ export async function loadRules(path: string): Promise<LoadedRules> {
 
 export function parseRules(text: string, file: string): RuleSet {
   if (text.length > MAX_RULES_BYTES) throw inputError({ file }, `is larger than ${MAX_RULES_BYTES} bytes`);
-  const lineCounter = new LineCounter();
-  // Core schema only: no custom tags, no merge keys; aliases are capped (no billion laughs).
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false, schema: 'core' });
+  // Core schema only: no custom tags, no merge keys; aliases are capped below (no billion laughs).
+  const { doc, lineCounter } = parseYamlDocument(text);
   const problem = doc.errors[0];
   if (problem) {
     const line = lineCounter.linePos(problem.pos[0]).line;
@@ -56,12 +55,5 @@ export function parseRules(text: string, file: string): RuleSet {
   } catch (error) {
     throw inputError({ file }, `cannot read: ${(error as Error).message}`);
   }
-  const locate = (path: Array<string | number>): number | undefined => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
-  return compileRuleSet(raw, file, locate);
+  return compileRuleSet(raw, file, documentLocator(doc, lineCounter));
 }

@@ -56,7 +56,7 @@ rules:
   // Each bad file names the file, the line, the rule and the field.
   it.each([
     ['transforms:\n  - { subscribe: a, value: "sin(", publish: b }', /^r\.yaml:2: transform "transform1", value: unexpected end of expression/],
-    ['rules:\n  - name: hot\n    on: a/#/b\n    do: { set: {} }', /^r\.yaml:3: rule "hot", on: "#" must be a whole level and the last one \(found "a\/#\/b"\)/],
+    ['rules:\n  - name: hot\n    on: a/#/b\n    do: { publish: { topic: b } }', /^r\.yaml:3: rule "hot", on: "#" must be a whole level and the last one \(found "a\/#\/b"\)/],
     ['rules:\n  - name: hot\n    on: a\n    when: value >> 1\n    do: { publish: { topic: b } }', /^r\.yaml:4: rule "hot", when: unexpected ">"/],
     ['rules:\n  - name: hot\n    on: a\n    whenn: value > 1\n    do: { publish: { topic: b } }', /^r\.yaml:4: rules\[1\]: unknown field "whenn"/],
     ['rules:\n  - name: hot\n    on: a', /^r\.yaml:2: rule "hot", do: is required/],
@@ -86,6 +86,43 @@ rules:
     expect(fails(text)).toMatch(message);
   });
 
+  // Shapes are checked by the JSON Schema (schema/rules-schema.ts); its errors read like the rest.
+  it.each([
+    ['rules:\n  - on: a\n    do:\n      publish:\n        topic: b\n        retain: yes', /^r\.yaml:6: rule "rule1", do\[1\]\.publish\.retain: expected true or false \(found "yes"\)$/],
+    ['rules:\n  - on: a\n    do:\n      - publish: { topic: b }\n      - set: {}', /^r\.yaml:5: rule "rule1", do\[2\]\.set: is empty$/],
+    ['rules:\n  - on: a\n    do: []', /^r\.yaml:3: rule "rule1", do: expected at least one entry$/],
+    ['rules:\n  - on: a\n    do: 5', /^r\.yaml:3: rule "rule1", do\[1\]: each action is exactly one of: publish, csv, set \(found "5"\)$/],
+    ['rules:\n  - on: a\n    do: { csv: { file: out.csv } }', /^r\.yaml:3: rule "rule1", do\[1\]\.csv\.columns: is required$/],
+    ['rules:\n  - name: p\n    events:\n      a: x\n      b: { when: value > 1 }\n    pattern: a then b\n    within: 1s\n    do: { publish: { topic: o } }', /^r\.yaml:5: rule "p", events\.b\.topic: is required$/],
+    ['rules:\n  - name: p\n    events: { a: x, b: 7 }\n    pattern: a then b\n    within: 1s\n    do: { publish: { topic: o } }', /^r\.yaml:3: rule "p", events\.b: expected a mapping \(key: value\) \(found "7"\)$/],
+    ['rules:\n  - name: p\n    events: { a: x, b: y }\n    pattern: a then b\n    within: 0s\n    do: { publish: { topic: o } }', /^r\.yaml:5: rule "p", within: expected a duration like 500ms, 20s, 2m or 1h \(more than 0\) \(found "0s"\)$/],
+    ['rules:\n  - { on: a, window: { duration: soon }, do: { publish: { topic: o } } }', /rule "rule1", window\.duration: expected a duration like/],
+    ['transforms:\n  - { subscribe: a, publish: b }', /^r\.yaml:2: transform "transform1", value: is required$/],
+    ['transforms:\n  - { subscribe: a, value: "", publish: b }', /^r\.yaml:2: transform "transform1", value: expected text \(found ""\)$/],
+    ['version: 2\nrules: []', /^r\.yaml:1: version: only version 1 exists \(found "2"\)$/],
+    ['state:\n  level: [1]\nrules: []', /^r\.yaml:2: state "level": expected a number, text or true\/false \(found "a list"\)$/],
+    ['data:\n  limits: { file: l.csv, colour: red }\nrules: []', /^r\.yaml:2: data "limits": unknown field "colour" \(expected one of: file, key, match, topic\)$/],
+    ['- on: a', /^r\.yaml:1: the rules file: expected a mapping \(key: value\) \(found "a list"\)$/],
+    ['rules:\n  - 5', /^r\.yaml:2: rules\[1\]: expected a mapping \(key: value\) \(found "5"\)$/],
+  ])('rejects the shape of %j', (text, message) => {
+    expect(fails(text)).toMatch(message);
+  });
+
+  it('reads the short forms: one action without a list, an event as a bare topic', () => {
+    const set = ok('rules:\n  - name: p\n    events: { a: x/a, b: { topic: x/b } }\n    pattern: a then b\n    within: 2\n    do: { set: { n: n + 1 } }\nstate: { n: 0 }');
+    expect(set.rules[0]!.events.map((e) => [e.name, e.filter])).toEqual([['a', 'x/a'], ['b', 'x/b']]);
+    expect(set.rules[0]!.actions).toHaveLength(1);
+    expect(set.rules[0]!.pattern!.withinMs).toBe(2000);
+    expect(set.state).toEqual({ n: 0 });
+  });
+
+  it('leaves the parsed document as it was', () => {
+    const raw = { rules: [{ on: 'a', events: undefined, do: { publish: { topic: 'o' } } }] };
+    const copy = structuredClone(raw);
+    compileRuleSet(raw, 'mem');
+    expect(raw).toEqual(copy);
+  });
+
   it('caps YAML aliases (no exponential expansion)', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
     for (let i = 0; i < 8; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`);
@@ -93,6 +130,6 @@ rules:
   });
 
   it('works without line information too (compileRuleSet on plain data)', () => {
-    expect(() => compileRuleSet({ rules: [{ name: 'x', on: 'a', do: { publish: {} } }] }, 'mem')).toThrow(/^mem: rule "x", do\[1\]\.publish\.topic: expected text \(found "nothing"\)/);
+    expect(() => compileRuleSet({ rules: [{ name: 'x', on: 'a', do: { publish: {} } }] }, 'mem')).toThrow(/^mem: rule "x", do\[1\]\.publish\.topic: is required$/);
   });
 });

@@ -1,0 +1,92 @@
+import type { Schema } from './validate.js';
+
+/**
+ * The experiment scenario file (JSON), after the short forms are spelled out (see
+ * normalizeScenario: `qos: 1`, `broker: "embedded"`, a single restart not in a list).
+ * Cross-field rules (one pacing, distinct names, overlapping restarts, external brokers) are
+ * checked in code after this.
+ */
+const text: Schema = { type: 'string', pattern: '\\S', message: 'expected a non-empty string' };
+const duration: Schema = { type: ['string', 'number'], duration: true };
+const onOff: Schema = { enum: [true, false, 'on', 'off'], message: 'expected true/false (or "on"/"off")' };
+const positive: Schema = { type: 'number', exclusiveMinimum: 0, message: 'expected a positive number' };
+const atLeastOne: Schema = { type: 'integer', minimum: 1, message: 'expected a whole number ≥ 1' };
+
+const restartFields = {
+  at: duration,
+  downFor: duration,
+  kind: { enum: ['graceful', 'crash'] },
+  state: { enum: ['kept', 'lost'] },
+};
+
+const restart: Schema = {
+  type: 'object',
+  message: 'expected an object',
+  properties: restartFields,
+  required: ['at'],
+  additionalProperties: false,
+};
+
+/** A variant: one restart, `{name, schedule: [restart, …]}`, or "none"/null for a baseline. */
+const variant: Schema = {
+  anyOf: [
+    {
+      type: 'object',
+      message: 'expected an object (a restart, or {name, schedule}), or "none"',
+      properties: { name: text, schedule: { type: 'array', minItems: 1, items: restart }, ...restartFields },
+      additionalProperties: false,
+      // With a schedule, the restarts are in it; without, the variant is itself one restart.
+      if: { required: ['schedule'] },
+      then: {},
+      else: { required: ['at'] },
+    },
+    { enum: ['none', null] },
+  ],
+};
+
+const broker: Schema = {
+  type: 'object',
+  message: 'expected an object',
+  properties: {
+    kind: { enum: ['embedded', 'mosquitto', 'external'] },
+    name: text,
+    url: { type: 'string', pattern: '^(mqtts?|wss?|tcp|ssl|tls)://', message: 'expected mqtt://, mqtts://, ws:// or wss://' },
+    stop: text,
+    start: text,
+    kill: text,
+    persistence: onOff,
+    autosave: duration,
+  },
+  required: ['kind'],
+  additionalProperties: false,
+  if: { properties: { kind: { const: 'external' } } },
+  then: { required: ['url'] },
+};
+
+export const SCENARIO_SCHEMA: Schema = {
+  type: 'object',
+  message: 'expected an object',
+  properties: {
+    name: text,
+    description: text,
+    profile: text,
+    profileFormat: { type: 'object', message: 'expected an object' },
+    topic: text,
+    speed: positive,
+    rate: positive,
+    max: { type: 'boolean' },
+    payload: { enum: ['plain', 'json', 'value'] },
+    qos: { type: 'array', minItems: 1, items: { enum: [0, 1, 2], message: 'expected 0, 1 or 2' } },
+    brokers: { type: 'array', minItems: 1, items: broker },
+    broker: {},
+    restarts: { type: 'array', minItems: 1, items: variant },
+    drain: duration,
+    quiet: duration,
+    tracerReconnect: duration,
+    maxInflight: atLeastOne,
+    queueQos0: onOff,
+    loop: atLeastOne,
+  },
+  required: ['profile'],
+  additionalProperties: false,
+};
