@@ -85,9 +85,19 @@ describe('sensortrace experiment', () => {
   it('names the scenario file in errors about it', async () => {
     const { dir } = setup(1);
     const file = join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify({ profile: 'x.csv', restarts: [{ at: '1s', kind: 'reboot' }] }));
+    writeFileSync(file, JSON.stringify({ profile: 'x.csv', restarts: [{ at: '1s', kind: 'reboot' }] }, null, 2));
     const result = await runCli(['experiment', file, '-o', join(dir, 'o')]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`${file}: restarts[0].kind: expected one of: graceful, crash (found "reboot")`);
+    // Line 6 of the pretty-printed file: "kind": "reboot".
+    expect(result.stderr).toContain(`${file}:6: restarts[0].kind: expected one of: graceful, crash (found "reboot")`);
+  });
+
+  it('gives no file line for a value that came from a flag', async () => {
+    const { dir } = setup(1);
+    const file = join(dir, 'flagged.json');
+    writeFileSync(file, JSON.stringify({ profile: 'x.csv', qos: 1 }, null, 2));
+    const result = await runCli(['experiment', file, '--qos', '0,7', '-o', join(dir, 'o')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${file}: qos[1]: expected 0, 1 or 2`);
   });
 });

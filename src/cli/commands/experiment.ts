@@ -6,6 +6,7 @@ import { formatDuration } from '../../core/duration.js';
 import { SensortraceError, inputError, usageError } from '../../core/errors.js';
 import { headlineTable } from '../../core/report/model.js';
 import { scenarioFromValue } from '../../core/scenario/scenario.js';
+import { lazyJsonLocator, NO_LINES, type Locate } from '../../core/schema/json-lines.js';
 import { ProgressLine } from '../../io/output/progress-line.js';
 import { addConnectionFlags, connectionOptionsFrom, parseInteger, type ConnectionFlagValues } from '../connection-flags.js';
 import { writeLine, type CliContext } from '../context.js';
@@ -45,8 +46,22 @@ interface ExperimentFlags extends ConnectionFlagValues {
  * validates it all in one place (src/core/scenario.ts). Returns the raw object and where a
  * relative profile path is resolved from.
  */
-function scenarioInput(file: string | undefined, flags: ExperimentFlags, command: Command): { raw: Record<string, unknown>; source: string; baseDir: string } {
+/**
+ * Lines of the scenario file, for the fields the command line did not replace: an error about a
+ * value given as a flag has no line in the file.
+ */
+function fileLinesOnly(raw: Record<string, unknown>, locate: Locate): Locate {
+  const fromFile = new Map(Object.entries(raw));
+  return (path) => {
+    const top = path[0];
+    if (typeof top === 'string' && fromFile.get(top) !== raw[top]) return undefined;
+    return locate(path);
+  };
+}
+
+function scenarioInput(file: string | undefined, flags: ExperimentFlags, command: Command): { raw: Record<string, unknown>; source: string; baseDir: string; locate: Locate } {
   let raw: Record<string, unknown> = {};
+  let locate: Locate = NO_LINES;
   let baseDir = process.cwd();
   if (file) {
     let text: string;
@@ -62,6 +77,7 @@ function scenarioInput(file: string | undefined, flags: ExperimentFlags, command
     }
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw inputError({ file }, 'expected a JSON object');
     baseDir = dirname(resolve(file));
+    locate = fileLinesOnly(raw, lazyJsonLocator(text));
   }
   const given = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
   const duration = (text: string): string => text;
@@ -112,7 +128,7 @@ function scenarioInput(file: string | undefined, flags: ExperimentFlags, command
   if (flags.queueQos0) raw.queueQos0 = true;
   if (flags.loop !== undefined) raw.loop = flags.loop;
   if (raw.profile === undefined) throw usageError('experiment: give a scenario file or --profile FILE');
-  return { raw, source: file ?? 'command line', baseDir };
+  return { raw, source: file ?? 'command line', baseDir, locate };
 }
 
 function progressText(p: ExperimentProgress): string {
@@ -163,8 +179,8 @@ Examples:
 
 Connection flags (-u, -P, --cafile, ...) apply to the replayer and tracer; -L/-h/-p name an external broker.`)
     .action(async (file: string | undefined, flags: ExperimentFlags & { quietAfter?: string; progress: boolean }, cmd: Command) => {
-      const { raw, source, baseDir } = scenarioInput(file, { ...flags, ...(flags.quietAfter ? { quiet: flags.quietAfter } : {}) }, cmd);
-      const scenario = scenarioFromValue(raw, source);
+      const { raw, source, baseDir, locate } = scenarioInput(file, { ...flags, ...(flags.quietAfter ? { quiet: flags.quietAfter } : {}) }, cmd);
+      const scenario = scenarioFromValue(raw, source, locate);
       const profile = resolve(baseDir, scenario.profile);
       const connection = connectionOptionsFrom(flags, context, (line) => writeLine(context.stderr, line));
       const { url: _url, host: _host, port: _port, clientId: _id, clean: _clean, ...clientSettings } = connection;
