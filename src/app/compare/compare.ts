@@ -107,7 +107,7 @@ function expectationFrom(expect: string | undefined): AnalyseOptions {
 
 /**
  * Sent versus received: reads the inputs (streaming), computes the report, writes the chosen
- * outputs. The numbers come from `analyse()` in src/core/compare-report.ts, which experiment
+ * outputs. The numbers come from `analyse()` in src/core/compare/report.ts, which experiment
  * calls directly on records it already holds.
  */
 export async function compare(options: CompareOptions): Promise<CompareResult> {
