@@ -13,6 +13,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   idleMs: '--idle',
   filters: '--topic',
   expected: '--expect',
+  formats: '--format',
 };
 
 export function flagFor(option: string): string {

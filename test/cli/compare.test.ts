@@ -94,6 +94,14 @@ describe('sensortrace compare', () => {
     const format = await runCli(['compare', '--sent', join(fixtures, 'sent.csv'), '--received', bad, '--format', 'pdf']);
     expect(format.code).toBe(2);
     expect(format.stderr).toContain('--format: unknown output "pdf"');
+    // Library option errors (topic template, --expect) come back as the flag the user typed.
+    const profile = join(dir, 'profile.csv');
+    writeFileSync(profile, 'time,sensor,value\n1700000000,a,20\n');
+    const topic = await runCli(['compare', '--sent', profile, '--topic', 'sensors/{room}', '--received', join(fixtures, 'trace-a.csv')]);
+    expect([topic.code, topic.stderr]).toEqual([2, 'sensortrace: --topic: unknown field {room} in "sensors/{room}" (known: {sensor}, {seq}, {value}, {time}, {pass}, {topic})\n']);
+    const expectation = await runCli(['compare', '--sent', join(fixtures, 'sent.csv'), '--received', join(fixtures, 'trace-a.csv'), '--expect', 'value +']);
+    expect(expectation.code).toBe(2);
+    expect(expectation.stderr).toMatch(/^sensortrace: --expect: /);
     const missing = await runCli(['compare', '--sent', join(dir, 'nope.csv'), '--received', join(fixtures, 'trace-a.csv')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('nope.csv');

@@ -28,7 +28,16 @@ describe('sensortrace profile', () => {
   it('generate rejects bad options with exit 2', async () => {
     const run = await runCli(['profile', 'generate', '--sensors', '2', '--shape', 'single']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/--shape single holds one sensor/);
+    expect(run.stderr).toMatch(/--shape: single holds one sensor/);
+  });
+
+  it.each([
+    [['--decimal-comma'], '--decimal-comma: needs a delimiter other than ","'],
+    [['--sensors', 'a b,c', '--shape', 'long'], '--sensors: sensor names cannot be empty'],
+  ])('generate %j: the library names the option, the CLI shows the flag', async (flags, message) => {
+    const run = await runCli(['profile', 'generate', '--duration', '3s', ...flags]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`sensortrace: ${message}`);
   });
 
   it.each([

@@ -4,7 +4,7 @@ import { chartData, type ChartData } from '../../core/chart/chart-data.js';
 import { vegaLiteSpec } from '../../core/chart/vega-lite-spec.js';
 import { analyse, ArrivalTable, SentTable, type AnalyseOptions, type CompareReport } from '../../core/compare/report.js';
 import { compileExpression, evaluateNumber, type CompiledExpression } from '../../core/expression/evaluate.js';
-import { SensortraceError, usageError } from '../../core/errors.js';
+import { optionError, SensortraceError } from '../../core/errors.js';
 import { gnuplotData, gnuplotScript, type GnuplotTerminal } from '../../core/chart/gnuplot.js';
 import { eventsPathFor, type Qos } from '../../core/records.js';
 import { renderSvg, svgToPng } from '../../io/output/chart-renderer.js';
@@ -91,7 +91,7 @@ function expectationFrom(expect: string | undefined): AnalyseOptions {
   try {
     expression = compileExpression(expect);
   } catch (error) {
-    throw usageError(`--expect: ${(error as Error).message}`);
+    throw optionError('expect', (error as Error).message);
   }
   return {
     tolerance: 1e-6,
@@ -99,7 +99,7 @@ function expectationFrom(expect: string | undefined): AnalyseOptions {
       try {
         return evaluateNumber(expression, { value: s.value, sensor: s.sensor, seq: s.seq, time: s.profileTime, topic: s.topic });
       } catch (error) {
-        throw new SensortraceError(`--expect: for message seq ${s.seq}: ${(error as Error).message}`, 'E_INPUT');
+        throw new SensortraceError(`expect: for message seq ${s.seq}: ${(error as Error).message}`, 'E_INPUT', undefined, { option: 'expect' });
       }
     },
   };
@@ -107,14 +107,14 @@ function expectationFrom(expect: string | undefined): AnalyseOptions {
 
 /**
  * Sent versus received: reads the inputs (streaming), computes the report, writes the chosen
- * outputs. The numbers come from `analyse()` in src/core/compare-report.ts, which experiment
+ * outputs. The numbers come from `analyse()` in src/core/compare/report.ts, which experiment
  * calls directly on records it already holds.
  */
 export async function compare(options: CompareOptions): Promise<CompareResult> {
   const analyseOptions = expectationFrom(options.expect);
-  if (options.received.length === 0) throw usageError('compare: give at least one --received file');
+  if (options.received.length === 0) throw optionError('received', 'give at least one file');
   const formats = options.formats ?? [...COMPARE_FORMATS];
-  for (const f of formats) if (!COMPARE_FORMATS.includes(f)) throw usageError(`--format: unknown output "${f}" (known: ${COMPARE_FORMATS.join(', ')})`);
+  for (const f of formats) if (!COMPARE_FORMATS.includes(f)) throw optionError('formats', `unknown output "${f}" (known: ${COMPARE_FORMATS.join(', ')})`);
 
   // A large sent log is read on another thread while this one reads the arrivals. Its errors
   // surface when awaited, after any error of the received files, as when read in turn.

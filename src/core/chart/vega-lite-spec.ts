@@ -73,17 +73,49 @@ export function latencyTicks(max: number | null): number[] {
  * so they line up.
  */
 export function vegaLiteSpec(report: CompareReport, data: ChartData, options: ChartOptions = {}): Record<string, unknown> {
+  const size = panelSizes(options);
+  const time = timeEncodings(data, options);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    description: 'sensortrace compare: sent versus received',
+    title: { text: options.title ?? 'sensortrace compare: sent vs received', subtitle: chartSubtitle(report, data), anchor: 'start', fontSize: 18, subtitleFontSize: 12 },
+    background: 'white',
+    padding: 12,
+    config: { font: 'DejaVu Sans', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 12, symbolOpacity: 1 } },
+    datasets: { points: data.points, latency: data.latency, outages: data.outages },
+    vconcat: [valuePanel(data, time, size), latencyPanel(report, time, size)],
+  };
+}
+
+interface PanelSizes {
+  plotWidth: number;
+  topHeight: number;
+  bottomHeight: number;
+}
+
+/** The two panels' sizes within the overall picture (titles, legend and axes take the rest). */
+function panelSizes(options: ChartOptions): PanelSizes {
   const width = options.width ?? 1200;
   const height = options.height ?? 700;
-  const plotWidth = Math.max(200, width - 190);
   const topHeight = Math.max(120, Math.round((height - 230) * 0.62));
-  const bottomHeight = Math.max(80, height - 230 - topHeight);
+  return { plotWidth: Math.max(200, width - 190), topHeight, bottomHeight: Math.max(80, height - 230 - topHeight) };
+}
+
+type Encoding = Record<string, unknown>;
+
+/** The time (x) encoding every layer shares, and the outage layer that fixes both panels' time domain. */
+interface TimeEncodings {
+  x: { field: 't'; type: 'temporal'; title: string; axis: Encoding };
+  outageLayer: Encoding;
+}
+
+function timeEncodings(data: ChartData, options: ChartOptions): TimeEncodings {
   const zone = options.utc ? 'UTC' : (options.zoneLabel ?? 'local time');
   const pad = Math.max(1, (data.tMax - data.tMin) * 0.01);
   // Declared once per panel (on the shaded layer), as domainMin/Max: an explicit `domain` in
   // one layer of a layered temporal axis makes Vega-Lite warn about merging domains.
   const scale = { type: options.utc ? 'utc' : 'time', domainMin: data.tMin - pad, domainMax: data.tMax + pad };
-  const x = { field: 't', type: 'temporal', title: `time (${zone})`, axis: { format: timeAxisFormat(data.tMax - data.tMin), labelOverlap: true } };
+  const x = { field: 't', type: 'temporal', title: `time (${zone})`, axis: { format: timeAxisFormat(data.tMax - data.tMin), labelOverlap: true } } as const;
   const outageLayer = {
     data: { name: 'outages' },
     mark: { type: 'rect', opacity: 0.3 },
@@ -94,15 +126,44 @@ export function vegaLiteSpec(report: CompareReport, data: ChartData, options: Ch
       tooltip: [{ field: 'label', type: 'nominal' }],
     },
   };
+  return { x, outageLayer };
+}
+
+/** Top panel: sent and received values over time, lost (×) and duplicate (▲) markers. */
+function valuePanel(data: ChartData, time: TimeEncodings, size: PanelSizes): Encoding {
+  const { x } = time;
   const several = data.sensors.length > 1;
-  const lineEncoding = (series: 'sent' | 'received'): Record<string, unknown> => ({
+  const lineEncoding = (): Encoding => ({
     x,
     y: { field: 'value', type: 'quantitative', title: 'temperature (°C)', scale: { zero: false } },
     color: { field: 'series', type: 'nominal', scale: COLOR_SCALE },
     detail: { field: 'sensor', type: 'nominal' },
     ...(several ? { strokeDash: { field: 'sensor', type: 'nominal', title: 'sensor', legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolStrokeColor: '#444444' } } } : {}),
   });
-  const markerLayer = (series: 'lost' | 'duplicate', shape: string): Record<string, unknown> => ({
+  return {
+    width: size.plotWidth,
+    height: size.topHeight,
+    title: { text: 'value over time', fontSize: 13, anchor: 'start' },
+    layer: [
+      time.outageLayer,
+      { data: { name: 'points' }, transform: [{ filter: { field: 'series', equal: 'sent' } }], mark: { type: 'line', strokeWidth: 4, opacity: 0.45 }, encoding: lineEncoding() },
+      { data: { name: 'points' }, transform: [{ filter: { field: 'series', equal: 'received' } }], mark: { type: 'line', strokeWidth: 1.5 }, encoding: lineEncoding() },
+      // Arrival dots as their own layer: a line's `point` overlay would turn the sensor
+      // (stroke-dash) legend into filled dots with no dash to see.
+      {
+        data: { name: 'points' },
+        transform: [{ filter: { field: 'series', equal: 'received' } }],
+        mark: { type: 'circle', size: 10 },
+        encoding: { x, y: { field: 'value', type: 'quantitative' }, color: { field: 'series', type: 'nominal', scale: COLOR_SCALE } },
+      },
+      markerLayer(data, x, 'lost', 'cross'),
+      markerLayer(data, x, 'duplicate', 'triangle-up'),
+    ],
+  };
+}
+
+function markerLayer(data: ChartData, x: TimeEncodings['x'], series: 'lost' | 'duplicate', shape: string): Encoding {
+  return {
     data: { name: 'points' },
     transform: [{ filter: { field: 'series', equal: series } }],
     // Big markers for a few events, small ones when there are many, so they do not bury the lines.
@@ -113,53 +174,29 @@ export function vegaLiteSpec(report: CompareReport, data: ChartData, options: Ch
       color: { field: 'series', type: 'nominal', scale: COLOR_SCALE },
       tooltip: [{ field: 'sensor', type: 'nominal' }, { field: 't', type: 'temporal', format: '%H:%M:%S.%L' }, { field: 'value', type: 'quantitative' }],
     },
-  });
+  };
+}
+
+/**
+ * Bottom panel: latency and delay against send time, on a symlog scale so a few seconds of
+ * outage delay and a few milliseconds of normal delay are both readable.
+ */
+function latencyPanel(report: CompareReport, time: TimeEncodings, size: PanelSizes): Encoding {
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    description: 'sensortrace compare: sent versus received',
-    title: { text: options.title ?? 'sensortrace compare: sent vs received', subtitle: chartSubtitle(report, data), anchor: 'start', fontSize: 18, subtitleFontSize: 12 },
-    background: 'white',
-    padding: 12,
-    config: { font: 'DejaVu Sans', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 12, symbolOpacity: 1 } },
-    datasets: { points: data.points, latency: data.latency, outages: data.outages },
-    vconcat: [
+    width: size.plotWidth,
+    height: size.bottomHeight,
+    title: { text: 'latency (arrival − publish) and delay (arrival − planned send), by send time', fontSize: 13, anchor: 'start' },
+    layer: [
+      time.outageLayer,
       {
-        width: plotWidth,
-        height: topHeight,
-        title: { text: 'value over time', fontSize: 13, anchor: 'start' },
-        layer: [
-          outageLayer,
-          { data: { name: 'points' }, transform: [{ filter: { field: 'series', equal: 'sent' } }], mark: { type: 'line', strokeWidth: 4, opacity: 0.45 }, encoding: lineEncoding('sent') },
-          { data: { name: 'points' }, transform: [{ filter: { field: 'series', equal: 'received' } }], mark: { type: 'line', strokeWidth: 1.5 }, encoding: lineEncoding('received') },
-          // Arrival dots as their own layer: a line's `point` overlay would turn the sensor
-          // (stroke-dash) legend into filled dots with no dash to see.
-          {
-            data: { name: 'points' },
-            transform: [{ filter: { field: 'series', equal: 'received' } }],
-            mark: { type: 'circle', size: 10 },
-            encoding: { x, y: { field: 'value', type: 'quantitative' }, color: { field: 'series', type: 'nominal', scale: COLOR_SCALE } },
-          },
-          markerLayer('lost', 'cross'),
-          markerLayer('duplicate', 'triangle-up'),
-        ],
-      },
-      {
-        width: plotWidth,
-        height: bottomHeight,
-        title: { text: 'latency (arrival − publish) and delay (arrival − planned send), by send time', fontSize: 13, anchor: 'start' },
-        layer: [
-          outageLayer,
-          {
-            data: { name: 'latency' },
-            mark: { type: 'point', filled: true, size: 14 },
-            encoding: {
-              x,
-              y: { field: 'latency_ms', type: 'quantitative', title: 'ms (symlog)', scale: { type: 'symlog' }, axis: { values: latencyTicks(Math.max(report.latency_ms.max ?? 0, report.delay_ms?.max ?? 0)) } },
-              color: { field: 'series', type: 'nominal', scale: COLOR_SCALE },
-              tooltip: [{ field: 'series', type: 'nominal' }, { field: 'sensor', type: 'nominal' }, { field: 'latency_ms', type: 'quantitative' }],
-            },
-          },
-        ],
+        data: { name: 'latency' },
+        mark: { type: 'point', filled: true, size: 14 },
+        encoding: {
+          x: time.x,
+          y: { field: 'latency_ms', type: 'quantitative', title: 'ms (symlog)', scale: { type: 'symlog' }, axis: { values: latencyTicks(Math.max(report.latency_ms.max ?? 0, report.delay_ms?.max ?? 0)) } },
+          color: { field: 'series', type: 'nominal', scale: COLOR_SCALE },
+          tooltip: [{ field: 'series', type: 'nominal' }, { field: 'sensor', type: 'nominal' }, { field: 'latency_ms', type: 'quantitative' }],
+        },
       },
     ],
   };

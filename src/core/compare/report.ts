@@ -1,4 +1,12 @@
-import { ArrivalTable, Matcher, SentTable, type Arrival, type MatchCounts, type SentMessage } from './match.js';
+import { accountArrivals, valueCheck } from './arrival-accounting.js';
+import { ArrivalTable, type Arrival } from './arrival-table.js';
+import { Matcher, type MatchCounts } from './match.js';
+import { attributeOutages } from './outage-attribution.js';
+import { outageWindows, type OutageWindow } from './outages.js';
+import type { ConnectionEvent } from '../records.js';
+import { SentTable, type SentMessage } from './sent-table.js';
+import { Slices } from './slices.js';
+import type { LatencyStats } from './stats.js';
 
 export interface AnalyseOptions {
   /**
@@ -13,12 +21,10 @@ export interface AnalyseOptions {
    */
   tolerance?: number;
 }
-import { outageWindows, windowIndexAt, type OutageWindow } from './outages.js';
-import type { ConnectionEvent } from '../records.js';
-import { latencyStats, type LatencyStats } from './stats.js';
-
-export type { Arrival, SentMessage } from './match.js';
-export { ArrivalTable, SentTable } from './match.js';
+export type { Arrival } from './arrival-table.js';
+export type { SentMessage } from './sent-table.js';
+export { ArrivalTable, SentTable };
+export { ARRIVAL_DUPLICATE, ARRIVAL_FIRST, ARRIVAL_UNEXPECTED } from './arrival-accounting.js';
 
 /**
  * Counts for one slice of the comparison (everything, one sensor, or one QoS).
@@ -110,87 +116,9 @@ export interface CompareDetail {
   windows: OutageWindow[];
 }
 
-export const ARRIVAL_FIRST = 0;
-export const ARRIVAL_DUPLICATE = 1;
-export const ARRIVAL_UNEXPECTED = 2;
-
 /** The moment a message counts as sent, for placing it in an outage window and on the chart. */
 export function sendTime(s: SentMessage): number {
   return s.plannedAt ?? s.publishedAt ?? s.profileTime;
-}
-
-class Accumulator {
-  sent = 0;
-  received = 0;
-  delivered = 0;
-  duplicates = 0;
-  outOfOrder = 0;
-  late = 0;
-  valueMismatches = 0;
-  latencies = 0;
-  delays = 0;
-
-  counts(latency: LatencyStats, delay: LatencyStats): CompareCounts {
-    return {
-      sent: this.sent,
-      received: this.received,
-      delivered: this.delivered,
-      lost: this.sent - this.delivered,
-      duplicates: this.duplicates,
-      out_of_order: this.outOfOrder,
-      late: this.late,
-      value_mismatches: this.valueMismatches,
-      latency_ms: latency,
-      delay_ms: delay,
-    };
-  }
-}
-
-/**
- * Latency statistics of every accumulator from one sample per message (NaN: none), so a
- * message's sample is stored once (8 bytes), not once per slice it belongs to. A slice with as
- * many samples as the whole has the same samples (each goes to both): it reuses the whole's
- * statistics instead of sorting a million values again. Sample order does not matter:
- * latencyStats sorts before it sums.
- */
-function statsOf(
-  sampleOf: Float64Array,
-  countOf: (acc: Accumulator) => number,
-  all: Accumulator,
-  groups: readonly Accumulator[][],
-  groupOf: Int32Array,
-): Map<Accumulator, LatencyStats> {
-  const whole = new Float64Array(countOf(all));
-  const own = new Map<Accumulator, { values: Float64Array; filled: number }>();
-  for (const accs of groups) {
-    for (const acc of accs) if (acc !== all && countOf(acc) !== whole.length && !own.has(acc)) own.set(acc, { values: new Float64Array(countOf(acc)), filled: 0 });
-  }
-  let n = 0;
-  for (let i = 0; i < sampleOf.length; i++) {
-    const v = sampleOf[i]!;
-    if (Number.isNaN(v)) continue;
-    whole[n++] = v;
-    if (own.size === 0) continue;
-    for (const acc of groups[groupOf[i]!]!) {
-      const slot = own.get(acc);
-      if (slot) slot.values[slot.filled++] = v;
-    }
-  }
-  const wholeStats = latencyStats(whole);
-  const out = new Map<Accumulator, LatencyStats>();
-  for (const accs of groups) {
-    for (const acc of accs) {
-      if (out.has(acc)) continue;
-      const slot = own.get(acc);
-      out.set(acc, slot ? latencyStats(slot.values) : { ...wholeStats });
-    }
-  }
-  out.set(all, wholeStats);
-  return out;
-}
-
-function sameValue(a: number, b: number, tolerance: number): boolean {
-  return Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
 /**
@@ -209,109 +137,21 @@ export function analyse(
   const arrivals = ArrivalTable.from(arrivalsInput);
   const order = receiveOrder(arrivals.receivedAt.subarray(0, arrivals.length));
   const matcher = new Matcher(sent, { byTimeAlone: options.expected !== undefined });
-  const expectedOf = options.expected;
-  const tolerance = options.tolerance ?? 1e-9;
-  const matchOf = new Int32Array(arrivals.length);
-  const arrivalKind = new Uint8Array(arrivals.length);
-  const firstArrival = new Int32Array(sent.length).fill(-1);
-  // First arrival's latency and delay per message, NaN when not measured.
-  const latencyOf = new Float64Array(sent.length).fill(NaN);
-  const delayOf = new Float64Array(sent.length).fill(NaN);
-
-  const all = new Accumulator();
-  const bySensor = new Map<string, Accumulator>();
-  const byQos = new Map<string, Accumulator>();
-  // Each message's three accumulators (all, its sensor, its QoS): one group per distinct pair,
-  // and per message only the group's number.
-  const groups: Accumulator[][] = [];
-  const groupIds = new Map<number, number>();
-  const groupOf = new Int32Array(sent.length);
-  for (let i = 0; i < sent.length; i++) {
-    const key = sent.sensorId[i]! * 4 + sent.qos[i]!;
-    let g = groupIds.get(key);
-    if (g === undefined) {
-      g = groups.length;
-      groupIds.set(key, g);
-      groups.push([all, slice(bySensor, sent.sensor(i)), slice(byQos, String(sent.qos[i]))]);
-    }
-    groupOf[i] = g;
-    for (const acc of groups[g]!) acc.sent++;
-  }
-
-  let unexpected = 0;
-  const highestSeqByTopic = new Map<number, number>();
-  for (const i of order) {
-    const index = matcher.matchAt(arrivals, i);
-    matchOf[i] = index;
-    if (index < 0) {
-      arrivalKind[i] = ARRIVAL_UNEXPECTED;
-      unexpected++;
-      continue;
-    }
-    const accs = groups[groupOf[index]!]!;
-    for (const acc of accs) acc.received++;
-    if (firstArrival[index]! >= 0) {
-      arrivalKind[i] = ARRIVAL_DUPLICATE;
-      for (const acc of accs) acc.duplicates++;
-      continue;
-    }
-    arrivalKind[i] = ARRIVAL_FIRST;
-    firstArrival[index] = i;
-    const seq = sent.seq[index]!;
-    const topic = sent.topicId[index]!;
-    const highest = highestSeqByTopic.get(topic);
-    const outOfOrder = highest !== undefined && seq < highest;
-    if (!outOfOrder) highestSeqByTopic.set(topic, seq);
-    const receivedAt = arrivals.receivedAt[i]!;
-    const published = sent.publishedAt[index]!;
-    const from = Number.isNaN(published) ? arrivals.publishedAt[i]! : published;
-    const planned = sent.plannedAt[index]!;
-    const value = arrivals.value[i]!;
-    const mismatch = !Number.isNaN(value) && !sameValue(value, expectedOf ? expectedOf(sent.get(index)) : sent.value[index]!, tolerance);
-    const measured = !Number.isNaN(from);
-    if (measured) latencyOf[index] = receivedAt - from;
-    const timed = !Number.isNaN(planned);
-    if (timed) delayOf[index] = receivedAt - planned;
-    for (const acc of accs) {
-      acc.delivered++;
-      if (outOfOrder) acc.outOfOrder++;
-      if (mismatch) acc.valueMismatches++;
-      if (measured) acc.latencies++;
-      if (timed) acc.delays++;
-    }
-  }
-
+  const slices = new Slices(sent);
+  const { matchOf, arrivalKind, firstArrival, latencyOf, delayOf, unexpected } = accountArrivals(sent, arrivals, order, matcher, slices, valueCheck(sent, options));
   const windows = outageWindows(events);
-  const outages: OutageReport[] = windows.map((w) => ({ start: w.start, end: w.end, kind: w.kind, sources: w.sources, sent: 0, lost: 0, late: 0, on_time: 0 }));
-  if (windows.length > 0) {
-    for (let index = 0; index < sent.length; index++) {
-      const w = windowIndexAt(windows, sent.sendTime(index));
-      if (w < 0) continue;
-      const outage = outages[w]!;
-      outage.sent++;
-      const first = firstArrival[index]!;
-      if (first < 0) outage.lost++;
-      else if (outage.end !== null && arrivals.receivedAt[first]! >= outage.end) {
-        outage.late++;
-        for (const acc of groups[groupOf[index]!]!) acc.late++;
-      } else outage.on_time++;
-    }
-  }
-
-  const sendTimes = new Float64Array(sent.length);
-  for (let i = 0; i < sent.length; i++) sendTimes[i] = sent.sendTime(i);
-  const latencies = statsOf(latencyOf, (acc) => acc.latencies, all, groups, groupOf);
-  const delays = statsOf(delayOf, (acc) => acc.delays, all, groups, groupOf);
-  const counts = (acc: Accumulator): CompareCounts => acc.counts(latencies.get(acc) ?? latencyStats([]), delays.get(acc) ?? latencyStats([]));
+  const outages = attributeOutages(windows, sent, arrivals, firstArrival, slices);
+  const { all, bySensor, byQos } = slices.counts(latencyOf, delayOf);
   const report: CompareReport = {
-    ...counts(all),
+    ...all,
+    // The slices count matched arrivals only: received = delivered + duplicates + unexpected.
     received: all.received + unexpected,
     unexpected,
     match: { ...matcher.counts, rule: matcher.rule },
     outages,
-    by_sensor: toRecord(bySensor, counts),
-    by_qos: toRecord(byQos, counts),
-    sent_span: span(sendTimes),
+    by_sensor: bySensor,
+    by_qos: byQos,
+    sent_span: span(sendTimes(sent)),
     received_span: span(arrivals.receivedAt.subarray(0, arrivals.length)),
   };
   return { report, detail: { order, matchOf, arrivalKind, firstArrival, windows } };
@@ -336,16 +176,10 @@ function receiveOrder(times: Float64Array): Uint32Array {
   return sorted ? order : order.sort((a, b) => times[a]! - times[b]! || a - b);
 }
 
-function slice(map: Map<string, Accumulator>, key: string): Accumulator {
-  let acc = map.get(key);
-  if (!acc) map.set(key, (acc = new Accumulator()));
-  return acc;
-}
-
-function toRecord(map: Map<string, Accumulator>, counts: (acc: Accumulator) => CompareCounts): Record<string, CompareCounts> {
-  const out: Record<string, CompareCounts> = {};
-  for (const key of [...map.keys()].sort()) out[key] = counts(map.get(key)!);
-  return out;
+function sendTimes(sent: SentTable): Float64Array {
+  const times = new Float64Array(sent.length);
+  for (let i = 0; i < sent.length; i++) times[i] = sent.sendTime(i);
+  return times;
 }
 
 function span(times: Float64Array): { first: number; last: number } | null {

@@ -3,7 +3,7 @@
  * before anything is published, so a typo in a field name or a wildcard in a topic stops the
  * run with a clear message instead of publishing to the wrong place.
  */
-import { usageError } from '../errors.js';
+import { optionError } from '../errors.js';
 
 export const TOPIC_FIELDS = ['sensor', 'seq', 'value', 'time', 'pass', 'topic'] as const;
 export type TopicField = (typeof TOPIC_FIELDS)[number];
@@ -23,7 +23,7 @@ export function compileTopicTemplate(source: string): TopicTemplate {
   for (let m = pattern.exec(source); m; m = pattern.exec(source)) {
     const name = m[1]!.trim();
     if (!(TOPIC_FIELDS as readonly string[]).includes(name)) {
-      throw usageError(`--topic: unknown field {${name}} in "${source}" (known: ${TOPIC_FIELDS.map((f) => `{${f}}`).join(', ')})`);
+      throw optionError('topic', `unknown field {${name}} in "${source}" (known: ${TOPIC_FIELDS.map((f) => `{${f}}`).join(', ')})`);
     }
     parts.push(source.slice(last, m.index));
     parts.push(name as TopicField);
@@ -32,9 +32,9 @@ export function compileTopicTemplate(source: string): TopicTemplate {
   }
   parts.push(source.slice(last));
   const literal = parts.filter((_, i) => i % 2 === 0).join('');
-  if (/[{}]/.test(literal)) throw usageError(`--topic: unbalanced brace in "${source}"`);
+  if (/[{}]/.test(literal)) throw optionError('topic', `unbalanced brace in "${source}"`);
   const problem = topicProblem(literal.length > 0 ? literal : 'x');
-  if (problem) throw usageError(`--topic: ${problem} in "${source}"`);
+  if (problem) throw optionError('topic', `${problem} in "${source}"`);
   return {
     source,
     fields,

@@ -2,7 +2,7 @@
  * Synthetic profiles of any size, line by line (a generator, so 10 million rows never sit in
  * memory). Seeded, so the same options always give the same file.
  */
-import { usageError } from '../errors.js';
+import { optionError } from '../errors.js';
 import { formatNumber } from '../mqtt/payload.js';
 import type { ProfileShape, TimeFormat } from './format.js';
 
@@ -62,13 +62,13 @@ export function generatedRowCount(options: Pick<GenerateProfileOptions, 'duratio
 }
 
 function validate(o: GenerateProfileOptions): void {
-  if (o.sensors.length === 0) throw usageError('--sensors: at least one sensor');
-  if (o.shape === 'single' && o.sensors.length > 1) throw usageError('--shape single holds one sensor; use long or wide for several');
-  if (!(o.rateHz > 0)) throw usageError('--rate: expected a positive number');
-  if (o.intervalMs !== undefined && !(o.intervalMs > 0)) throw usageError('--interval: expected a positive duration');
-  if (!(o.durationMs >= 0)) throw usageError('--duration: expected a duration');
-  if (o.decimalComma && o.delimiter === ',') throw usageError('--decimal-comma needs a delimiter other than ","');
-  for (const s of o.sensors) if (/[\s,;"]/.test(s) || s === '') throw usageError(`--sensors: sensor names cannot be empty or contain spaces, commas, semicolons or quotes (found "${s}")`);
+  if (o.sensors.length === 0) throw optionError('sensors', 'at least one sensor');
+  if (o.shape === 'single' && o.sensors.length > 1) throw optionError('shape', 'single holds one sensor; use long or wide for several');
+  if (!(o.rateHz > 0)) throw optionError('rateHz', 'expected a positive number');
+  if (o.intervalMs !== undefined && !(o.intervalMs > 0)) throw optionError('intervalMs', 'expected a positive duration');
+  if (!(o.durationMs >= 0)) throw optionError('durationMs', 'expected a duration');
+  if (o.decimalComma && o.delimiter === ',') throw optionError('decimalComma', 'needs a delimiter other than ","');
+  for (const s of o.sensors) if (/[\s,;"]/.test(s) || s === '') throw optionError('sensors', `sensor names cannot be empty or contain spaces, commas, semicolons or quotes (found "${s}")`);
 }
 
 export function* generateProfileLines(options: GenerateProfileOptions): Generator<string> {

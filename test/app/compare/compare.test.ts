@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compare } from '../../../src/app/compare/compare.js';
+import { compare, type CompareOptions } from '../../../src/app/compare/compare.js';
+import { messageForCli } from '../../../src/cli/option-flags.js';
 import { replay, type ReplayOptions } from '../../../src/app/replay/replay.js';
 import { trace } from '../../../src/app/trace/trace.js';
 import { generateProfileLines } from '../../../src/core/profile/generate.js';
@@ -120,5 +121,21 @@ describe('replay → trace → compare', () => {
       for (const ext of ['json', 'gp', 'dat', 'svg']) expect(existsSync(`${base}.${ext}`)).toBe(true);
       expect(JSON.parse(readFileSync(`${base}.json`, 'utf8')).outages[0].late).toBe(outage.late);
     });
+  });
+});
+
+describe('compare option errors', () => {
+  const fixtures = join(import.meta.dirname, '../../fixtures/compare');
+  const inputs = { sent: join(fixtures, 'sent.csv'), received: [join(fixtures, 'trace-a.csv')] };
+  it.each([
+    [{ formats: ['pdf'] }, 'E_USAGE', 'formats', 'formats: unknown output "pdf" (known: svg, png, gp, vl, json)', '--format: unknown output "pdf" (known: svg, png, gp, vl, json)'],
+    [{ expect: 'value +' }, 'E_USAGE', 'expect', 'expect: unexpected end of expression at column 8 of "value +"', '--expect: unexpected end of expression at column 8 of "value +"'],
+    [{ received: [] }, 'E_USAGE', 'received', 'received: give at least one file', '--received: give at least one file'],
+    // Valid syntax, but no number for a message: an input problem, still about the option.
+    [{ expect: 'sensor' }, 'E_INPUT', 'expect', 'expect: for message seq 1: "sensor" gave text "hdd0", not a finite number', '--expect: for message seq 1: "sensor" gave text "hdd0", not a finite number'],
+  ] as const)('%j: %s naming the option %s', async (options, code, option, message, shown) => {
+    const error = await compare({ ...inputs, ...options } as CompareOptions).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code, option, message });
+    expect(messageForCli(error as Parameters<typeof messageForCli>[0])).toBe(shown);
   });
 });

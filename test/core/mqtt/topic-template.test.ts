@@ -13,12 +13,13 @@ describe('topic templates', () => {
   });
 
   it.each([
-    ['sensors/{name}', /unknown field \{name\}/],
-    ['sensors/{sensor', /unbalanced brace/],
-    ['sensors/#', /wildcards/],
-    ['sensors/+/t', /wildcards/],
-  ])('rejects %s', (template, message) => {
+    ['sensors/{name}', /^topic: unknown field \{name\}/],
+    ['sensors/{sensor', /^topic: unbalanced brace/],
+    ['sensors/#', /^topic: wildcards/],
+    ['sensors/+/t', /^topic: wildcards/],
+  ])('rejects %s, naming the option', (template, message) => {
     expect(() => compileTopicTemplate(template)).toThrow(message);
+    expect(() => compileTopicTemplate(template)).toThrow(expect.objectContaining({ code: 'E_USAGE', option: 'topic' }));
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateProfileLines, type GenerateProfileOptions } from '../../../src/core/profile/generate.js';
 import { detectLayout } from '../../../src/core/profile/format.js';
+import { SensortraceError } from '../../../src/core/errors.js';
 
 const base: GenerateProfileOptions = {
   pattern: 'noise',
@@ -13,6 +14,16 @@ const base: GenerateProfileOptions = {
   delimiter: ',',
   noise: 0,
 };
+function captureError(run: () => unknown): SensortraceError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof SensortraceError) return error;
+    throw error;
+  }
+  throw new Error('expected an error');
+}
+
 const lines = (o: Partial<GenerateProfileOptions>) => [...generateProfileLines({ ...base, ...o })].map((l) => l.trimEnd());
 
 describe('generateProfileLines', () => {
@@ -68,10 +79,16 @@ describe('generateProfileLines', () => {
   });
 
   it.each([
-    [{ sensors: ['a', 'b'] }, /--shape single holds one sensor/],
-    [{ sensors: ['a b'], shape: 'long' }, /sensor names/],
-    [{ decimalComma: true }, /--decimal-comma/],
-  ] as const)('rejects %j', (options, message) => {
-    expect(() => lines(options as Partial<GenerateProfileOptions>)).toThrow(message);
+    [{ sensors: ['a', 'b'] }, 'shape', /^shape: single holds one sensor/],
+    [{ sensors: ['a b'], shape: 'long' }, 'sensors', /^sensors: sensor names/],
+    [{ sensors: [] }, 'sensors', /^sensors: at least one sensor$/],
+    [{ decimalComma: true }, 'decimalComma', /^decimalComma: needs a delimiter other than ","$/],
+    [{ rateHz: 0 }, 'rateHz', /^rateHz: expected a positive number$/],
+    [{ intervalMs: -1 }, 'intervalMs', /^intervalMs: expected a positive duration$/],
+    [{ durationMs: Number.NaN }, 'durationMs', /^durationMs: expected a duration$/],
+  ] as const)('rejects %j, naming the option %s', (options, option, message) => {
+    const error = captureError(() => lines(options as Partial<GenerateProfileOptions>));
+    expect(error).toMatchObject({ code: 'E_USAGE', option });
+    expect(error.message).toMatch(message);
   });
 });

@@ -1,0 +1,176 @@
+import { ARRIVAL_DUPLICATE, ARRIVAL_FIRST, type CompareDetail } from '../compare/report.js';
+import type { ArrivalTable } from '../compare/arrival-table.js';
+import type { OutageWindow } from '../compare/outages.js';
+import type { SentTable } from '../compare/sent-table.js';
+import type { ChartPoint, LatencyPoint } from './chart-data.js';
+import { minMaxIndices } from './downsample.js';
+
+// Everything per sensor is kept in typed arrays (8 bytes a value) and downsampled before any
+// point object is made: a million messages would otherwise be millions of short-lived objects.
+
+/** Sent messages by sensor; sensors numbered in order of first appearance, the order series are drawn in. */
+export interface SensorGroups {
+  names: string[];
+  /** Per sent message: its sensor's number. */
+  sensorOf: Int32Array;
+  /** Per sent message: its send time (see sendTime()). */
+  sendTimes: Float64Array;
+  /** Per sensor: how many messages it sent. */
+  counts: number[];
+}
+
+export function groupBySensor(sent: SentTable): SensorGroups {
+  const ids = new Map<string, number>();
+  const sensorOf = new Int32Array(sent.length);
+  const sendTimes = new Float64Array(sent.length);
+  const counts: number[] = [];
+  for (let i = 0; i < sent.length; i++) {
+    const sensor = sent.sensor(i);
+    let id = ids.get(sensor);
+    if (id === undefined) {
+      ids.set(sensor, (id = ids.size));
+      counts.push(0);
+    }
+    sensorOf[i] = id;
+    sendTimes[i] = sent.sendTime(i);
+    counts[id]!++;
+  }
+  return { names: [...ids.keys()], sensorOf, sendTimes, counts };
+}
+
+/** One sensor's messages by send time: their indices, send times (xs) and sent values (ys). */
+export function sensorMessages(sent: SentTable, groups: SensorGroups, id: number): { indices: Int32Array; xs: Float64Array; ys: Float64Array } {
+  const { sensorOf, sendTimes } = groups;
+  const indices = indicesOf(sensorOf, id, groups.counts[id]!);
+  if (!ascending(indices, sendTimes)) indices.sort((a, b) => sendTimes[a]! - sendTimes[b]! || a - b);
+  const xs = new Float64Array(indices.length);
+  const ys = new Float64Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    xs[k] = sendTimes[indices[k]!]!;
+    ys[k] = sent.value[indices[k]!]!;
+  }
+  return { indices, xs, ys };
+}
+
+/**
+ * Latency (arrival − publish) and delay (arrival − planned send) of each of one sensor's
+ * delivered messages, against its send time, downsampled: delay points first, then latency.
+ */
+export function latencyLines(sent: SentTable, arrivals: ArrivalTable, firstArrival: Int32Array, sensor: string, messages: { indices: Int32Array; xs: Float64Array }, columns: number): LatencyPoint[] {
+  const n = messages.indices.length;
+  const latT = new Float64Array(n);
+  const latV = new Float64Array(n);
+  const delayT = new Float64Array(n);
+  const delayV = new Float64Array(n);
+  let nLat = 0;
+  let nDelay = 0;
+  for (let k = 0; k < n; k++) {
+    const i = messages.indices[k]!;
+    const first = firstArrival[i]!;
+    if (first < 0) continue;
+    const receivedAt = arrivals.receivedAt[first]!;
+    const published = sent.publishedAt[i]!;
+    const from = Number.isNaN(published) ? arrivals.publishedAt[first]! : published;
+    const planned = sent.plannedAt[i]!;
+    const t = messages.xs[k]!;
+    if (!Number.isNaN(from)) {
+      latT[nLat] = t;
+      latV[nLat++] = round3(receivedAt - from);
+    }
+    if (!Number.isNaN(planned)) {
+      delayT[nDelay] = t;
+      delayV[nDelay++] = round3(receivedAt - planned);
+    }
+  }
+  const latency: LatencyPoint[] = [];
+  for (const [series, ts, vs, count] of [['delay', delayT, delayV, nDelay], ['latency', latT, latV, nLat]] as const) {
+    const tv = ts.subarray(0, count);
+    const vv = vs.subarray(0, count);
+    for (const k of minMaxIndices(tv, vv, columns)) latency.push({ series, sensor, t: tv[k]!, latency_ms: vv[k]! });
+  }
+  return latency;
+}
+
+/**
+ * First arrivals per sensor in receive order (times and values received, or sent when the
+ * arrival carried none), the sensors in the order they first arrived, and every duplicate as a
+ * marker at its receive time.
+ */
+export function arrivalsBySensor(sent: SentTable, arrivals: ArrivalTable, detail: CompareDetail, groups: SensorGroups): { times: Float64Array[]; values: Float64Array[]; arrivalOrder: number[]; duplicates: ChartPoint[] } {
+  // Counted first, then filled into typed arrays of the right size.
+  const count = new Int32Array(groups.names.length);
+  for (const i of detail.order) {
+    const index = detail.matchOf[i]!;
+    if (index >= 0 && detail.arrivalKind[i] === ARRIVAL_FIRST) count[groups.sensorOf[index]!]!++;
+  }
+  const times = groups.names.map((_, id) => new Float64Array(count[id]!));
+  const values = groups.names.map((_, id) => new Float64Array(count[id]!));
+  const filled = new Int32Array(groups.names.length);
+  const arrivalOrder: number[] = [];
+  const duplicates: ChartPoint[] = [];
+  for (const i of detail.order) {
+    const index = detail.matchOf[i]!;
+    if (index < 0) continue;
+    const received = arrivals.value[i]!;
+    const value = Number.isNaN(received) ? sent.value[index]! : received;
+    const receivedAt = arrivals.receivedAt[i]!;
+    const kind = detail.arrivalKind[i]!;
+    if (kind === ARRIVAL_DUPLICATE) duplicates.push({ series: 'duplicate', sensor: sent.sensor(index), t: receivedAt, value });
+    else if (kind === ARRIVAL_FIRST) {
+      const id = groups.sensorOf[index]!;
+      const k = filled[id]!++;
+      if (k === 0) arrivalOrder.push(id);
+      times[id]![k] = receivedAt;
+      values[id]![k] = value;
+    }
+  }
+  return { times, values, arrivalOrder, duplicates };
+}
+
+/**
+ * One sensor's received line, downsampled. Across an outage during which nothing of this
+ * sensor arrived, the line breaks (a null point) instead of drawing a straight segment through
+ * the gap as if readings had arrived.
+ */
+export function receivedLine(sensor: string, ts: Float64Array, vs: Float64Array, windows: readonly OutageWindow[], columns: number): ChartPoint[] {
+  const silent = windows.filter((w) => w.end !== null && !anyWithin(ts, w.start, w.end));
+  const points: ChartPoint[] = [];
+  let previous: number | undefined;
+  for (const k of minMaxIndices(ts, vs, columns)) {
+    const t = ts[k]!;
+    if (previous !== undefined && silent.some((w) => previous! < w.start && t >= w.end!)) points.push({ series: 'received', sensor, t: (previous + t) / 2, value: null });
+    points.push({ series: 'received', sensor, t, value: vs[k]! });
+    previous = t;
+  }
+  return points;
+}
+
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** The `count` positions where `of` holds `id`, ascending. */
+function indicesOf(of: Int32Array, id: number, count: number): Int32Array {
+  const out = new Int32Array(count);
+  let n = 0;
+  for (let i = 0; i < of.length && n < count; i++) if (of[i] === id) out[n++] = i;
+  return n === count ? out : out.subarray(0, n);
+}
+
+/** Whether the messages are already in send-time order (a sent log is): then no sort. */
+function ascending(indices: Int32Array, times: Float64Array): boolean {
+  for (let k = 1; k < indices.length; k++) if (times[indices[k]!]! < times[indices[k - 1]!]!) return false;
+  return true;
+}
+
+/** Whether any of the ascending times falls in [start, end). */
+function anyWithin(ascendingTimes: Float64Array, start: number, end: number): boolean {
+  let lo = 0;
+  let hi = ascendingTimes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ascendingTimes[mid]! < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < ascendingTimes.length && ascendingTimes[lo]! < end;
+}

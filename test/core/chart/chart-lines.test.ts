@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { arrivalsBySensor, groupBySensor, latencyLines, receivedLine, sensorMessages } from '../../../src/core/chart/chart-lines.js';
+import { analyse } from '../../../src/core/compare/report.js';
+import { ArrivalTable } from '../../../src/core/compare/arrival-table.js';
+import { SentTable, type SentMessage } from '../../../src/core/compare/sent-table.js';
+
+const message = (seq: number, sensor: string, plannedAt: number): SentMessage => ({ seq, sensor, topic: `t/${sensor}`, qos: 1, profileTime: seq, value: seq * 10, plannedAt, publishedAt: plannedAt + 1 });
+
+describe('chart lines', () => {
+  // b first in the log but sent later; a's messages out of send-time order.
+  const sent = SentTable.from([message(1, 'b', 500), message(2, 'a', 300), message(3, 'a', 100), message(4, 'b', 600)]);
+
+  it('groups by sensor in order of first appearance and sorts each by send time', () => {
+    const groups = groupBySensor(sent);
+    expect([groups.names, [...groups.sensorOf], groups.counts]).toEqual([['b', 'a'], [0, 1, 1, 0], [2, 2]]);
+    const a = sensorMessages(sent, groups, 1);
+    expect([[...a.indices], [...a.xs], [...a.ys]]).toEqual([[2, 1], [100, 300], [30, 20]]);
+  });
+
+  it('latency and delay of delivered messages against send time; first arrivals by sensor, duplicates as markers', () => {
+    const arrivals = ArrivalTable.from([
+      { receivedAt: 350, topic: 't/a', seq: 2, value: 21 },
+      { receivedAt: 110, topic: 't/a', seq: 3 },
+      { receivedAt: 360, topic: 't/a', seq: 2 },
+      { receivedAt: 620, topic: 't/b', seq: 4 },
+    ]);
+    const { detail } = analyse(sent, arrivals);
+    const groups = groupBySensor(sent);
+    expect(latencyLines(sent, arrivals, detail.firstArrival, 'a', sensorMessages(sent, groups, 1), 100)).toEqual([
+      { series: 'delay', sensor: 'a', t: 100, latency_ms: 10 },
+      { series: 'delay', sensor: 'a', t: 300, latency_ms: 50 },
+      { series: 'latency', sensor: 'a', t: 100, latency_ms: 9 },
+      { series: 'latency', sensor: 'a', t: 300, latency_ms: 49 },
+    ]);
+    const received = arrivalsBySensor(sent, arrivals, detail, groups);
+    // a arrived first; b's first message (seq 1) was lost.
+    expect(received.arrivalOrder).toEqual([1, 0]);
+    expect([[...received.times[1]!], [...received.values[1]!], [...received.times[0]!]]).toEqual([[110, 350], [30, 21], [620]]);
+    expect(received.duplicates).toEqual([{ series: 'duplicate', sensor: 'a', t: 360, value: 20 }]);
+  });
+
+  it.each([
+    ['nothing arrived during the outage: one break', [{ start: 20, end: 30 }], [10, 15, null, 40]],
+    ['something arrived during it: no break', [{ start: 12, end: 30 }], [10, 15, 40]],
+    ['an open window never breaks the line', [{ start: 20, end: null }], [10, 15, 40]],
+  ] as const)('received line: %s', (_, windows, values) => {
+    const points = receivedLine('a', Float64Array.of(10, 15, 40), Float64Array.of(10, 15, 40), windows.map((w) => ({ ...w, kind: 'broker' as const, sources: ['broker'] })), 100);
+    expect(points.map((p) => p.value)).toEqual(values);
+  });
+});
