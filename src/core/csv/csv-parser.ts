@@ -1,61 +1,10 @@
 /**
- * CSV cells and records (RFC 4180), pure. Writers quote only when needed; readers accept
- * quoted fields spanning lines. Two escapes keep our files safe and lossless:
- * - spreadsheet formulas: a text cell starting with = + - @ TAB CR gets a leading apostrophe
- *   (numbers like -3.5 are left alone); a cell that already starts with an apostrophe before
- *   such a character gets one more, so unescapeFormula() inverts it exactly;
- * - payload bytes that are not printable UTF-8 are written as `base64:...` (and so is any text
- *   payload that itself starts with `base64:`), so any byte sequence round-trips.
+ * The hand-written CSV record parser (RFC 4180 quotes, CRLF/LF/CR), pure and incremental.
+ * Used only as the fast path for logs sensortrace wrote itself (io/csv/own-log-reader.ts):
+ * `npm run bench -- --only csv` shows it several times faster than csv-parse there, and a
+ * fast-check property (test/property/csv-equivalence.property.test.ts) holds its records equal
+ * to csv-parse's. Every other CSV is read with csv-parse.
  */
-
-const FORMULA_START = /^'*[=+\-@\t\r]/;
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const NEEDS_QUOTES = /[",\r\n]/;
-
-export function escapeFormula(text: string): string {
-  if (text.length === 0 || NUMBER.test(text)) return text;
-  return FORMULA_START.test(text) ? `'${text}` : text;
-}
-
-export function unescapeFormula(text: string): string {
-  return text.startsWith("'") && FORMULA_START.test(text) ? text.slice(1) : text;
-}
-
-/** One cell as it goes into a file: formula-escaped, then quoted if it must be. */
-export function csvCell(value: string | number | boolean | undefined | null): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  if (typeof value === 'boolean') return value ? '1' : '0';
-  const safe = escapeFormula(value);
-  return NEEDS_QUOTES.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-export function csvLine(cells: ReadonlyArray<string | number | boolean | undefined | null>): string {
-  return `${cells.map(csvCell).join(',')}\n`;
-}
-
-const BASE64_PREFIX = 'base64:';
-
-/** Printable UTF-8: decodes without replacement and has no control bytes but TAB, LF, CR. */
-function isPrintableUtf8(bytes: Buffer): string | undefined {
-  const text = bytes.toString('utf8');
-  if (!Buffer.from(text, 'utf8').equals(bytes)) return undefined;
-  // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(text)) return undefined;
-  return text;
-}
-
-export function payloadToCell(bytes: Buffer): string {
-  const text = isPrintableUtf8(bytes);
-  if (text !== undefined && !text.startsWith(BASE64_PREFIX)) return text;
-  return BASE64_PREFIX + bytes.toString('base64');
-}
-
-export function cellToPayload(cell: string): Buffer {
-  return cell.startsWith(BASE64_PREFIX)
-    ? Buffer.from(cell.slice(BASE64_PREFIX.length), 'base64')
-    : Buffer.from(cell, 'utf8');
-}
 
 function indexOrEnd(text: string, search: string, from: number): number {
   const at = text.indexOf(search, from);
