@@ -123,7 +123,8 @@ function drain(parser: Parser, lines: LineCounter, path: string): CsvRecord[] {
 
 /**
  * The records csv-parse only hands out once the input has ended: an unterminated last line.
- * A quote still open at the end is a torn record: warned, skipped.
+ * A quote still open at the end is a torn record in a file we wrote (warned, skipped) and an
+ * error in a user's file (the rest of the file would silently vanish into one cell).
  */
 async function finish(parser: Parser, lines: LineCounter, path: string, options: CsvFileReadOptions): Promise<CsvRecord[]> {
   const rest: CsvRecord[] = [];
@@ -131,6 +132,7 @@ async function finish(parser: Parser, lines: LineCounter, path: string, options:
     for await (const cells of parser) rest.push({ line: lines.take(cells as string[]), cells: cells as string[] });
   } catch (error) {
     if (error instanceof CsvError && error.code === 'CSV_QUOTE_NOT_CLOSED') {
+      if ((options.partialLastLine ?? 'accept') === 'accept') throw inputError({ file: path, line: lines.current }, 'a quoted cell is never closed');
       options.onWarning?.(`${path}:${lines.current}: ignoring an incomplete last line (the writer was probably killed)`);
       return rest;
     }
