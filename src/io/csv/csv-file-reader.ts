@@ -4,7 +4,7 @@
  * (own-log-reader.ts), sensortrace's own logs.
  */
 import { createReadStream } from 'node:fs';
-import { CsvError, Parser, type Options } from 'csv-parse';
+import { Parser, type Options } from 'csv-parse';
 import type { CsvRecord } from '../../core/csv/csv.js';
 import { inputError, SensortraceError } from '../../core/errors.js';
 
@@ -24,8 +24,10 @@ export interface CsvFileReadOptions {
  * CRLF / LF / CR per line (csv-parse would otherwise lock onto the first one it sees), rows of
  * any length (the readers check columns with file:line errors of their own), a stray quote
  * inside a cell kept as text, empty lines kept as `['']` so line numbers stay exact, BOM dropped.
+ * A quote still open at the end of the input is reported to `onUnclosedQuote` instead of failing
+ * the whole parse, so the records before it are kept; any other csv-parse error still fails it.
  */
-export function csvParseOptions(delimiter = ','): Options {
+export function csvParseOptions(delimiter = ',', onUnclosedQuote: () => void = () => undefined): Options {
   return {
     delimiter,
     bom: true,
@@ -33,6 +35,11 @@ export function csvParseOptions(delimiter = ','): Options {
     relax_column_count: true,
     record_delimiter: ['\r\n', '\n', '\r'],
     skip_empty_lines: false,
+    skip_records_with_error: true,
+    on_skip: (error) => {
+      if (error?.code !== 'CSV_QUOTE_NOT_CLOSED') throw error;
+      onUnclosedQuote();
+    },
   };
 }
 
@@ -42,8 +49,10 @@ export async function* readCsvRecords(path: string, options: CsvFileReadOptions 
 }
 
 /**
- * Physical line numbers for csv-parse's records: a record starts on the line after the previous
- * one ended, and spans one more line per line break inside its (quoted) cells, CRLF counted once.
+ * Line numbers for csv-parse's records (it counts record delimiters, not lines): a record starts
+ * on the line after the previous one ended, and spans one more line per LF inside its quoted
+ * cells (a CR LF is one break; a lone CR inside quotes is not counted, as the hand-written parser
+ * always did).
  */
 export class LineCounter {
   private next = 1;
@@ -52,7 +61,7 @@ export class LineCounter {
   take(cells: readonly string[]): number {
     const line = this.next;
     let breaks = 0;
-    for (const cell of cells) if (cell.length > 0 && (cell.includes('\n') || cell.includes('\r'))) breaks += countLineBreaks(cell);
+    for (const cell of cells) if (cell.length > 0 && cell.includes('\n')) breaks += countLineFeeds(cell);
     this.next += 1 + breaks;
     return line;
   }
@@ -63,12 +72,9 @@ export class LineCounter {
   }
 }
 
-function countLineBreaks(text: string): number {
+function countLineFeeds(text: string): number {
   let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
-  }
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) n++;
   return n;
 }
 
@@ -78,7 +84,8 @@ function countLineBreaks(text: string): number {
  * stream one at a time and its records are drained before the next: memory stays bounded.
  */
 export async function* readCsvBatches(path: string, options: CsvFileReadOptions = {}): AsyncGenerator<CsvRecord[]> {
-  const parser = new Parser(csvParseOptions(options.delimiter ?? ','));
+  let unclosedQuote = false;
+  const parser = new Parser(csvParseOptions(options.delimiter ?? ',', () => (unclosedQuote = true)));
   // Errors are read from parser.errored right after each write; this keeps the event quiet.
   parser.on('error', () => undefined);
   const lines = new LineCounter();
@@ -91,9 +98,10 @@ export async function* readCsvBatches(path: string, options: CsvFileReadOptions 
       if (batch.length > 0) yield batch;
     }
     parser.end();
-    const rest = await finish(parser, lines, path, options);
+    const rest = await finish(parser, lines, path);
+    if (unclosedQuote) tornQuote(path, lines.current, options);
     const endsInNewline = lastByte === 10 || lastByte === 13;
-    if (rest.length > 0 && !endsInNewline && (options.partialLastLine ?? 'accept') === 'skip') {
+    if (!unclosedQuote && rest.length > 0 && !endsInNewline && (options.partialLastLine ?? 'accept') === 'skip') {
       const torn = rest.pop()!;
       options.onWarning?.(`${path}:${torn.line}: ignoring an incomplete last line (the writer was probably killed)`);
     }
@@ -121,24 +129,24 @@ function drain(parser: Parser, lines: LineCounter, path: string): CsvRecord[] {
   return out;
 }
 
-/**
- * The records csv-parse only hands out once the input has ended: an unterminated last line.
- * A quote still open at the end is a torn record in a file we wrote (warned, skipped) and an
- * error in a user's file (the rest of the file would silently vanish into one cell).
- */
-async function finish(parser: Parser, lines: LineCounter, path: string, options: CsvFileReadOptions): Promise<CsvRecord[]> {
+/** The records csv-parse only hands out once the input has ended: an unterminated last line. */
+async function finish(parser: Parser, lines: LineCounter, path: string): Promise<CsvRecord[]> {
   const rest: CsvRecord[] = [];
   try {
     for await (const cells of parser) rest.push({ line: lines.take(cells as string[]), cells: cells as string[] });
   } catch (error) {
-    if (error instanceof CsvError && error.code === 'CSV_QUOTE_NOT_CLOSED') {
-      if ((options.partialLastLine ?? 'accept') === 'accept') throw inputError({ file: path, line: lines.current }, 'a quoted cell is never closed');
-      options.onWarning?.(`${path}:${lines.current}: ignoring an incomplete last line (the writer was probably killed)`);
-      return rest;
-    }
     throw asInputError(error, path, lines.current);
   }
   return rest;
+}
+
+/**
+ * A quote still open at the end: a torn record in a file we wrote (warned, skipped), an error in
+ * a user's file (the rest of the file would otherwise vanish into one cell).
+ */
+function tornQuote(path: string, line: number, options: CsvFileReadOptions): void {
+  if ((options.partialLastLine ?? 'accept') === 'accept') throw inputError({ file: path, line }, 'a quoted cell is never closed');
+  options.onWarning?.(`${path}:${line}: ignoring an incomplete last line (the writer was probably killed)`);
 }
 
 function asInputError(error: unknown, path: string, line: number): SensortraceError {
