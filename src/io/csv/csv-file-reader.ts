@@ -5,8 +5,10 @@
  */
 import { createReadStream } from 'node:fs';
 import { Parser, type Options } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import type { CsvRecord } from '../../core/csv/csv.js';
 import { inputError, SensortraceError } from '../../core/errors.js';
+import { readLineBatches } from './line-reader.js';
 
 export interface CsvFileReadOptions {
   delimiter?: string;
@@ -152,4 +154,22 @@ function tornQuote(path: string, line: number, options: CsvFileReadOptions): voi
 function asInputError(error: unknown, path: string, line: number): SensortraceError {
   if (error instanceof SensortraceError) return error;
   return inputError({ file: path, line }, `not valid CSV: ${(error as Error).message}`);
+}
+
+/**
+ * The cells of a file's first line (csv-parse, comma), or undefined for an empty file: enough to
+ * tell a sent log, a trace, a profile, JSON lines or a mosquitto_sub recording apart without
+ * reading on. A first line that is not whole CSV (a payload's quote never closed) is split plainly.
+ */
+export async function readFirstLineCells(path: string): Promise<string[] | undefined> {
+  for await (const batch of readLineBatches(path)) {
+    const line = batch[0]!.cells[0]!;
+    try {
+      const [cells] = parseSync(line, { relax_quotes: true, relax_column_count: true }) as string[][];
+      return cells ?? [''];
+    } catch {
+      return line.split(',');
+    }
+  }
+  return undefined;
 }

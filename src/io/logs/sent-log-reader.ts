@@ -2,7 +2,7 @@ import { inputError } from '../../core/errors.js';
 import { SentTable, type SentMessage } from '../../core/compare/match.js';
 import type { Qos } from '../../core/records.js';
 import { compileTopicTemplate } from '../../core/mqtt/topic-template.js';
-import { readCsvRecords } from '../csv/csv-file-reader.js';
+import { readFirstLineCells } from '../csv/csv-file-reader.js';
 import { readOwnLogBatches } from '../csv/own-log-reader.js';
 import { Columns, Interner } from './log-columns.js';
 import { inspectProfile, readProfileInTimeOrder, type ProfileFormatOptions } from '../input/profile-reader.js';
@@ -101,10 +101,9 @@ class SeqSet {
   }
 }
 
-/** The first record of a CSV file (its header), or undefined for an empty file. */
+/** The first line of a CSV file (its header) as cells, or undefined for an empty file. */
 export async function readHeader(path: string): Promise<string[] | undefined> {
-  for await (const record of readCsvRecords(path)) return record.cells;
-  return undefined;
+  return readFirstLineCells(path);
 }
 
 export interface ProfileAsSentOptions {
