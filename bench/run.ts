@@ -16,6 +16,7 @@ import { compareCase } from './cases/compare.js';
 import { classroomCase } from './cases/classroom.js';
 import { processCase } from './cases/process.js';
 import { hugeProfileCase } from './cases/huge-profile.js';
+import { csvReadCase, csvWriteCase } from './cases/csv.js';
 import { resultsTable } from './report.js';
 import { spawnSync } from 'node:child_process';
 
@@ -45,8 +46,8 @@ const ctx: BenchContext = {
 };
 
 const N = quick
-  ? { q0: 20_000, q12: 10_000, trace: 30_000, pacingSeconds: 5, compare: 100_000, classroom: 300, cep: 10_000, huge: 1_000_000 }
-  : { q0: 200_000, q12: 60_000, trace: 60_000, pacingSeconds: 30, compare: 1_000_000, classroom: 2000, cep: 50_000, huge: 10_000_000 };
+  ? { q0: 20_000, q12: 10_000, trace: 30_000, pacingSeconds: 5, compare: 100_000, classroom: 300, cep: 10_000, huge: 1_000_000, csv: 1_000_000, csvWrite: 300_000 }
+  : { q0: 200_000, q12: 60_000, trace: 60_000, pacingSeconds: 30, compare: 1_000_000, classroom: 2000, cep: 50_000, huge: 10_000_000, csv: 1_000_000, csvWrite: 1_000_000 };
 
 type Case = { name: string; run: () => Promise<CaseResult> };
 const cases: Case[] = [
@@ -61,6 +62,9 @@ const cases: Case[] = [
   { name: 'classroom', run: () => classroomCase(ctx, N.classroom) },
   { name: 'process QoS 0', run: () => processCase(ctx, N.cep) },
   { name: 'huge profile', run: () => hugeProfileCase(ctx, N.huge, 200) },
+  { name: 'csv read sent log', run: () => csvReadCase(ctx, N.csv, 'sent log') },
+  { name: 'csv read trace', run: () => csvReadCase(ctx, N.csv, 'trace') },
+  { name: 'csv write', run: () => Promise.resolve(csvWriteCase(ctx, N.csvWrite)) },
 ];
 
 // `--only publish,trace`: run the cases whose name contains one of the words.

@@ -2,7 +2,8 @@
  * How a profile file is laid out, detected from its first lines (or forced by flags), and how
  * one cell of it is read. Pure: the reader in src/io feeds lines in, rows come out.
  */
-import { inputError, usageError } from '../errors.js';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { inputError, optionError, usageError } from '../errors.js';
 
 export type TimeFormat = 'epoch-s' | 'epoch-ms' | 'iso' | 'relative-s';
 export const TIME_FORMATS: readonly TimeFormat[] = ['epoch-s', 'epoch-ms', 'iso', 'relative-s'];
@@ -67,7 +68,7 @@ export function normalizeDelimiter(text: string): Delimiter {
     case 'whitespace':
       return 'whitespace';
     default:
-      throw usageError(`--delimiter: expected , ; tab or space (found "${text}")`);
+      throw optionError('delimiter', `expected , ; tab or space (found "${text}")`);
   }
 }
 
@@ -160,22 +161,31 @@ export function detectDelimiter(lines: readonly string[]): Delimiter {
   return best;
 }
 
+/**
+ * The cells of one sample line, read by csv-parse as the full pass will read them (quotes, a
+ * quoted delimiter), trimmed. A line that is not whole CSV on its own (a quote opened here and
+ * closed on a later line) is split plainly: the sample only needs the column structure.
+ */
 function splitSample(line: string, delimiter: Delimiter): string[] {
-  // Sample lines only need the column structure; quoted delimiters in profiles are rare and
-  // the full CSV parser handles them in the real pass.
-  return delimiter === 'whitespace' ? splitWhitespace(line) : line.split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+  if (delimiter === 'whitespace') return splitWhitespace(line);
+  try {
+    const [cells] = parseCsv(line, { delimiter, trim: true, relax_quotes: true, relax_column_count: true }) as string[][];
+    return cells ?? [''];
+  } catch {
+    return line.split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+  }
 }
 
-function findColumn(header: string[] | undefined, wanted: string | undefined, names: readonly string[], flag: string, file: string): number | undefined {
+function findColumn(header: string[] | undefined, wanted: string | undefined, names: readonly string[], option: string, file: string): number | undefined {
   if (wanted !== undefined) {
     if (/^\d+$/.test(wanted)) {
       const index = Number(wanted) - 1;
       const count = header?.length ?? Number.POSITIVE_INFINITY;
-      if (index < 0 || index >= count) throw usageError(`${flag}: ${file} has no column ${wanted}`);
+      if (index < 0 || index >= count) throw optionError(option, `${file} has no column ${wanted}`);
       return index;
     }
     const index = header?.findIndex((h) => h.toLowerCase() === wanted.toLowerCase()) ?? -1;
-    if (index < 0) throw usageError(`${flag}: ${file} has no column named "${wanted}"${header ? ` (columns: ${header.join(', ')})` : ' (it has no header line)'}`);
+    if (index < 0) throw optionError(option, `${file} has no column named "${wanted}"${header ? ` (columns: ${header.join(', ')})` : ' (it has no header line)'}`);
     return index;
   }
   if (!header) return undefined;
@@ -203,10 +213,10 @@ export function detectLayout(sample: readonly string[], options: ProfileFormatOp
 
   const decimalComma = options.decimalComma ?? (delimiter !== ',' && dataLines.some((l) => splitSample(l, delimiter).some((c) => DECIMAL_COMMA.test(c.trim()))));
 
-  const timeIndex = findColumn(header, options.timeColumn, TIME_NAMES, '--time-column', file) ?? 0;
+  const timeIndex = findColumn(header, options.timeColumn, TIME_NAMES, 'timeColumn', file) ?? 0;
   const topicIndex = findColumn(header, undefined, TOPIC_NAMES, '', file);
-  let sensorIndex = findColumn(header, options.sensorColumn, SENSOR_NAMES, '--sensor-column', file);
-  let valueIndex = findColumn(header, options.valueColumn, VALUE_NAMES, '--value-column', file);
+  let sensorIndex = findColumn(header, options.sensorColumn, SENSOR_NAMES, 'sensorColumn', file);
+  let valueIndex = findColumn(header, options.valueColumn, VALUE_NAMES, 'valueColumn', file);
   // Without a header, a text cell between time and value names the sensor (time,sensor,value).
   if (!header && sensorIndex === undefined && columnCount === 3 && timeIndex === 0 && parseValueCell(dataCells[1] ?? '', decimalComma) === undefined) sensorIndex = 1;
   const others = Array.from({ length: columnCount }, (_, i) => i).filter((i) => i !== timeIndex && i !== topicIndex && i !== sensorIndex);

@@ -1,8 +1,14 @@
-import { isAscii } from 'node:buffer';
+/**
+ * Reading CSV files through csv-parse (the design card's library): every CSV a user hands in
+ * (profiles, lookup tables, compare inputs) and, unless a bench-proven fast path applies
+ * (own-log-reader.ts), sensortrace's own logs.
+ */
 import { createReadStream } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
-import { CsvParser, type CsvRecord } from '../../core/csv/csv.js';
-import { SensortraceError } from '../../core/errors.js';
+import { Parser, type Options } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
+import type { CsvRecord } from '../../core/csv/csv.js';
+import { inputError, SensortraceError } from '../../core/errors.js';
+import { readLineBatches } from './line-reader.js';
 
 export interface CsvFileReadOptions {
   delimiter?: string;
@@ -15,45 +21,155 @@ export interface CsvFileReadOptions {
   onWarning?: (message: string) => void;
 }
 
+/**
+ * csv-parse settled to read what our own writer and spreadsheets write: RFC 4180 quotes, any of
+ * CRLF / LF / CR per line (csv-parse would otherwise lock onto the first one it sees), rows of
+ * any length (the readers check columns with file:line errors of their own), a stray quote
+ * inside a cell kept as text, empty lines kept as `['']` so line numbers stay exact, BOM dropped.
+ * A quote still open at the end of the input is reported to `onUnclosedQuote` instead of failing
+ * the whole parse, so the records before it are kept; any other csv-parse error still fails it.
+ */
+export function csvParseOptions(delimiter = ',', onUnclosedQuote: () => void = () => undefined): Options {
+  return {
+    delimiter,
+    bom: true,
+    relax_quotes: true,
+    relax_column_count: true,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    skip_empty_lines: false,
+    skip_records_with_error: true,
+    on_skip: (error) => {
+      if (error?.code !== 'CSV_QUOTE_NOT_CLOSED') throw error;
+      onUnclosedQuote();
+    },
+  };
+}
+
 /** Streams the records of a CSV file; a UTF-8 BOM is dropped. Memory stays bounded by one chunk. */
 export async function* readCsvRecords(path: string, options: CsvFileReadOptions = {}): AsyncGenerator<CsvRecord> {
   for await (const batch of readCsvBatches(path, options)) yield* batch;
 }
 
 /**
+ * Line numbers for csv-parse's records (it counts record delimiters, not lines): a record starts
+ * on the line after the previous one ended, and spans one more line per LF inside its quoted
+ * cells (a CR LF is one break; a lone CR inside quotes is not counted, as the hand-written parser
+ * always did).
+ */
+export class LineCounter {
+  private next = 1;
+
+  /** The 1-based line the record starts on; advances past it. */
+  take(cells: readonly string[]): number {
+    const line = this.next;
+    let breaks = 0;
+    for (const cell of cells) if (cell.length > 0 && cell.includes('\n')) breaks += countLineFeeds(cell);
+    this.next += 1 + breaks;
+    return line;
+  }
+
+  /** The line the next record would start on (where an error or a torn line sits). */
+  get current(): number {
+    return this.next;
+  }
+}
+
+function countLineFeeds(text: string): number {
+  let n = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) n++;
+  return n;
+}
+
+/**
  * The same records, one array per chunk read (a few thousand lines): for readers of large
- * files, where awaiting every record would cost more than parsing it.
+ * files, where awaiting every record would cost more than parsing it. Chunks go into csv-parse's
+ * stream one at a time and its records are drained before the next: memory stays bounded.
  */
 export async function* readCsvBatches(path: string, options: CsvFileReadOptions = {}): AsyncGenerator<CsvRecord[]> {
-  const parser = new CsvParser(options.delimiter ?? ',');
-  const decoder = new StringDecoder('utf8');
-  let first = true;
-  let ascii = true;
+  let unclosedQuote = false;
+  const parser = new Parser(csvParseOptions(options.delimiter ?? ',', () => (unclosedQuote = true)));
+  // Errors are read from parser.errored right after each write; this keeps the event quiet.
+  parser.on('error', () => undefined);
+  const lines = new LineCounter();
+  let lastByte = -1;
+  try {
+    for await (const chunk of readChunks(path)) {
+      lastByte = chunk[chunk.length - 1]!;
+      parser.write(chunk);
+      const batch = drain(parser, lines, path);
+      if (batch.length > 0) yield batch;
+    }
+    parser.end();
+    const rest = await finish(parser, lines, path);
+    if (unclosedQuote) tornQuote(path, lines.current, options);
+    const endsInNewline = lastByte === 10 || lastByte === 13;
+    if (!unclosedQuote && rest.length > 0 && !endsInNewline && (options.partialLastLine ?? 'accept') === 'skip') {
+      const torn = rest.pop()!;
+      options.onWarning?.(`${path}:${torn.line}: ignoring an incomplete last line (the writer was probably killed)`);
+    }
+    if (rest.length > 0) yield rest;
+  } finally {
+    parser.destroy();
+  }
+}
+
+async function* readChunks(path: string): AsyncGenerator<Buffer> {
   const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
   try {
-    for await (const chunk of stream) {
-      // Pure ASCII (what this toolkit writes, mostly) is the same text read as latin1, which
-      // skips UTF-8 decoding. After the first non-ASCII chunk the decoder does all the rest:
-      // it may hold the first bytes of a character split across chunks.
-      const buffer = chunk as Buffer;
-      if (ascii && !isAscii(buffer)) ascii = false;
-      let text = ascii ? buffer.toString('latin1') : decoder.write(buffer);
-      if (first) {
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        first = false;
-      }
-      const records = parser.feed(text);
-      if (records.length > 0) yield records;
-    }
+    for await (const chunk of stream) yield chunk as Buffer;
   } catch (error) {
     throw new SensortraceError(`${path}: cannot read: ${(error as Error).message}`, 'E_INPUT', { file: path }, { cause: error });
   }
-  const tail = parser.feed(decoder.end());
-  const last = parser.end();
-  if (last !== undefined) {
-    if ((options.partialLastLine ?? 'accept') === 'skip' || last.unterminatedQuote) {
-      options.onWarning?.(`${path}:${last.line}: ignoring an incomplete last line (the writer was probably killed)`);
-    } else tail.push(last);
+}
+
+/** The records csv-parse made of the chunks written so far (it parses a written chunk at once). */
+function drain(parser: Parser, lines: LineCounter, path: string): CsvRecord[] {
+  const out: CsvRecord[] = [];
+  let cells: string[] | null;
+  while ((cells = parser.read() as string[] | null) !== null) out.push({ line: lines.take(cells), cells });
+  if (parser.errored) throw asInputError(parser.errored, path, lines.current);
+  return out;
+}
+
+/** The records csv-parse only hands out once the input has ended: an unterminated last line. */
+async function finish(parser: Parser, lines: LineCounter, path: string): Promise<CsvRecord[]> {
+  const rest: CsvRecord[] = [];
+  try {
+    for await (const cells of parser) rest.push({ line: lines.take(cells as string[]), cells: cells as string[] });
+  } catch (error) {
+    throw asInputError(error, path, lines.current);
   }
-  if (tail.length > 0) yield tail;
+  return rest;
+}
+
+/**
+ * A quote still open at the end: a torn record in a file we wrote (warned, skipped), an error in
+ * a user's file (the rest of the file would otherwise vanish into one cell).
+ */
+function tornQuote(path: string, line: number, options: CsvFileReadOptions): void {
+  if ((options.partialLastLine ?? 'accept') === 'accept') throw inputError({ file: path, line }, 'a quoted cell is never closed');
+  options.onWarning?.(`${path}:${line}: ignoring an incomplete last line (the writer was probably killed)`);
+}
+
+function asInputError(error: unknown, path: string, line: number): SensortraceError {
+  if (error instanceof SensortraceError) return error;
+  return inputError({ file: path, line }, `not valid CSV: ${(error as Error).message}`);
+}
+
+/**
+ * The cells of a file's first line (csv-parse, comma), or undefined for an empty file: enough to
+ * tell a sent log, a trace, a profile, JSON lines or a mosquitto_sub recording apart without
+ * reading on. A first line that is not whole CSV (a payload's quote never closed) is split plainly.
+ */
+export async function readFirstLineCells(path: string): Promise<string[] | undefined> {
+  for await (const batch of readLineBatches(path)) {
+    const line = batch[0]!.cells[0]!;
+    try {
+      const [cells] = parseSync(line, { relax_quotes: true, relax_column_count: true }) as string[][];
+      return cells ?? [''];
+    } catch {
+      return line.split(',');
+    }
+  }
+  return undefined;
 }

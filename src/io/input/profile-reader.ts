@@ -12,7 +12,9 @@ import {
 } from '../../core/profile/format.js';
 import { ProfileRowParser } from '../../core/profile/row-parser.js';
 import type { ProfileRow } from '../../core/records.js';
-import { readCsvRecords } from '../csv/csv-file-reader.js';
+import type { CsvRecord } from '../../core/csv/csv.js';
+import { readCsvBatches } from '../csv/csv-file-reader.js';
+import { readLineBatches } from '../csv/line-reader.js';
 
 export type { ProfileFormatOptions } from '../../core/profile/format.js';
 
@@ -123,23 +125,32 @@ export async function* readProfileBatches(path: string, options: ProfileReadOpti
   const { layout, headerLine } = detectProfileLayout(path, options);
   const parser = new ProfileRowParser(layout, path);
   parser.headerLine = headerLine;
-  // NUL never occurs in text, so each line arrives as one cell to split on whitespace.
-  const delimiter = layout.delimiter === 'whitespace' ? '\u0000' : layout.delimiter;
+  const whitespace = layout.delimiter === 'whitespace';
   const only = options.onlySensors;
   let batch: ProfileRow[] = [];
-  for await (const record of readCsvRecords(path, { delimiter, partialLastLine: 'accept' })) {
+  for await (const records of profileRecords(path, layout)) {
     if (options.signal?.aborted) break;
-    const cells = layout.delimiter === 'whitespace' ? splitWhitespace(record.cells.join(' ')) : record.cells;
-    if (record.unterminatedQuote) throw inputError({ file: path, line: record.line }, 'a quoted cell is never closed', cells.join(' '));
-    for (const row of parser.parse(record.line, cells)) {
-      if (!only || only.has(row.sensor)) batch.push(row);
-    }
-    if (batch.length >= BATCH_ROWS) {
-      yield batch;
-      batch = [];
+    for (const record of records) {
+      const cells = whitespace ? splitWhitespace(record.cells[0]!) : record.cells;
+      for (const row of parser.parse(record.line, cells)) {
+        if (!only || only.has(row.sensor)) batch.push(row);
+      }
+      if (batch.length >= BATCH_ROWS) {
+        yield batch;
+        batch = [];
+      }
     }
   }
   if (batch.length > 0) yield batch;
+}
+
+/**
+ * The profile's records: csv-parse for a delimiter (a user's file may lack the final newline, so
+ * an unterminated last line is accepted; a quote never closed is an error), lines to be split on
+ * blanks for whitespace.
+ */
+function profileRecords(path: string, layout: ProfileLayout): AsyncGenerator<CsvRecord[]> {
+  return layout.delimiter === 'whitespace' ? readLineBatches(path) : readCsvBatches(path, { delimiter: layout.delimiter, partialLastLine: 'accept' });
 }
 
 /** A full validating pass that reports what was detected (`--validate-only`, `profile inspect`). */

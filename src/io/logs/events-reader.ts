@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { inputError } from '../../core/errors.js';
 import type { ConnectionEvent, ConnectionEventKind } from '../../core/records.js';
 import { readCsvRecords } from '../csv/csv-file-reader.js';
-import { Columns } from './sent-log-reader.js';
+import { Columns } from './log-columns.js';
 
 const KINDS = new Set<ConnectionEventKind>(['connect', 'offline', 'reconnect', 'close', 'error', 'session_lost', 'subscribe', 'broker_stop', 'broker_start']);
 

@@ -1,137 +1,19 @@
-import { statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { unescapeFormula } from '../../core/csv/csv.js';
-import { inputError, SensortraceError, type ErrorCode, type SourceLocation } from '../../core/errors.js';
-import { SentTable, type SentColumns, type SentMessage } from '../../core/compare/match.js';
+import { inputError } from '../../core/errors.js';
+import { SentTable, type SentMessage } from '../../core/compare/match.js';
 import type { Qos } from '../../core/records.js';
 import { compileTopicTemplate } from '../../core/mqtt/topic-template.js';
-import { readCsvBatches, readCsvRecords } from '../csv/csv-file-reader.js';
+import { readFirstLineCells } from '../csv/csv-file-reader.js';
+import { readOwnLogBatches } from '../csv/own-log-reader.js';
+import { Columns, Interner } from './log-columns.js';
 import { inspectProfile, readProfileInTimeOrder, type ProfileFormatOptions } from '../input/profile-reader.js';
 
 export interface ReaderOptions {
   onWarning?: (message: string) => void;
 }
 
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-
-/**
- * A plain decimal (`-12.345`, at most 2^53 as digits, at most 22 decimals), NaN for anything
- * else. Exactly Number(text): the digits make an exact integer and one division by an exact
- * power of ten is correctly rounded (Clinger's fast path); just without the general parser.
- */
-export function parseDecimal(text: string): number {
-  const n = text.length;
-  let i = text.charCodeAt(0) === 45 ? 1 : 0;
-  const negative = i === 1;
-  let m = 0;
-  let digits = 0;
-  let scale = 0;
-  let dot = false;
-  for (; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      m = m * 10 + (c - 48);
-      digits++;
-      if (dot) scale++;
-    } else if (c === 46 && !dot) dot = true;
-    else return NaN;
-  }
-  if (digits === 0 || m > Number.MAX_SAFE_INTEGER || scale > 22) return NaN;
-  const v = scale === 0 ? m : m / POW10[scale]!;
-  return negative ? -v : v;
-}
-
-/** Column lookup by header name, so extra or reordered columns do not matter. */
-export class Columns {
-  private readonly index = new Map<string, number>();
-  constructor(
-    readonly file: string,
-    header: string[],
-  ) {
-    header.forEach((name, i) => {
-      const key = name.trim().toLowerCase();
-      if (!this.index.has(key)) this.index.set(key, i);
-    });
-  }
-
-  has(name: string): boolean {
-    return this.index.has(name);
-  }
-
-  require(names: readonly string[], what: string): void {
-    const missing = names.filter((n) => !this.index.has(n));
-    if (missing.length) throw inputError({ file: this.file, line: 1 }, `not a ${what}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-  }
-
-  /**
-   * A cell's text exactly as written, with the writer's spreadsheet-formula escape undone;
-   * undefined when empty. Never trimmed: `rt/x/ ` and `rt/x/` are different topics.
-   */
-  text(cells: string[], name: string): string | undefined {
-    const i = this.index.get(name);
-    if (i === undefined) return undefined;
-    const cell = cells[i];
-    return cell === undefined || cell === '' ? undefined : unescapeFormula(cell);
-  }
-
-  /** text() by position. No leading apostrophe (the common case) means nothing to unescape. */
-  textAt(cells: string[], i: number, name: string): string | undefined {
-    const cell = cells[i];
-    if (cell !== undefined && cell.length > 0 && cell.charCodeAt(0) !== 39) return cell;
-    return this.text(cells, name);
-  }
-
-  /** Position of a column, -1 when absent: resolve once, then read every row by position. */
-  at(name: string): number {
-    return this.index.get(name) ?? -1;
-  }
-
-  /**
-   * number() by position. A cell starting with a digit needs neither trimming (Number() skips
-   * trailing blanks) nor the formula escape undone, so most cells are one Number() call.
-   */
-  numberAt(cells: string[], i: number, name: string, line: number, required = false): number | undefined {
-    const cell = cells[i];
-    if (cell !== undefined) {
-      const c = cell.charCodeAt(0);
-      if ((c >= 48 && c <= 57) || c === 45) {
-        const n = parseDecimal(cell);
-        if (!Number.isNaN(n)) return n;
-      }
-    }
-    return this.number(cells, name, line, required);
-  }
-
-  number(cells: string[], name: string, line: number, required = false): number | undefined {
-    // Numbers, unlike text, may carry blanks around them (hand-edited files).
-    const cell = this.text(cells, name)?.trim();
-    if (cell === undefined || cell === '') {
-      if (required) throw inputError({ file: this.file, line, field: name }, 'a value is required here', '');
-      return undefined;
-    }
-    const n = Number(cell);
-    if (!Number.isFinite(n)) throw inputError({ file: this.file, line, field: name }, 'not a number', cell);
-    return n;
-  }
-
-  qos(cells: string[], line: number): Qos | undefined {
-    const n = this.number(cells, 'qos', line);
-    if (n === undefined) return undefined;
-    if (n !== 0 && n !== 1 && n !== 2) throw inputError({ file: this.file, line, field: 'qos' }, 'QoS must be 0, 1 or 2', String(n));
-    return n;
-  }
-}
-
-/** Topics and sensor names repeat on every row: one string per distinct name keeps a million rows small. */
-export class Interner {
-  private readonly seen = new Map<string, string>();
-  get(text: string): string {
-    let kept = this.seen.get(text);
-    if (kept === undefined) this.seen.set(text, (kept = text));
-    return kept;
-  }
-}
+// Column mapping and the worker-thread reader live in their own files; these names stay importable from here.
+export { Columns, Interner, parseDecimal } from './log-columns.js';
+export { readSentTableInBackground } from './sent-log-worker.js';
 
 const SENT_LOG_MARKERS = ['seq', 'topic', 'profile_time', 'value'];
 
@@ -156,7 +38,8 @@ export async function readSentTable(path: string, options: ReaderOptions = {}): 
   const seen = new SeqSet();
   let columns: Columns | undefined;
   let at = { seq: -1, topic: -1, sensor: -1, qos: -1, profileTime: -1, value: -1, plannedAt: -1, publishedAt: -1 };
-  for await (const batch of readCsvBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning })) {
+  // The log sensortrace wrote itself: the hand-written fast path (see own-log-reader.ts).
+  for await (const batch of readOwnLogBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning })) {
     for (const { cells, line } of batch) {
       if (!columns) {
         columns = new Columns(path, cells);
@@ -218,10 +101,9 @@ class SeqSet {
   }
 }
 
-/** The first record of a CSV file (its header), or undefined for an empty file. */
+/** The first line of a CSV file (its header) as cells, or undefined for an empty file. */
 export async function readHeader(path: string): Promise<string[] | undefined> {
-  for await (const record of readCsvRecords(path)) return record.cells;
-  return undefined;
+  return readFirstLineCells(path);
 }
 
 export interface ProfileAsSentOptions {
@@ -253,67 +135,3 @@ export async function readProfileAsSent(path: string, options: ProfileAsSentOpti
   return { messages, relative: summary.relative };
 }
 
-/** Sent logs this large are worth a thread of their own (starting one costs ~50 ms). */
-const BACKGROUND_MIN_BYTES = 4 * 1024 * 1024;
-
-type WorkerReply =
-  | { kind: 'warning'; message: string }
-  | { kind: 'table'; columns: SentColumns }
-  | { kind: 'error'; message: string; code: ErrorCode; location?: SourceLocation };
-
-/**
- * readSentTable() on a worker thread, so a caller can read the trace at the same time (the two
- * files take about as long each). Small files, and runs from TypeScript sources (tests), are
- * read here instead. The columns come back as transferred buffers: no copy. Errors keep their
- * message and code; `signal` stops the worker (the caller failed elsewhere).
- */
-export function readSentTableInBackground(path: string, options: ReaderOptions & { signal?: AbortSignal } = {}): Promise<SentTable> {
-  const self = fileURLToPath(import.meta.url);
-  let size = 0;
-  try {
-    size = statSync(path).size;
-  } catch {
-    // Let readSentTable report the missing file the usual way.
-  }
-  if (!self.endsWith('.js') || size < BACKGROUND_MIN_BYTES) return readSentTable(path, options);
-  return new Promise<SentTable>((resolve, reject) => {
-    let settled = false;
-    const worker = new Worker(self, { workerData: { sensortraceSentTable: path } });
-    const settle = (error: Error | undefined, table?: SentTable): void => {
-      if (settled) return;
-      settled = true;
-      options.signal?.removeEventListener('abort', stop);
-      if (error) reject(error);
-      else resolve(table!);
-    };
-    const stop = (): void => {
-      void worker.terminate();
-      settle(new SensortraceError(`${path}: reading stopped`, 'E_INPUT', { file: path }));
-    };
-    options.signal?.addEventListener('abort', stop, { once: true });
-    worker.on('message', (reply: WorkerReply) => {
-      if (reply.kind === 'warning') options.onWarning?.(reply.message);
-      else if (reply.kind === 'table') settle(undefined, SentTable.fromColumns(reply.columns));
-      else settle(new SensortraceError(reply.message, reply.code, reply.location));
-    });
-    worker.on('error', (error) => settle(new SensortraceError(`${path}: cannot read: ${error.message}`, 'E_INTERNAL', { file: path }, { cause: error })));
-    worker.on('exit', (code) => settle(new SensortraceError(`${path}: reader thread ended (exit ${code}) without a result`, 'E_INTERNAL', { file: path })));
-  });
-}
-
-// The worker side of readSentTableInBackground(): this module, started with that marker.
-const job = isMainThread ? undefined : (workerData as { sensortraceSentTable?: unknown } | undefined)?.sensortraceSentTable;
-if (typeof job === 'string' && parentPort) {
-  const port = parentPort;
-  readSentTable(job, { onWarning: (message) => port.postMessage({ kind: 'warning', message } satisfies WorkerReply) }).then(
-    (table) => {
-      const columns = table.toColumns();
-      const buffers = [columns.seq, columns.sensorId, columns.topicId, columns.qos, columns.profileTime, columns.value, columns.plannedAt, columns.publishedAt].map((a) => a.buffer as ArrayBuffer);
-      port.postMessage({ kind: 'table', columns } satisfies WorkerReply, buffers);
-    },
-    (error: unknown) => {
-      const e = error instanceof SensortraceError ? error : new SensortraceError((error as Error).message, 'E_INTERNAL');
-      port.postMessage({ kind: 'error', message: e.message, code: e.code, location: e.location } satisfies WorkerReply);
-    },
-  );
-}

@@ -5,8 +5,9 @@ import { inputError, SensortraceError } from '../../core/errors.js';
 import { ArrivalTable, NO_QOS, type Arrival } from '../../core/compare/match.js';
 import type { Qos } from '../../core/records.js';
 import { decodeReading } from '../../core/mqtt/payload.js';
-import { readCsvBatches } from '../csv/csv-file-reader.js';
-import { Columns, Interner, readHeader, type ReaderOptions } from './sent-log-reader.js';
+import { readOwnLogBatches } from '../csv/own-log-reader.js';
+import { Columns, Interner } from './log-columns.js';
+import { readHeader, type ReaderOptions } from './sent-log-reader.js';
 
 export type ReceivedFormat = 'trace' | 'trace-jsonl' | 'mosquitto_sub';
 
@@ -58,7 +59,8 @@ function fillFromPayload(arrival: Arrival, payload: Buffer | string): void {
 async function readTrace(path: string, into: ArrivalTable, options: ReaderOptions): Promise<void> {
   let columns: Columns | undefined;
   let at = { receivedAt: -1, topic: -1, qos: -1, dup: -1, seq: -1, sensor: -1, profileTime: -1, value: -1, publishedAt: -1 };
-  for await (const batch of readCsvBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning })) {
+  // The trace sensortrace wrote itself: the hand-written fast path (see own-log-reader.ts).
+  for await (const batch of readOwnLogBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning })) {
     for (const { cells, line } of batch) {
       if (!columns) {
         columns = new Columns(path, cells);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CsvParser, csvCell, csvLine, cellToPayload, payloadToCell, escapeFormula, unescapeFormula } from '../../../src/core/csv/csv.js';
+import { CsvParser, cellText, csvCell, csvLine, csvLineByLibrary, cellToPayload, payloadToCell, escapeFormula, unescapeFormula } from '../../../src/core/csv/csv.js';
 
 function parseAll(text: string, chunkSize = text.length || 1): string[][] {
   const parser = new CsvParser();
@@ -29,6 +29,17 @@ describe('csv cells', () => {
 
   it('writes numbers, booleans and missing values', () => {
     expect(csvLine([1.5, true, false, undefined, null, Number.NaN])).toBe('1.5,1,0,,,\n');
+  });
+
+  it.each([
+    [[1.5, true, false, undefined, null, Number.NaN, -3.5], ['1.5', '1', '0', '', '', '', '-3.5']],
+    [['=x', '-cmd', "'@y", '', 'plain'], ["'=x", "'-cmd", "''@y", '', 'plain']],
+  ] as const)('cellText(%j) is %j: the text before quoting', (cells, texts) => {
+    expect(cells.map(cellText)).toEqual(texts);
+  });
+
+  it.each([[['a', 'b,c', 'say "hi"', 'two\nlines', 'cr\r', '=1', 7, false, null]], [['']], [[]]])('csvLine(%j) is what csv-stringify writes', (cells) => {
+    expect(csvLine(cells)).toBe(csvLineByLibrary(cells));
   });
 
   it('formula escaping is inverted exactly', () => {

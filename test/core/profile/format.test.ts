@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectDelimiter, detectLayout, detectTimeFormat, normalizeDelimiter, parseIsoTime, parseTimeCell, parseValueCell } from '../../../src/core/profile/format.js';
+import type { SensortraceError } from '../../../src/core/errors.js';
 
 describe('detectDelimiter', () => {
   it.each([
@@ -23,7 +24,18 @@ describe('normalizeDelimiter', () => {
     ['\\t', '\t'],
     ['space', 'whitespace'],
   ])('%s → %j', (text, expected) => expect(normalizeDelimiter(text)).toBe(expected));
-  it('rejects anything else as usage', () => expect(() => normalizeDelimiter('|')).toThrow(/--delimiter/));
+  it('rejects anything else as a usage error naming the option', () => {
+    const error = (() => {
+      try {
+        normalizeDelimiter('|');
+      } catch (e) {
+        return e as SensortraceError;
+      }
+    })();
+    expect(error?.message).toBe('delimiter: expected , ; tab or space (found "|")');
+    expect(error?.code).toBe('E_USAGE');
+    expect(error?.option).toBe('delimiter');
+  });
 });
 
 describe('time formats', () => {
@@ -118,6 +130,6 @@ describe('detectLayout', () => {
     expect(() => layout(lines)).toThrow(message);
   });
   it('unknown named columns are usage errors', () => {
-    expect(() => layout(['time,value', '1,2'], { valueColumn: 'temp' })).toThrow(/--value-column: f.csv has no column named "temp"/);
+    expect(() => layout(['time,value', '1,2'], { valueColumn: 'temp' })).toThrow(/^valueColumn: f.csv has no column named "temp"/);
   });
 });

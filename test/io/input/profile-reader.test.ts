@@ -1,10 +1,13 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generateProfileLines } from '../../../src/core/profile/generate.js';
 import type { ProfileRow } from '../../../src/core/records.js';
 import { inspectProfile, readProfile, readProfileInTimeOrder } from '../../../src/io/input/profile-reader.js';
 import { tempDir } from '../../helpers/brokers.js';
+
+const dir = tempDir('sensortrace-profile-reader-');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const fixture = (name: string) => join(import.meta.dirname, '../../fixtures/profiles', name);
 
@@ -56,9 +59,21 @@ describe('readProfile: bad input stops with file:line', () => {
   });
 
   it('an empty file is an input error', async () => {
-    const path = join(tempDir(), 'empty.csv');
+    const path = join(dir, 'empty.csv');
     writeFileSync(path, '\n# only a comment\n');
     await expect(inspectProfile(path)).rejects.toMatchObject({ code: 'E_INPUT', message: /no rows/ });
+  });
+
+  it('a quote never closed is an input error at the line it opens (not the rest of the file swallowed)', async () => {
+    const path = join(dir, 'open-quote.csv');
+    writeFileSync(path, 'time,sensor,value\n1700000000,"a,1\n1700000001,b,2\n');
+    await expect(inspectProfile(path)).rejects.toMatchObject({ code: 'E_INPUT', message: `${path}:2: a quoted cell is never closed` });
+  });
+
+  it('a quoted delimiter inside a cell is one cell (csv-parse), in the sample and the full pass', async () => {
+    const path = join(dir, 'quoted.csv');
+    writeFileSync(path, 'time,sensor,value\n1700000000,"hall, north",21.5\n1700000001,"hall, north",21.6\n');
+    expect((await rows(path)).map((r) => [r.line, r.sensor, r.value])).toEqual([[2, 'hall, north', 21.5], [3, 'hall, north', 21.6]]);
   });
 });
 
@@ -102,7 +117,7 @@ describe('readProfileInTimeOrder', () => {
 
 describe('large profiles', () => {
   it('stream through without being held (300k readings)', async () => {
-    const path = join(tempDir(), 'big.csv');
+    const path = join(dir, 'big.csv');
     const lines = [...generateProfileLines({ pattern: 'noise', sensors: ['s'], rateHz: 1000, durationMs: 300_000, startMs: 1.7e12, shape: 'single', timeFormat: 'epoch-ms', delimiter: ',' })];
     writeFileSync(path, lines.join(''));
     const s = await inspectProfile(path);

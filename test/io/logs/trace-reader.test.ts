@@ -1,6 +1,6 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../../src/core/compare/report.js';
 import type { Arrival } from '../../../src/core/compare/match.js';
 import { readEvents } from '../../../src/io/logs/events-reader.js';
@@ -62,6 +62,7 @@ describe('compare accounting on the hand-counted fixture', () => {
 
 describe('reader errors', () => {
   const dir = tempDir();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = (name: string, text: string): string => {
     const path = join(dir, name);
     writeFileSync(path, text);
@@ -92,6 +93,13 @@ describe('reader errors', () => {
     await expect(readReceived(trace)).rejects.toThrow(`${trace}:2: received_at: not a number (found "12x")`);
     const other = file('other.csv', 'time,temperature\n1,2\n');
     await expect(readReceived(other)).rejects.toThrow('not a trace CSV');
+  });
+
+  it('tells a mosquitto_sub recording by its first line alone, even when a payload opens a quote it never closes', async () => {
+    const sub = file('sub-quote.txt', '1700000000.5 a/b x,"y\n1700000001.5 a/b 2\n');
+    const { arrivals, format } = await readReceived(sub);
+    expect(format).toBe('mosquitto_sub');
+    expect(arrivals.map((a) => [a.receivedAt, a.topic])).toEqual([[1700000000500, 'a/b'], [1700000001500, 'a/b']]);
   });
 
   it('decodes payloads when the trace left the decoded columns empty (binary payloads included)', async () => {
