@@ -7,14 +7,14 @@ import type { Clock } from '../../io/clock.js';
 export function sleepUntil(clock: Clock, at: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
-    let cancel: (() => void) | undefined;
     const wake = (): void => {
-      cancel?.();
+      cancel();
       signal.removeEventListener('abort', wake);
       resolve(!signal.aborted);
     };
+    // A timer never fires synchronously, so `cancel` is set before wake can run.
+    const cancel = clock.setTimer(at, wake);
     signal.addEventListener('abort', wake, { once: true });
-    cancel = clock.setTimer(at, wake);
   });
 }
 

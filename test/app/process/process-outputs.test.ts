@@ -16,7 +16,7 @@ function folder(): string {
   return dir;
 }
 
-const publish: PublishEmission = { kind: 'publish', rule: 'hot', at: 1_700_000_000_123.4567, topic: 'alert/a', payload: '{"v":1}', qos: 1, retain: true, cause: ['e1', 'e2'], userProperties: {} };
+const publish: PublishEmission = { kind: 'publish', rule: 'hot', at: 1_700_000_000_000 + 123.4567, topic: 'alert/a', payload: '{"v":1}', qos: 1, retain: true, cause: ['e1', 'e2'], userProperties: {} };
 const csvRow = (file: string): CsvEmission => ({ kind: 'csv', rule: 'keep', at: 1_700_000_000_200, file, columns: ['sensor', 'value'], row: ['a', 21.5], cause: ['e3'] });
 
 describe('processLogRow', () => {
