@@ -14,8 +14,20 @@ export const mosquittoAvailable: boolean = (() => {
   return found;
 })();
 
+const createdDirs: string[] = [];
+
+/** A fresh temporary folder, removed after the test file by removeTempDirs() (test/helpers/setup.ts). */
 export function tempDir(prefix = 'sensortrace-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  createdDirs.push(dir);
+  return dir;
+}
+
+/** Removes every folder tempDir() made in this test file; returns how many. */
+export function removeTempDirs(): number {
+  const dirs = createdDirs.splice(0);
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  return dirs.length;
 }
 
 export async function withEmbeddedBroker<T>(body: (broker: RunningEmbeddedBroker) => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SensortraceError } from '../../core/errors.js';
+import { systemClock, type Clock } from '../clock.js';
 
 export interface BufferedFileWriterOptions {
   /** Append to an existing file instead of truncating it. */
@@ -16,6 +17,8 @@ export interface BufferedFileWriterOptions {
    * use case can stop. It is also thrown by the next write(), flush() or close().
    */
   onError?: (error: SensortraceError) => void;
+  /** Drives the flush timer (tests pass a fake one). */
+  clock?: Clock;
 }
 
 /**
@@ -28,7 +31,9 @@ export class BufferedFileWriter {
   private fd: number | undefined;
   private pending: string[] = [];
   private pendingBytes = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the pending timed flush, when one is set. */
+  private timer: (() => void) | undefined;
+  private readonly clock: Clock;
   private readonly flushIntervalMs: number;
   private readonly highWaterBytes: number;
   private readonly durable: boolean;
@@ -47,6 +52,7 @@ export class BufferedFileWriter {
     this.highWaterBytes = options.highWaterBytes ?? 64 * 1024;
     this.durable = options.fsync ?? false;
     this.onError = options.onError;
+    this.clock = options.clock ?? systemClock;
     try {
       mkdirSync(dirname(path), { recursive: true });
       this.fd = openSync(path, options.append ? 'a' : 'w');
@@ -68,23 +74,24 @@ export class BufferedFileWriter {
     this.rowsPending++;
     if (this.pendingBytes >= this.highWaterBytes) this.flush();
     else if (this.timer === undefined && this.flushIntervalMs > 0) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        try {
-          this.flush();
-        } catch (error) {
-          this.failure = error as SensortraceError;
-          this.onError?.(this.failure);
-        }
-      }, this.flushIntervalMs);
-      this.timer.unref();
+      this.timer = this.clock.setTimer(this.clock.now() + this.flushIntervalMs, () => this.timedFlush());
+    }
+  }
+
+  private timedFlush(): void {
+    this.timer = undefined;
+    try {
+      this.flush();
+    } catch (error) {
+      this.failure = error as SensortraceError;
+      this.onError?.(this.failure);
     }
   }
 
   flush(): void {
     if (this.failure) throw this.failure;
     if (this.timer !== undefined) {
-      clearTimeout(this.timer);
+      this.timer();
       this.timer = undefined;
     }
     if (this.fd === undefined || this.pending.length === 0) return;

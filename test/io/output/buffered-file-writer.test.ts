@@ -4,15 +4,20 @@ import { describe, expect, it } from 'vitest';
 import { BufferedFileWriter } from '../../../src/io/output/buffered-file-writer.js';
 import type { SensortraceError } from '../../../src/core/errors.js';
 import { tempDir } from '../../helpers/brokers.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 describe('BufferedFileWriter', () => {
   it('writes whole lines on flush, on the timer and on close', async () => {
     const path = join(tempDir(), 'out.csv');
-    const writer = new BufferedFileWriter(path, { flushIntervalMs: 20 });
+    const clock = new FakeClock();
+    const writer = new BufferedFileWriter(path, { flushIntervalMs: 20, clock });
     writer.write('a,1\n');
     expect(readFileSync(path, 'utf8')).toBe('');
-    await new Promise<void>((resolve) => setTimeout(resolve, 80));
+    await clock.advanceBy(19);
+    expect(readFileSync(path, 'utf8')).toBe('');
+    await clock.advanceBy(1);
     expect(readFileSync(path, 'utf8')).toBe('a,1\n');
+    expect(clock.pending).toBe(0);
     writer.write('b,2\n');
     writer.close();
     expect(readFileSync(path, 'utf8')).toBe('a,1\nb,2\n');
@@ -21,9 +26,11 @@ describe('BufferedFileWriter', () => {
 
   it('a failed timed flush (full disk) is reported through onError, and thrown by the next write', async () => {
     const failures: SensortraceError[] = [];
-    const writer = new BufferedFileWriter('/dev/full', { flushIntervalMs: 10, onError: (error) => failures.push(error) });
+    const clock = new FakeClock();
+    const writer = new BufferedFileWriter('/dev/full', { flushIntervalMs: 10, onError: (error) => failures.push(error), clock });
     writer.write('a,1\n');
-    await new Promise<void>((resolve) => setTimeout(resolve, 60));
+    expect(failures).toHaveLength(0);
+    await clock.advanceBy(10);
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatchObject({ code: 'E_OUTPUT', exitCode: 2 });
     expect(() => writer.write('b,2\n')).toThrow(/\/dev\/full: write failed/);
