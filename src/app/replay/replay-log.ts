@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { eventsPathFor, type ConnectionEvent, type SentRecord } from '../../core/records.js';
+import type { Clock } from '../../io/clock.js';
 import { EventsWriter } from '../../io/logs/events-writer.js';
 import { handedOverPathFor, SentLogWriter } from '../../io/logs/sent-log-writer.js';
 
@@ -10,6 +11,8 @@ export interface ReplayLogOptions {
   handedOverMark: boolean;
   /** The log cannot be written any more (a full disk): the replay should stop. */
   onFailure: () => void;
+  /** Drives the sent log's timed flush. */
+  clock?: Clock;
 }
 
 /**
@@ -30,7 +33,7 @@ export class ReplayLog {
     private readonly options: ReplayLogOptions,
   ) {
     const resuming = options.resumeAt !== undefined;
-    this.sent = new SentLogWriter(path, { append: resuming, startSeq: options.resumeAt ?? 1, handedOverMark: options.handedOverMark, onError: (failure) => this.fail(failure) });
+    this.sent = new SentLogWriter(path, { append: resuming, startSeq: options.resumeAt ?? 1, handedOverMark: options.handedOverMark, onError: (failure) => this.fail(failure), ...(options.clock ? { clock: options.clock } : {}) });
     try {
       this.events = new EventsWriter(eventsPathFor(path), { append: resuming });
     } catch (error) {

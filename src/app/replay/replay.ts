@@ -67,7 +67,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const plan = options.resume && options.log ? await readResumePlan(options.log, options.qos) : undefined;
   const clock = options.clock ?? systemClock;
   const control = new LoopControl(clock);
-  const log = options.log ? new ReplayLog(options.log, { handedOverMark: options.qos === 2, onFailure: () => control.stop(), ...(plan ? { resumeAt: plan.unknown.from } : {}) }) : undefined;
+  const log = options.log ? new ReplayLog(options.log, { handedOverMark: options.qos === 2, onFailure: () => control.stop(), clock, ...(plan ? { resumeAt: plan.unknown.from } : {}) }) : undefined;
   const events = new ConnectionEvents([log && ((event) => log.event(event)), options.onEvent]);
   // Our own id provider (MQTT.js's option): it knows which packet id carries which seq.
   const ids = new SeqMessageIds();
