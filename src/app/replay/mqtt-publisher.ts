@@ -2,7 +2,7 @@ import type { IClientPublishOptions, MqttClient, Packet } from 'mqtt';
 import { userPropertiesFor } from '../../core/mqtt/payload.js';
 import type { SentRecord } from '../../core/records.js';
 import type { Publisher, PublisherListener } from './publisher.js';
-import { SeqMessageIds } from './message-ids.js';
+import type { SeqMessageIds } from './message-ids.js';
 
 /**
  * The Publisher over an MQTT.js client, through its public surface only: the packet ids come
@@ -15,11 +15,6 @@ export class MqttPublisher implements Publisher {
     private readonly ids: SeqMessageIds,
     private readonly settings: { retain: boolean; v5: boolean },
   ) {}
-
-  /** A fresh id provider for `openConnection(..., { clientOptions: { messageIdProvider } })`. */
-  static messageIds(): SeqMessageIds {
-    return new SeqMessageIds();
-  }
 
   get connected(): boolean {
     return this.client.connected;
