@@ -64,7 +64,8 @@ describe('sensortrace replay', () => {
     [['-t', 'a/#'], /wildcards/],
     [['-t', 'a/{room}'], /unknown field \{room\}/],
     [['-q', '3'], /QoS must be 0, 1 or 2/],
-    [[], /-t\/--topic is required/],
+    [[], /--topic: required \(the profile has no topic column\)/],
+    [['-t', 't', '--resume'], /--resume: needs log/],
   ])('usage errors exit 2: %j', async (args, message) => {
     const port = await freePort();
     const run = await runCli(['replay', fixture('single.csv'), ...(args.includes('-t') ? [] : args.some((a) => a === '--speed') ? ['-t', 't'] : []), ...args, '-p', String(port), '--connect-timeout', '300ms']);

@@ -137,7 +137,7 @@ export interface SentLogState {
 
 /** What an earlier run left in a sent log, for `--resume`; a torn last line (a killed writer) is ignored. */
 export async function readSentLogState(path: string): Promise<SentLogState> {
-  if (!existsSync(path)) throw inputError({ file: path }, '--resume: no sent log to resume from');
+  if (!existsSync(path)) throw inputError({ file: path }, 'no sent log to resume from');
   let header: string[] | undefined;
   let lastSeq = 0;
   let rows = 0;

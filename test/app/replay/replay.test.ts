@@ -150,7 +150,9 @@ describe('replay: before anything is published', () => {
 
   it('needs a topic unless the profile names topics', async () => {
     const port = await freePort();
-    await expect(replay(base({ host: '127.0.0.1', port }, {}))).rejects.toMatchObject({ code: 'E_USAGE', message: /-t\/--topic is required/ });
+    const missing = replay(base({ host: '127.0.0.1', port }, {}));
+    await expect(missing).rejects.toMatchObject({ code: 'E_USAGE', option: 'topic' });
+    await expect(missing).rejects.toThrow(/^topic: required \(the profile has no topic column\)$/);
   });
 
   it('a signal during validation ends the run before connecting', async () => {

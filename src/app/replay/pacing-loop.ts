@@ -1,0 +1,61 @@
+import type { PacingStats } from '../../core/schedule/pacing-stats.js';
+import { plannedOffset, type ScheduleInput } from '../../core/schedule/schedule.js';
+import type { Clock } from '../../io/clock.js';
+import type { LoopControl } from './loop-control.js';
+import type { PassCursor } from './pass-cursor.js';
+import type { PublishWindow } from './publish-window.js';
+import type { RowPosition } from './resume.js';
+import type { SentRecords } from './sent-records.js';
+
+/** Yield to I/O after this many sends that did not wait for a timer (a backlog, or --max). */
+const SENDS_PER_YIELD = 64;
+
+export interface PacingLoopParts {
+  clock: Clock;
+  control: LoopControl;
+  window: PublishWindow;
+  records: SentRecords;
+  schedule: ScheduleInput;
+  /** |actual − planned| of every paced send. */
+  pacing: PacingStats;
+  /** After each send (progress). */
+  onSend?: () => void;
+}
+
+/**
+ * Sends each row at `startAt` + its planned offset (absolute offsets from one start time, so
+ * lateness never accumulates), never with more than the window's limit in flight; with --max as
+ * soon as the window has room. Ends with the rows, or when stopped.
+ */
+export async function sendPaced(parts: PacingLoopParts, rows: PassCursor, from: RowPosition, start: { startAt: number; shiftMs: number }): Promise<void> {
+  const { clock, control, window, schedule } = parts;
+  let { item, index } = from;
+  let sendsWithoutWait = 0;
+  while (item && !control.stopped) {
+    const { row, pass } = item;
+    const offset = plannedOffset(schedule, row.time, index, pass);
+    while (!control.stopped && window.full) await control.nextWake();
+    if (control.stopped) break;
+    let plannedAt: number;
+    if (offset === undefined) plannedAt = clock.now();
+    else {
+      plannedAt = start.startAt + offset;
+      if (plannedAt > clock.now()) {
+        sendsWithoutWait = 0;
+        if (!(await control.waitUntil(plannedAt))) break;
+      }
+    }
+    const sentAt = clock.now();
+    if (offset !== undefined) parts.pacing.add(sentAt - plannedAt);
+    window.publish(parts.records.make(row, pass, index + 1, { startAt: start.startAt, shiftMs: start.shiftMs, plannedAt, sentAt }), sentAt);
+    index++;
+    parts.onSend?.();
+    if (++sendsWithoutWait >= SENDS_PER_YIELD) {
+      sendsWithoutWait = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    // Synchronous while the batch lasts: no promise per row.
+    item = rows.take() ?? (await rows.next());
+  }
+  if (!rows.done) await rows.close();
+}

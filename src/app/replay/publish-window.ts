@@ -1,0 +1,139 @@
+import type { Qos, SentRecord } from '../../core/records.js';
+import type { Clock } from '../../io/clock.js';
+import type { Publisher } from './publisher.js';
+
+export interface PublishWindowOptions {
+  qos: Qos;
+  /** Most messages not yet final (unacknowledged QoS 1/2, unwritten QoS 0). */
+  maxInflight: number;
+  /** Keep QoS 0 messages while the broker is away and send them on reconnect (else drop them). */
+  queueQos0: boolean;
+  clock: Clock;
+  /** Called just before a QoS 1/2 message is handed to the publisher (the QoS 2 hand-over mark). */
+  beforeHandOver?: (seq: number) => void;
+  /** A message is final: on the wire (QoS 0), acknowledged (QoS 1/2) or dropped. */
+  onFinal: (record: SentRecord) => void;
+}
+
+/**
+ * The messages handed over and not yet final, and the counts the summary reports. The loop
+ * waits while the window is full; each final message makes room.
+ *
+ * QoS 0: a publish that met a full socket waits in MQTT.js for 'drain'; if the connection drops
+ * first, that callback never comes, and the stranded messages would hold the window shut for
+ * good. On close they count as dropped (what left is unknowable).
+ */
+export class PublishWindow {
+  sent = 0;
+  published = 0;
+  acknowledged = 0;
+  dropped = 0;
+  private readonly pending = new Map<number, SentRecord>();
+  private readonly qos0InClient = new Set<SentRecord>();
+  private readonly qos0Queue: SentRecord[] = [];
+  private readonly unwatch: () => void;
+
+  constructor(
+    private readonly publisher: Publisher,
+    private readonly options: PublishWindowOptions,
+  ) {
+    this.unwatch = publisher.watch({
+      transmitted: (seq) => this.transmitted(seq),
+      connected: () => this.sendQueuedQos0(),
+      closed: () => this.dropStrandedQos0(),
+    });
+  }
+
+  get full(): boolean {
+    return this.pending.size >= this.options.maxInflight;
+  }
+
+  /** Messages handed over and not yet final. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Handed over but neither published nor dropped (still in the client's hands or our queue). */
+  get queued(): number {
+    return this.sent - this.published - this.dropped;
+  }
+
+  get maxInflight(): number {
+    return this.options.maxInflight;
+  }
+
+  publish(record: SentRecord, sentAt: number): void {
+    this.sent++;
+    this.pending.set(record.seq, record);
+    if (record.qos === 0) this.publishQos0(record, sentAt);
+    else this.publishAcknowledged(record, sentAt);
+  }
+
+  /** What is not final yet, for the log's last rows. */
+  outstanding(): SentRecord[] {
+    return [...this.pending.values()];
+  }
+
+  /** Stops following the connection (before the client is ended). */
+  detach(): void {
+    this.unwatch();
+  }
+
+  private publishQos0(record: SentRecord, sentAt: number): void {
+    if (this.publisher.connected) this.sendQos0(record, sentAt);
+    else if (this.options.queueQos0) this.qos0Queue.push(record);
+    else {
+      this.dropped++;
+      this.finalize(record);
+    }
+  }
+
+  private publishAcknowledged(record: SentRecord, sentAt: number): void {
+    this.options.beforeHandOver?.(record.seq);
+    this.publisher.publish(record, sentAt, (error) => {
+      // An error here means the client was ended with the message outstanding: it stays queued.
+      if (error || !this.pending.has(record.seq)) return;
+      record.ackedAt = this.options.clock.now();
+      record.publishedAt ??= record.ackedAt;
+      this.acknowledged++;
+      this.published++;
+      this.finalize(record);
+    });
+  }
+
+  private sendQos0(record: SentRecord, sentAt: number): void {
+    this.qos0InClient.add(record);
+    this.publisher.publish(record, sentAt, (error) => {
+      if (!this.qos0InClient.delete(record)) return;
+      if (error) this.dropped++;
+      else {
+        record.publishedAt = this.options.clock.now();
+        this.published++;
+      }
+      this.finalize(record);
+    });
+  }
+
+  /** A resend after a reconnect moves published_at to the transmission that got acknowledged. */
+  private transmitted(seq: number): void {
+    const record = this.pending.get(seq);
+    if (record) record.publishedAt = this.options.clock.now();
+  }
+
+  private sendQueuedQos0(): void {
+    while (this.qos0Queue.length > 0 && this.publisher.connected) this.sendQos0(this.qos0Queue.shift()!, this.options.clock.now());
+  }
+
+  private dropStrandedQos0(): void {
+    for (const record of this.qos0InClient) {
+      this.dropped++;
+      this.finalize(record);
+    }
+    this.qos0InClient.clear();
+  }
+
+  private finalize(record: SentRecord): void {
+    this.pending.delete(record.seq);
+    this.options.onFinal(record);
+  }
+}

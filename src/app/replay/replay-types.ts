@@ -1,0 +1,88 @@
+import type { ProfileFormatOptions } from '../../core/profile/format.js';
+import type { PayloadFormat } from '../../core/mqtt/payload.js';
+import type { ConnectionEvent, Qos } from '../../core/records.js';
+import type { PacingPercentiles } from '../../core/schedule/pacing-stats.js';
+import type { Pacing, ResumePlan } from '../../core/schedule/schedule.js';
+import type { Clock } from '../../io/clock.js';
+import type { ProfileSummary } from '../../io/input/profile-reader.js';
+import type { ConnectionOptions } from '../../io/mqtt/connection.js';
+
+/* What `replay()` takes and gives back: the library's replay API. */
+
+export interface ReplayOptions {
+  profile: string;
+  format?: ProfileFormatOptions;
+  /** Topic template (`sensors/{sensor}/temperature`); optional when the profile has a topic column. */
+  topic?: string;
+  pacing: Pacing;
+  qos: Qos;
+  retain?: boolean;
+  /** Passes over the profile (default 1); 0 repeats until stopped. */
+  loop?: number;
+  payloadFormat?: PayloadFormat;
+  /** Move a historical profile so its first reading is now. */
+  shiftToNow?: boolean;
+  connection: ConnectionOptions;
+  /** Most messages not yet final (unacknowledged QoS 1/2, unwritten QoS 0). Default: the broker's Receive Maximum, else 20. */
+  maxInflight?: number;
+  /** Keep QoS 0 messages while the broker is away and send them on reconnect (default: drop them). */
+  queueQos0?: boolean;
+  /** Sent log path; connection events go beside it (eventsPathFor). */
+  log?: string;
+  /**
+   * Continue an earlier run from its sent log (appended, seq continues): starts after the last
+   * logged seq. At QoS 2 the seqs the killed run had handed to the client but not logged as
+   * acknowledged are not sent again (they are logged with an empty published_at); QoS 1 resends them.
+   */
+  resume?: boolean;
+  /** After the last reading, how long to wait for outstanding acknowledgments (default 10 s). */
+  drainTimeoutMs?: number;
+  signal?: AbortSignal;
+  clock?: Clock;
+  onProgress?: (progress: ReplayProgress) => void;
+  onEvent?: (event: ConnectionEvent) => void;
+  /** Called once the profile is validated, before connecting. */
+  onValidated?: (summary: ProfileSummary) => void;
+  /** Called at the replay's start time, once connected (experiment lines its broker actions up on this). */
+  onStart?: (info: { startAt: number; maxInflight: number }) => void;
+}
+
+export interface ReplayProgress {
+  sent: number;
+  published: number;
+  acknowledged: number;
+  queued: number;
+  dropped: number;
+  /** Readings the whole replay will send; undefined when looping until stopped. */
+  total?: number;
+  elapsedMs: number;
+  /** Estimated time left; undefined when unknown. */
+  etaMs?: number;
+  /** Published per second since the start. */
+  rate: number;
+  connected: boolean;
+  reconnects: number;
+}
+
+export interface ReplaySummary {
+  /** Handed to the MQTT client. */
+  sent: number;
+  /** Left on the wire (QoS 0) or acknowledged (QoS 1/2). */
+  published: number;
+  acknowledged: number;
+  /** Handed over but neither published nor dropped at the end (still in the client's queue). */
+  queued: number;
+  /** QoS 0 readings that came due while the broker was away (without queueQos0), or failed to write. */
+  dropped: number;
+  reconnects: number;
+  durationMs: number;
+  /** |actual send − planned send|; zeros with --max. */
+  pacingErrorMs: PacingPercentiles;
+  maxInflight: number;
+  stoppedBy: 'end' | 'signal';
+  profile: ProfileSummary;
+  log?: string;
+  events?: string;
+  /** With resume: where this run started and what it did not send again. */
+  resumed?: ResumePlan;
+}
