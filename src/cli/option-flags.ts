@@ -20,9 +20,13 @@ export function flagFor(option: string): string {
   return FLAG_OF[option] ?? `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-/** The error's message with its leading option name replaced by the flag (unchanged otherwise). */
+/**
+ * The error's message with its leading option name replaced by the flag, and other options it
+ * mentions in backquotes (`log`) by theirs; other errors are unchanged.
+ */
 export function messageForCli(error: SensortraceError): string {
   const option = error.option;
   if (option === undefined || !error.message.startsWith(`${option}:`)) return error.message;
-  return `${flagFor(option)}${error.message.slice(option.length)}`;
+  const rest = error.message.slice(option.length).replace(/`(\w+)`/g, (_, name: string) => flagFor(name));
+  return `${flagFor(option)}${rest}`;
 }

@@ -19,6 +19,11 @@ describe('library option errors shown as CLI flags', () => {
     expect(messageForCli(error)).toBe('--max-inflight: expected a whole number ≥ 1 (found "0")');
   });
 
+  it('shows other options the message names in backquotes as flags too', () => {
+    const error = optionError('resume', 'needs `log`, the sent log to continue');
+    expect(messageForCli(error)).toBe('--resume: needs --log, the sent log to continue');
+  });
+
   it('leaves errors without an option alone', () => {
     expect(messageForCli(usageError('loop: not an option error'))).toBe('loop: not an option error');
   });

@@ -65,7 +65,7 @@ describe('sensortrace replay', () => {
     [['-t', 'a/{room}'], /unknown field \{room\}/],
     [['-q', '3'], /QoS must be 0, 1 or 2/],
     [[], /--topic: required \(the profile has no topic column\)/],
-    [['-t', 't', '--resume'], /--resume: needs log/],
+    [['-t', 't', '--resume'], /--resume: needs --log, the sent log to continue/],
   ])('usage errors exit 2: %j', async (args, message) => {
     const port = await freePort();
     const run = await runCli(['replay', fixture('single.csv'), ...(args.includes('-t') ? [] : args.some((a) => a === '--speed') ? ['-t', 't'] : []), ...args, '-p', String(port), '--connect-timeout', '300ms']);

@@ -24,5 +24,5 @@ export function checkTopics(template: TopicTemplate | undefined, profile: Profil
 
 /** Resuming continues a sent log: there must be one. */
 export function checkResume(options: Pick<ReplayOptions, 'resume' | 'log'>): void {
-  if (options.resume && !options.log) throw optionError('resume', 'needs log (the sent log to continue)');
+  if (options.resume && !options.log) throw optionError('resume', 'needs `log`, the sent log to continue');
 }

@@ -33,7 +33,7 @@ describe('replay option checks: library errors name the option, the CLI shows th
   });
 
   it('resume needs a log', () => {
-    expect(thrown(() => checkResume({ resume: true }))).toEqual({ option: 'resume', message: 'resume: needs log (the sent log to continue)', cli: '--resume: needs log (the sent log to continue)' });
+    expect(thrown(() => checkResume({ resume: true }))).toEqual({ option: 'resume', message: 'resume: needs `log`, the sent log to continue', cli: '--resume: needs --log, the sent log to continue' });
     expect(thrown(() => checkResume({ resume: true, log: 'sent.csv' }))).toBeUndefined();
   });
 
