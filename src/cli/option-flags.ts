@@ -12,6 +12,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   rateHz: '--rate',
   idleMs: '--idle',
   filters: '--topic',
+  exclude: '--filter-out',
   expected: '--expect',
   formats: '--format',
 };

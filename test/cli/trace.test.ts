@@ -45,9 +45,10 @@ function startCli(args: string[]) {
 
 describe('trace command: usage and connection errors', () => {
   it.each([
-    [['trace', '-t', 'a/#/b'], /-t: invalid topic filter "a\/#\/b": '#' must be a whole level/],
+    [['trace', '-t', 'a/#/b'], /--topic: invalid topic filter "a\/#\/b": '#' must be a whole level/],
     [['trace', '-t', 'a/b+'], /'\+' must be a whole level/],
-    [['trace', '-t', 'a', '-T', '$share/g/a'], /-T: .*\$share/],
+    [['trace', '-t', 'a', '-T', '$share/g/a'], /--filter-out: .*\$share/],
+    [['trace', '-t', 'a', '-T', 'x/#/y'], /--filter-out: invalid topic filter "x\/#\/y"/],
     [['trace'], /at least one topic filter with -t/],
     [['trace', '-t', 'a', '--no-clean'], /needs a fixed client id \(-i ID\)/],
     [['trace', '-t', 'a', '-i', 'x', '--session-expiry', '60'], /--session-expiry needs MQTT 5/],

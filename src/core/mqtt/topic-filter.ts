@@ -1,4 +1,4 @@
-import { usageError } from '../errors.js';
+import { optionError } from '../errors.js';
 import { UNWELCOME } from './topic-template.js';
 
 /**
@@ -19,10 +19,13 @@ export interface ParsedFilter {
   shareGroup?: string;
 }
 
-/** Throws E_USAGE (exit 2) naming the flag and what is wrong; returns the filter split for matching. */
-export function parseTopicFilter(filter: string, flag = '--topic'): ParsedFilter {
+/**
+ * Throws E_USAGE (exit 2) naming the option the filter came from (`filters: invalid topic filter
+ * ...`; the CLI shows its flag) and what is wrong; returns the filter split for matching.
+ */
+export function parseTopicFilter(filter: string, option = 'filters'): ParsedFilter {
   const fail = (what: string): never => {
-    throw usageError(`${flag}: invalid topic filter "${filter}": ${what}`);
+    throw optionError(option, `invalid topic filter "${filter}": ${what}`);
   };
   if (filter.length === 0) fail('it is empty');
   if (filter.includes('\u0000')) fail('it contains a NUL character');

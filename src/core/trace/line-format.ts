@@ -1,4 +1,4 @@
-import { usageError } from '../errors.js';
+import { optionError } from '../errors.js';
 
 /**
  * mosquitto_sub's `-F` output format, so scripts written against mosquitto_sub keep working
@@ -40,7 +40,7 @@ const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', 
 
 type Part = string | ((message: LineMessage) => string);
 
-/** Parses the format once (errors are E_USAGE, exit 2) and returns a fast formatter. */
+/** Parses the format once (errors are E_USAGE naming the `format` option, exit 2) and returns a fast formatter. */
 export function compileLineFormat(format: string, options: LineFormatOptions = {}): LineFormatter {
   const parts: Part[] = [];
   let literal = '';
@@ -62,7 +62,7 @@ export function compileLineFormat(format: string, options: LineFormatOptions = {
       else if (next !== undefined && TIME_FIELDS.has(next)) {
         pushLiteral();
         parts.push((m) => timeField(next, m.receivedAt, options.utc ?? false));
-      } else throw usageError(`--format: unknown time field "@${next ?? ''}" in "${format}" (use @@ for a literal @)`);
+      } else throw optionError('format', `unknown time field "@${next ?? ''}" in "${format}" (use @@ for a literal @)`);
       i++;
     } else if (ch === '%') {
       const spec = /^%(-?)(0?)(\d*)(?:\.(\d+))?(.)?/.exec(format.slice(i))!;
@@ -72,7 +72,7 @@ export function compileLineFormat(format: string, options: LineFormatOptions = {
         pushLiteral();
         const get = (m: LineMessage): string => messageField(field, m, options.utc ?? false);
         parts.push(width || precision ? (m) => pad(get(m), left === '-', zero === '0', Number(width || 0), precision) : get);
-      } else throw usageError(`--format: unknown field "${whole}" in "${format}" (use %% for a literal %)`);
+      } else throw optionError('format', `unknown field "${whole}" in "${format}" (use %% for a literal %)`);
       i += whole.length - 1;
     } else literal += ch;
   }

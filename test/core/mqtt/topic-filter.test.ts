@@ -16,6 +16,10 @@ describe('parseTopicFilter', () => {
     expect(parseTopicFilter(filter).match).toBe(match);
   });
 
+  it('names the option the filter came from', () => {
+    expect(() => parseTopicFilter('a/#/b', 'exclude')).toThrow(expect.objectContaining({ option: 'exclude', message: expect.stringMatching(/^exclude: invalid topic filter "a\/#\/b"/) }));
+  });
+
   it('keeps the share group', () => {
     expect(parseTopicFilter('$share/recorders/sensors/#')).toEqual({ filter: '$share/recorders/sensors/#', match: 'sensors/#', shareGroup: 'recorders' });
   });
@@ -35,12 +39,13 @@ describe('parseTopicFilter', () => {
   ])('rejects %j with a usage error', (filter, message) => {
     let caught: unknown;
     try {
-      parseTopicFilter(filter, '-t');
+      parseTopicFilter(filter);
     } catch (error) {
       caught = error;
     }
-    expect(caught).toMatchObject({ code: 'E_USAGE', exitCode: 2 });
-    expect((caught as Error).message).toMatch(/^-t: invalid topic filter/);
+    // Library errors name the option; the CLI shows the flag (--topic) instead.
+    expect(caught).toMatchObject({ code: 'E_USAGE', exitCode: 2, option: 'filters' });
+    expect((caught as Error).message).toMatch(/^filters: invalid topic filter/);
     expect((caught as Error).message).toMatch(message);
   });
 });

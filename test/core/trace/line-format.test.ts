@@ -63,7 +63,7 @@ describe('compileLineFormat (mosquitto_sub -F)', () => {
   });
 
   it.each([['%k'], ['@Q'], ['%'], ['@']])('rejects %j as a usage error', (format) => {
-    expect(() => compileLineFormat(format)).toThrow(expect.objectContaining({ code: 'E_USAGE' }));
+    expect(() => compileLineFormat(format)).toThrow(expect.objectContaining({ code: 'E_USAGE', option: 'format', message: expect.stringMatching(/^format: unknown/) }));
   });
 
   it('verboseLine is topic, space, payload', () => {

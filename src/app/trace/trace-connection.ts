@@ -1,0 +1,40 @@
+import type { Qos2Dedupe } from '../../core/trace/qos2-dedupe.js';
+import type { Clock } from '../../io/clock.js';
+import type { MqttConnection } from '../../io/mqtt/connection.js';
+import { settlesWithin } from './stop-timers.js';
+
+/** How long a stopping tracer lets recorded QoS 2 messages finish PUBREL/PUBCOMP. */
+export const QOS2_DRAIN_WAIT_MS = 1000;
+/** How long a stopping tracer waits for a clean DISCONNECT before dropping the connection. */
+export const END_WAIT_MS = 2000;
+
+/**
+ * The connection, unless the tracer is stopped first (Ctrl+C while the broker is still
+ * unreachable stops at once). A connection that comes after the stop is closed.
+ */
+export async function connectUnlessStopped(opening: Promise<MqttConnection>, stopped: Promise<void>): Promise<MqttConnection | undefined> {
+  let adopted: MqttConnection | undefined;
+  opening.then(
+    (late) => {
+      // After the race below has settled: adopted, or stopped first and to be closed.
+      setImmediate(() => {
+        if (adopted !== late) void late.end(true);
+      });
+    },
+    () => {},
+  );
+  adopted = await Promise.race([opening, stopped.then(() => undefined)]);
+  return adopted;
+}
+
+/**
+ * Ends the connection of a stopping tracer. Recorded QoS 2 messages first get a moment to finish
+ * PUBREL/PUBCOMP, or the broker would send them again next session; then a clean DISCONNECT,
+ * but a broker that is down right now must not keep the tracer waiting: after END_WAIT_MS the
+ * connection is dropped.
+ */
+export async function closeTraceConnection(connection: MqttConnection, dedupe: Qos2Dedupe, clock: Clock): Promise<void> {
+  if (dedupe.pending > 0 && connection.client.connected) await settlesWithin(clock, QOS2_DRAIN_WAIT_MS, dedupe.whenDrained());
+  const ended = await settlesWithin(clock, END_WAIT_MS, connection.end(false));
+  if (!ended) await connection.end(true);
+}
