@@ -13,17 +13,14 @@ export const END_WAIT_MS = 2000;
  * unreachable stops at once). A connection that comes after the stop is closed.
  */
 export async function connectUnlessStopped(opening: Promise<MqttConnection>, stopped: Promise<void>): Promise<MqttConnection | undefined> {
-  let adopted: MqttConnection | undefined;
+  const adopted = Promise.race([opening, stopped.then(() => undefined)]);
   opening.then(
-    (late) => {
-      // After the race below has settled: adopted, or stopped first and to be closed.
-      setImmediate(() => {
-        if (adopted !== late) void late.end(true);
-      });
+    // Stopped first: the connection that came anyway is closed.
+    async (late) => {
+      if ((await adopted) !== late) void late.end(true);
     },
     () => {},
   );
-  adopted = await Promise.race([opening, stopped.then(() => undefined)]);
   return adopted;
 }
 
