@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type RunningEmbeddedBroker } from '../../src/io/broker/embedded-broker.js';
@@ -85,6 +85,34 @@ describe('unwritable outputs: exit 2, the path named, at once', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.code).toBe(2);
     expect(elapsed).toBeLessThan(BOUND_MS);
+  });
+});
+
+describe('an output that is one of the inputs is refused, the input untouched', () => {
+  const cases: Array<[string, (d: string) => { args: string[]; input: string; output: string }]> = [
+    ['replay p.csv --log p.csv', (d) => ({ args: ['replay', join(d, 'p.csv'), '-p', String(broker.port), '-t', 'x', '--log', join(d, 'p.csv')], input: join(d, 'p.csv'), output: join(d, 'p.csv') })],
+    ['replay p.csv --log ./sub/../p.csv', (d) => ({ args: ['replay', join(d, 'p.csv'), '-p', String(broker.port), '-t', 'x', '--log', join(d, 'sub', '..', 'p.csv')], input: join(d, 'p.csv'), output: join(d, 'sub', '..', 'p.csv') })],
+    ['process r.yaml --log r.yaml', (d) => ({ args: ['process', join(d, 'r.yaml'), '-p', String(broker.port), '--log', join(d, 'r.yaml')], input: join(d, 'r.yaml'), output: join(d, 'r.yaml') })],
+    ['process r.yaml --log r.yaml --validate-only', (d) => ({ args: ['process', join(d, 'r.yaml'), '--validate-only', '--log', join(d, 'r.yaml')], input: join(d, 'r.yaml'), output: join(d, 'r.yaml') })],
+    ['compare --received t.json -o t --format json', (d) => ({ args: ['compare', '--sent', sent, '--received', join(d, 't.json'), '-o', join(d, 't'), '--format', 'json'], input: join(d, 't.json'), output: join(d, 't.json') })],
+    ['compare --sent s.csv -o s.dat --format gp', (d) => ({ args: ['compare', '--sent', join(d, 's.dat'), '--received', received, '-o', join(d, 's'), '--format', 'gp'], input: join(d, 's.dat'), output: join(d, 's.dat') })],
+  ];
+
+  it.each(cases)('%s', async (_name, make) => {
+    const d = tempDir();
+    mkdirSync(join(d, 'sub'));
+    copyFileSync(profile, join(d, 'p.csv'));
+    writeFileSync(join(d, 'r.yaml'), 'rules:\n  - name: r\n    on: a/+\n    do: { publish: { topic: b, payload: "{value}" } }\n');
+    copyFileSync(received, join(d, 't.json'));
+    copyFileSync(sent, join(d, 's.dat'));
+    const { args, input, output } = make(d);
+    const before = readFileSync(input);
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${output}: the`);
+    expect(run.stderr).toContain(`would overwrite the`);
+    expect(run.stderr).toContain(input);
+    expect(readFileSync(input)).toEqual(before);
   });
 });
 
