@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, mkdtempSync, realpathSync, rmdirSync, statSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, realpathSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SensortraceError } from '../../core/errors.js';
 
@@ -43,16 +43,22 @@ function missingFolders(dir: string, shownPath: string): { existing: string; mis
   }
 }
 
+let probes = 0;
+
 /**
- * Whether entries can be made in `folder`, found by making one (a folder, removed at once):
- * root passes every permission check, yet cannot create anything under /proc or /sys or on a
+ * Whether files can be made in `folder`, found by making one (empty, removed at once): root
+ * passes every permission check, yet cannot create anything under /proc or /sys or on a
  * read-only mount, and only trying tells.
  */
 function checkWritableFolder(folder: string, shownPath: string): void {
   try {
     accessSync(folder, constants.W_OK | constants.X_OK);
-    rmdirSync(mkdtempSync(join(folder, '.sensortrace-probe-')));
+    const probe = join(folder, `.sensortrace-probe-${process.pid}-${++probes}`);
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
   } catch (error) {
+    // A probe left by an earlier process of the same id: the folder took it, so it takes files.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
     throw outputError(shownPath, `cannot create anything in ${folder} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, error);
   }
 }
