@@ -5,7 +5,7 @@ import { usageError } from '../core/errors.js';
 import type { Qos } from '../core/records.js';
 import type { ConnectionOptions } from '../io/mqtt/connection.js';
 import { parseDuration } from '../core/duration.js';
-import { redactUrl } from '../core/mqtt/redact-url.js';
+import { checkBrokerUrl } from '../core/mqtt/broker-url.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -110,7 +110,8 @@ export function connectionOptionsFrom(flags: ConnectionFlagValues, sources: Pass
     connectTimeoutMs: parseDuration(flags.connectTimeout, '--connect-timeout'),
   };
   if (flags.url) {
-    if (!/^(mqtts?|wss?|tcp|ssl|tls):\/\//.test(flags.url)) throw usageError(`--url: expected mqtt://, mqtts://, ws:// or wss:// (found "${redactUrl(flags.url)}")`);
+    // Checked here too, so a bad URL fails before a profile is read or a file is opened.
+    checkBrokerUrl(flags.url);
     options.url = flags.url;
   }
   if (flags.id) options.clientId = flags.id;

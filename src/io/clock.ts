@@ -19,6 +19,24 @@ export interface Clock {
 
 const origin = Date.now() - performance.now();
 
+/**
+ * The longest delay setTimeout takes (2^31 − 1 ms, 24.8 days). Above it Node warns
+ * (TimeoutOverflowWarning) and fires after 1 ms instead, so a far-off instant — a profile gap
+ * of a month, `at: 999999h` — became a 1 ms timer firing over and over, a warning each time.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The next timer towards an instant `leftMs` away: the whole wait when a timer can hold it
+ * (`final`), else the longest slice, after which the caller looks again. Never negative, never
+ * over MAX_TIMER_MS; an unknowable wait (NaN) is no wait.
+ */
+export function timerSlice(leftMs: number): { delayMs: number; final: boolean } {
+  if (!(leftMs > 0)) return { delayMs: 0, final: true };
+  if (leftMs > MAX_TIMER_MS) return { delayMs: MAX_TIMER_MS, final: false };
+  return { delayMs: leftMs, final: true };
+}
+
 /** Above this, a timer (they fire up to ~1 ms late, sometimes early); below, a spin. */
 const TIMER_MARGIN_MS = 2;
 
@@ -28,7 +46,8 @@ export const systemClock: Clock = {
     return new Promise((resolve) => {
       const tick = (): void => {
         const left = at - systemClock.now();
-        if (left > TIMER_MARGIN_MS) setTimeout(tick, left - TIMER_MARGIN_MS);
+        // Far off: a slice at a time (timerSlice), looking again after each.
+        if (left > TIMER_MARGIN_MS) setTimeout(tick, timerSlice(left - TIMER_MARGIN_MS).delayMs);
         else {
           while (systemClock.now() < at) {
             /* short spin for sub-millisecond accuracy */
@@ -44,7 +63,12 @@ export const systemClock: Clock = {
     });
   },
   setTimer(at: number, fn: () => void): () => void {
-    const timer = setTimeout(fn, Math.max(0, at - systemClock.now()));
+    let timer: NodeJS.Timeout;
+    const arm = (): void => {
+      const slice = timerSlice(at - systemClock.now());
+      timer = setTimeout(slice.final ? fn : arm, slice.delayMs);
+    };
+    arm();
     return () => clearTimeout(timer);
   },
 };

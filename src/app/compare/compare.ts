@@ -1,5 +1,5 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { chartData, type ChartData } from '../../core/chart/chart-data.js';
 import { vegaLiteSpec } from '../../core/chart/vega-lite-spec.js';
 import { analyse, ArrivalTable, SentTable, type AnalyseOptions, type CompareReport } from '../../core/compare/report.js';
@@ -8,6 +8,7 @@ import { optionError, SensortraceError } from '../../core/errors.js';
 import { gnuplotData, gnuplotScript, type GnuplotTerminal } from '../../core/chart/gnuplot.js';
 import { eventsPathFor, type Qos } from '../../core/records.js';
 import { renderSvg, svgToPng } from '../../io/output/chart-renderer.js';
+import { checkOutputs, prepareOutputPath } from '../../io/output/output-path.js';
 import { readEventsIfPresent } from '../../io/logs/events-reader.js';
 import type { ProfileFormatOptions } from '../../io/input/profile-reader.js';
 import { isSentLogHeader, readHeader, readProfileAsSent, readSentTable, readSentTableInBackground } from '../../io/logs/sent-log-reader.js';
@@ -105,6 +106,22 @@ function expectationFrom(expect: string | undefined): AnalyseOptions {
   };
 }
 
+/** The files `-o base` writes for these formats. */
+function outputFiles(base: string, formats: readonly CompareFormat[]): string[] {
+  const suffixes: Record<CompareFormat, string[]> = { json: ['.json'], svg: ['.svg'], png: ['.png'], gp: ['.gp', '.dat'], vl: ['.vl.json'] };
+  return formats.flatMap((f) => suffixes[f].map((suffix) => `${base}${suffix}`));
+}
+
+/** Before any reading: every output can be written and none is one of the inputs. */
+function checkCompareOutputs(options: CompareOptions, formats: readonly CompareFormat[]): void {
+  if (options.output === undefined) return;
+  checkOutputs(outputFiles(outputBase(options.output), formats), [options.sent, ...options.received, ...(options.events ?? [])]);
+}
+
+function outputBase(output: string): string {
+  return resolve(output.replace(/\.(json|svg|png|gp)$/i, ''));
+}
+
 /**
  * Sent versus received: reads the inputs (streaming), computes the report, writes the chosen
  * outputs. The numbers come from `analyse()` in src/core/compare/report.ts, which experiment
@@ -115,6 +132,7 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   if (options.received.length === 0) throw optionError('received', 'give at least one file');
   const formats = options.formats ?? [...COMPARE_FORMATS];
   for (const f of formats) if (!COMPARE_FORMATS.includes(f)) throw optionError('formats', `unknown output "${f}" (known: ${COMPARE_FORMATS.join(', ')})`);
+  checkCompareOutputs(options, formats);
 
   // A large sent log is read on another thread while this one reads the arrivals. Its errors
   // surface when awaited, after any error of the received files, as when read in turn.
@@ -148,8 +166,8 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   // Stopped (Ctrl+C) while reading: the numbers are still worth printing, half-written plots are not.
   if (options.output === undefined || formats.length === 0 || options.signal?.aborted) return { report, files };
 
-  const base = resolve(options.output.replace(/\.(json|svg|png|gp)$/i, ''));
-  mkdirSync(dirname(base), { recursive: true });
+  const base = outputBase(options.output);
+  prepareOutputPath(base);
   const write = (path: string, content: string | Buffer): void => {
     try {
       writeFileSync(path, content);

@@ -5,13 +5,13 @@
  * stream to drain, stops everything, and compares sent against received (run-one.ts and its
  * parts). The report files are rewritten after every run (report-files.ts).
  */
-import { mkdirSync } from 'node:fs';
 import { SensortraceError, optionError, type ErrorCode } from '../../core/errors.js';
 import { ExperimentEta, isInputFailure } from '../../core/experiment/run-plan.js';
 import { expandMatrix, type RunSpec } from '../../core/scenario/scenario.js';
 import { systemClock } from '../../io/clock.js';
 import { inspectProfile } from '../../io/input/profile-reader.js';
 import type { ReportFiles } from '../../io/output/report-writer.js';
+import { prepareOutputFolder } from '../../io/output/output-path.js';
 import { writeReports } from './report-files.js';
 import { runOne } from './run-one.js';
 import type { ExperimentOptions, ExperimentResult, ExperimentRun } from './types.js';
@@ -35,7 +35,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   checkProtocol(options, runs);
   // A bad profile fails here, before any broker is started (replay would refuse it anyway).
   const profile = await inspectProfile(options.profile, scenario.profileFormat);
-  mkdirSync(options.outDir, { recursive: true });
+  prepareOutputFolder(options.outDir);
   const context = { options, clock, eta: new ExperimentEta(scenario, runs, profile), total: runs.length };
   const results: ExperimentRun[] = [];
   const interrupted = (): boolean => Boolean(options.signal?.aborted);

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SensortraceError } from '../../core/errors.js';
 import type { ExperimentEta } from '../../core/experiment/run-plan.js';
 import type { RunSpec } from '../../core/scenario/scenario.js';
 import type { Clock } from '../../io/clock.js';
+import { prepareOutputFolder } from '../../io/output/output-path.js';
 import { replay } from '../replay/replay.js';
 import { BrokerRestarts } from './broker-restarts.js';
 import { awaitDrain } from './drain.js';
@@ -44,7 +44,7 @@ function runFiles(dir: string): RunFiles {
 export async function runOne(context: RunContext, spec: RunSpec): Promise<ExperimentRun> {
   const { options, clock } = context;
   const dir = join(options.outDir, spec.id);
-  mkdirSync(dir, { recursive: true });
+  prepareOutputFolder(dir);
   const files = runFiles(dir);
   const runAbort = linkedController(options.signal);
   const progress = new RunProgress(spec, context.total, clock, (elapsed) => context.eta.leftMs(spec, elapsed), options.onProgress);

@@ -1,8 +1,11 @@
 import { csvLine } from '../../core/csv/csv.js';
 import { eventsPathFor, type ConnectionEvent } from '../../core/records.js';
 import type { CsvEmission, Emission } from '../../core/rules/engine.js';
+import type { RuleSet } from '../../core/rules/rule-set.js';
+import type { LoadedRules } from '../../io/input/rules-loader.js';
 import { EventsWriter } from '../../io/logs/events-writer.js';
 import { BufferedFileWriter } from '../../io/output/buffered-file-writer.js';
+import { checkOutputs } from '../../io/output/output-path.js';
 
 /** Columns of `process --log`: one row per emitted event (publish or csv row). */
 export const PROCESS_LOG_COLUMNS = ['at', 'rule', 'action', 'topic', 'qos', 'retain', 'cause', 'payload'] as const;
@@ -13,6 +16,26 @@ export function processLogRow(emission: Emission): Array<string | number | boole
   const cause = emission.cause.join(' ');
   if (emission.kind === 'csv') return [...head, 'csv', emission.file, '', '', cause, emission.row.join(',')];
   return [...head, 'publish', emission.topic, emission.qos, emission.retain, cause, emission.payload];
+}
+
+/** The files the rules' `csv` actions write to, each with the header of the first action naming it. */
+export function ruleCsvFiles(ruleSet: RuleSet): Map<string, string[]> {
+  const files = new Map<string, string[]>();
+  for (const rule of ruleSet.rules) {
+    for (const action of rule.actions) {
+      if (action.kind === 'csv' && !files.has(action.file)) files.set(action.file, ['at', 'rule', ...action.columns.map(([name]) => name), 'cause']);
+    }
+  }
+  return files;
+}
+
+/**
+ * Checks, creating nothing, that every output of a processor could be written (`--validate-only`):
+ * the CSV files of the rules and the log, none of them the rules file or a lookup table.
+ */
+export function checkProcessOutputs(loaded: LoadedRules, logPath?: string): void {
+  const outputs = [...ruleCsvFiles(loaded.ruleSet).keys(), ...(logPath ? [logPath, eventsPathFor(logPath)] : [])];
+  checkOutputs(outputs, [loaded.path, ...loaded.tableFiles.map((t) => t.path)]);
 }
 
 /**
@@ -30,10 +53,25 @@ export class ProcessOutputs {
   constructor(
     logPath: string | undefined,
     private readonly onEvent?: (event: ConnectionEvent) => void,
+    csvFiles: ReadonlyMap<string, readonly string[]> = new Map(),
   ) {
-    this.events = logPath ? new EventsWriter(eventsPathFor(logPath)) : undefined;
+    // Opened now, header written: a CSV file that cannot be written (/dev/full) fails at the start, not at the rule's first match.
+    try {
+      for (const [path, columns] of csvFiles) this.openCsv(path, columns);
+    } catch (error) {
+      this.closeFiles();
+      throw error;
+    }
+    // The log first, its header written now: an unwritable log (/dev/full) fails before its events file is made.
     this.log = logPath ? new BufferedFileWriter(logPath, { flushIntervalMs: 1000 }) : undefined;
     this.log?.write(csvLine([...PROCESS_LOG_COLUMNS]));
+    this.log?.flush();
+    try {
+      this.events = logPath ? new EventsWriter(eventsPathFor(logPath)) : undefined;
+    } catch (error) {
+      this.log?.close();
+      throw error;
+    }
   }
 
   /** A connection event: counted, written beside the log, passed on. */
@@ -64,11 +102,15 @@ export class ProcessOutputs {
   }
 
   private csvFile(emission: CsvEmission): BufferedFileWriter {
-    let writer = this.csvFiles.get(emission.file);
-    if (!writer) {
-      writer = new BufferedFileWriter(emission.file, { append: true, flushIntervalMs: 1000 });
-      if (writer.isEmpty) writer.write(csvLine(emission.columns));
-      this.csvFiles.set(emission.file, writer);
+    return this.csvFiles.get(emission.file) ?? this.openCsv(emission.file, emission.columns);
+  }
+
+  private openCsv(path: string, columns: readonly string[]): BufferedFileWriter {
+    const writer = new BufferedFileWriter(path, { append: true, flushIntervalMs: 1000 });
+    this.csvFiles.set(path, writer);
+    if (writer.isEmpty) {
+      writer.write(csvLine([...columns]));
+      writer.flush();
     }
     return writer;
   }

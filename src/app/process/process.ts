@@ -7,7 +7,7 @@ import { AbsenceTimer } from './absence-timer.js';
 import { EmissionPublisher } from './emission-publisher.js';
 import { loopWarnings } from './loop-warning.js';
 import { attachMessageFlow, subscribeAndTell } from './message-flow.js';
-import { ProcessOutputs } from './process-outputs.js';
+import { checkProcessOutputs, ProcessOutputs, ruleCsvFiles } from './process-outputs.js';
 import { ProcessStop, type StopReason } from './process-stop.js';
 import { TableWatcher } from './table-watcher.js';
 
@@ -88,7 +88,8 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   const v5 = options.connection.protocolVersion === 5;
   for (const warning of loopWarnings(loaded.ruleSet, subscriptions, v5)) warn(warning);
 
-  const outputs = new ProcessOutputs(options.log, options.onEvent);
+  checkProcessOutputs(loaded, options.log);
+  const outputs = new ProcessOutputs(options.log, options.onEvent, ruleCsvFiles(loaded.ruleSet));
   const connection = await connect(options, outputs, clock);
   const client = connection.client;
   const stop = new ProcessStop();

@@ -6,13 +6,14 @@
  */
 import type { TopicTemplate } from '../../core/mqtt/topic-template.js';
 import { compileTopicTemplate } from '../../core/mqtt/topic-template.js';
-import type { ProfileRow } from '../../core/records.js';
+import { eventsPathFor, type ProfileRow } from '../../core/records.js';
 import { PacingStats } from '../../core/schedule/pacing-stats.js';
 import { replayStart } from '../../core/schedule/replay-start.js';
 import { expectedDurationMs, loopPeriodMs, type ResumePlan, type ScheduleInput } from '../../core/schedule/schedule.js';
 import { systemClock, type Clock } from '../../io/clock.js';
 import { inspectProfileKeepingRows, readProfileInTimeOrderBatches, type ProfileSummary } from '../../io/input/profile-reader.js';
 import type { MqttConnection } from '../../io/mqtt/connection.js';
+import { checkOutputs } from '../../io/output/output-path.js';
 import { checkReplayOptions, checkResume, checkTopics } from './checks.js';
 import { connectUnlessAborted } from './connect.js';
 import { ConnectionEvents } from './connection-events.js';
@@ -54,6 +55,8 @@ interface Run {
 
 export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   checkReplayOptions(options);
+  // Before the profile is read: an unwritable log, or a log over the profile, fails at once.
+  if (options.log) checkOutputs([options.log, eventsPathFor(options.log)], [options.profile], { output: 'sent log', input: 'profile' });
   const template = options.topic === undefined ? undefined : compileTopicTemplate(options.topic);
   const format = options.format ?? {};
   // Pass 1: the whole file is read and checked before anything is published.

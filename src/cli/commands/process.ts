@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkProcessOutputs } from '../../app/process/process-outputs.js';
 import { runProcessor, type ProcessSummary } from '../../app/process/process.js';
 import { formatDuration, parseDuration } from '../../core/duration.js';
 import type { RuleSet } from '../../core/rules/rule-set.js';
@@ -61,6 +62,7 @@ Examples:
     .action(async (rulesPath: string, flags: ProcessFlagValues) => {
       const err = (line: string): void => writeLine(context.stderr, line);
       const loaded = await loadRules(rulesPath);
+      checkProcessOutputs(loaded, flags.log);
       if (flags.validateOnly) {
         const count = (kind: string): number => loaded.ruleSet.rules.filter((r) => r.kind === kind).length;
         writeLine(context.stdout, `${rulesPath}: valid (${count('transform')} transforms, ${count('rule')} rules)`);

@@ -53,6 +53,8 @@ function sensorNames(text: string): string[] {
     if (n < 1 || n > 10_000) throw usageError(`--sensors: expected 1 to 10000 or a list of names (found "${text}")`);
     return Array.from({ length: n }, (_, i) => `sensor${i + 1}`);
   }
+  // `1e9` or `2.5` is a count mistyped, not a sensor's name.
+  if (text.trim() !== '' && Number.isFinite(Number(text))) throw usageError(`--sensors: expected a whole number from 1 to 10000 or a list of names (found "${text}")`);
   return text.split(',').map((s) => s.trim());
 }
 
@@ -105,10 +107,12 @@ export function registerProfile(command: Command, context: CliContext): void {
       decimals: flags.decimals,
     };
     if (flags.interval) options.intervalMs = parseDuration(flags.interval, '--interval');
+    const run = { signal: context.signal };
     if (flags.output) {
-      const result = await generateProfile(options, { path: flags.output });
-      writeLine(context.stderr, `wrote ${result.readings} readings (${result.steps} time steps) to ${flags.output}`);
-    } else await generateProfile(options, { stream: context.stdout });
+      const result = await generateProfile(options, { path: flags.output }, run);
+      const stopped = result.stopped ? ' (stopped: the file ends early, every line whole)' : '';
+      writeLine(context.stderr, `wrote ${result.readings} readings (${result.steps} time steps) to ${flags.output}${stopped}`);
+    } else await generateProfile(options, { stream: context.stdout }, run);
   });
 
   const inspect = sub(command, 'inspect', context)

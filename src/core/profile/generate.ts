@@ -37,6 +37,13 @@ export interface GenerateProfileOptions {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The most readings one call writes: 100 million, a file of roughly 2 to 4 GB that takes a few
+ * minutes. A rate and duration asking for more (`--rate 1e9 --duration 1h`) are a slip, not a
+ * profile anyone replays, so they are refused up front rather than filling the disk.
+ */
+export const MAX_GENERATED_READINGS = 100_000_000;
+
 /** mulberry32: small, fast, good enough for test data. */
 function random(seed: number): () => number {
   let a = seed >>> 0;
@@ -61,18 +68,39 @@ export function generatedRowCount(options: Pick<GenerateProfileOptions, 'duratio
   return Math.max(1, Math.round(options.durationMs / step));
 }
 
-function validate(o: GenerateProfileOptions): void {
+/** Readings the options ask for: time steps × sensors (one per step for a single sensor). */
+export function generatedReadingCount(options: Pick<GenerateProfileOptions, 'durationMs' | 'rateHz' | 'intervalMs' | 'sensors'>): number {
+  return generatedRowCount(options) * Math.max(1, options.sensors.length);
+}
+
+/** Whether the file starts with a header line (the tutorial's space-separated single-sensor format has none). */
+export function generatedHeader(options: Pick<GenerateProfileOptions, 'header' | 'delimiter' | 'shape'>): boolean {
+  return options.header ?? !(options.delimiter === ' ' && options.shape === 'single');
+}
+
+/** Refuses bad options and sizes over MAX_GENERATED_READINGS, before any file is opened. */
+export function checkGenerateOptions(o: GenerateProfileOptions): void {
   if (o.sensors.length === 0) throw optionError('sensors', 'at least one sensor');
   if (o.shape === 'single' && o.sensors.length > 1) throw optionError('shape', 'single holds one sensor; use long or wide for several');
   if (!(o.rateHz > 0)) throw optionError('rateHz', 'expected a positive number');
   if (o.intervalMs !== undefined && !(o.intervalMs > 0)) throw optionError('intervalMs', 'expected a positive duration');
-  if (!(o.durationMs >= 0)) throw optionError('durationMs', 'expected a duration');
+  if (!(o.durationMs >= 0) || !Number.isFinite(o.durationMs)) throw optionError('durationMs', 'expected a duration');
+  const readings = generatedReadingCount(o);
+  if (!(readings <= MAX_GENERATED_READINGS)) {
+    const byRate = o.intervalMs === undefined;
+    const change = byRate ? 'lower `rateHz` or `durationMs`' : 'raise `intervalMs` or lower `durationMs`';
+    throw optionError(byRate ? 'rateHz' : 'intervalMs', `asks for ${formatCount(readings)} readings, over the maximum of ${formatCount(MAX_GENERATED_READINGS)} per file: ${change}, or generate several files`);
+  }
   if (o.decimalComma && o.delimiter === ',') throw optionError('decimalComma', 'needs a delimiter other than ","');
   for (const s of o.sensors) if (/[\s,;"]/.test(s) || s === '') throw optionError('sensors', `sensor names cannot be empty or contain spaces, commas, semicolons or quotes (found "${s}")`);
 }
 
+function formatCount(n: number): string {
+  return n < 1e9 ? String(n) : n.toExponential(2).replace('e+', 'e');
+}
+
 export function* generateProfileLines(options: GenerateProfileOptions): Generator<string> {
-  validate(options);
+  checkGenerateOptions(options);
   const o = { base: 20, amplitude: 3, noise: 0.1, seed: 1, decimals: 2, ...options };
   const d = o.delimiter;
   const noise = gaussian(random(o.seed));
@@ -115,8 +143,7 @@ export function* generateProfileLines(options: GenerateProfileOptions): Generato
     const text = v.toFixed(o.decimals);
     return o.decimalComma ? text.replace('.', ',') : text;
   };
-  const header = o.header ?? !(o.delimiter === ' ' && o.shape === 'single');
-  if (header) {
+  if (generatedHeader(o)) {
     if (o.shape === 'single') yield `time${d}value\n`;
     else if (o.shape === 'long') yield `time${d}sensor${d}value\n`;
     else yield `time${d}${o.sensors.join(d)}\n`;

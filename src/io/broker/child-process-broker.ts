@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { prepareOutputFolder } from '../output/output-path.js';
 import { resolve } from 'node:path';
 import { SensortraceError } from '../../core/errors.js';
 import { waitForPort } from './free-port.js';
@@ -58,7 +59,7 @@ export abstract class ChildProcessBroker {
   /** Spawns the child on `port` and resolves once it accepts connections; fails with E_BROKER if it dies first. */
   protected async launch(port: number, startTimeoutMs: number): Promise<void> {
     this.port = port;
-    mkdirSync(this.dir, { recursive: true });
+    prepareOutputFolder(this.dir);
     const { program, args, name } = this.launchCommand();
     const log = openSync(this.logPath, 'a');
     const child = spawn(program, args, { stdio: ['ignore', log, log] });

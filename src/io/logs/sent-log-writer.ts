@@ -4,6 +4,7 @@ import { inputError } from '../../core/errors.js';
 import { SENT_COLUMNS, type SentRecord } from '../../core/records.js';
 import { BufferedFileWriter, type BufferedFileWriterOptions } from '../output/buffered-file-writer.js';
 import { readCsvRecords } from '../csv/csv-file-reader.js';
+import { firstLineOf } from './trace-writer.js';
 
 function ms(value: number | undefined): string {
   return value === undefined ? '' : value.toFixed(3);
@@ -138,6 +139,9 @@ export interface SentLogState {
 /** What an earlier run left in a sent log, for `--resume`; a torn last line (a killed writer) is ignored. */
 export async function readSentLogState(path: string): Promise<SentLogState> {
   if (!existsSync(path)) throw inputError({ file: path }, 'no sent log to resume from');
+  // Checked on the raw first line too: a file of one line without a newline reads as no rows at all, and would be appended to.
+  const first = firstLineOf(path);
+  if (first !== undefined && first !== SENT_COLUMNS.join(',')) throw inputError({ file: path, line: 1 }, 'not a sent log (header differs): --resume continues only a log replay wrote (left untouched)', first);
   let header: string[] | undefined;
   let lastSeq = 0;
   let rows = 0;

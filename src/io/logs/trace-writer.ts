@@ -1,4 +1,5 @@
 import { closeSync, existsSync, ftruncateSync, openSync, readSync, statSync } from 'node:fs';
+import { inputError } from '../../core/errors.js';
 import type { TraceRecord } from '../../core/records.js';
 import { traceCsvHeader, traceCsvLine, traceJsonLine } from '../../core/trace/trace-row.js';
 import { BufferedFileWriter } from '../output/buffered-file-writer.js';
@@ -25,6 +26,8 @@ export class TraceWriter {
   rowsAccepted = 0;
 
   constructor(path: string, options: TraceWriterOptions = {}) {
+    // Appending to a file that is not a trace would mix rows into it (or, a torn line dropped, cut it): refuse before touching it.
+    if (options.append) checkIsTrace(path, Boolean(options.jsonl));
     // A killed tracer may have left half a row at the end: appending after it would put a torn
     // row in the middle of the file, so it goes (it was never acknowledged as written).
     if (options.append && existsSync(path) && statSync(path).isFile()) dropPartialLastLine(path);
@@ -65,6 +68,33 @@ export class TraceWriter {
   close(): void {
     this.writer.close();
   }
+}
+
+/**
+ * The first line of a file without its line end, from its first 64 KiB (a longer first line
+ * comes back cut, which no header matches); undefined for an empty or missing file.
+ */
+export function firstLineOf(path: string): string | undefined {
+  if (!existsSync(path) || !statSync(path).isFile()) return undefined;
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(64 * 1024);
+    const n = readSync(fd, chunk, 0, chunk.length, 0);
+    if (n === 0) return undefined;
+    const end = chunk.subarray(0, n).indexOf(0x0a);
+    return chunk.subarray(0, end < 0 ? n : end).toString('utf8').replace(/\r$/, '');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `--append` adds to a trace only: a CSV trace starts with its header, a JSON-lines one with `{"received_at":`. */
+function checkIsTrace(path: string, jsonl: boolean): void {
+  const first = firstLineOf(path);
+  if (first === undefined) return;
+  const header = traceCsvHeader().trimEnd();
+  const isTrace = jsonl ? first.startsWith('{"received_at":') : first === header;
+  if (!isTrace) throw inputError({ file: path, line: 1 }, `not a ${jsonl ? 'JSON-lines ' : ''}trace: --append adds only to a file trace wrote (left untouched)`, first);
 }
 
 /** Cuts a file back to its last newline (a no-op when it ends with one). */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
 import { SensortraceError } from '../../core/errors.js';
 import type { Qos } from '../../core/records.js';
+import { checkBrokerUrl } from '../../core/mqtt/broker-url.js';
 import { redactUrl } from '../../core/mqtt/redact-url.js';
 
 /** Broker connection settings, named after mosquitto_pub/sub's flags where they fit. */
@@ -60,7 +61,9 @@ export function toClientOptions(options: ConnectionOptions): IClientOptions {
   if (options.clientId) client.clientId = options.clientId;
   if (options.username !== undefined) client.username = options.username;
   if (options.password !== undefined) client.password = options.password;
-  if (!options.url) {
+  // A malformed URL would be read by MQTT.js as localhost:1883, or warned about with its password.
+  if (options.url) checkBrokerUrl(options.url);
+  else {
     client.host = options.host ?? 'localhost';
     client.port = options.port ?? 1883;
     client.protocol = options.cafile || options.cert ? 'mqtts' : 'mqtt';

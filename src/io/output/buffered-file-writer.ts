@@ -1,7 +1,7 @@
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { SensortraceError } from '../../core/errors.js';
 import { systemClock, type Clock } from '../clock.js';
+import { prepareOutputPath } from './output-path.js';
 
 export interface BufferedFileWriterOptions {
   /** Append to an existing file instead of truncating it. */
@@ -53,8 +53,9 @@ export class BufferedFileWriter {
     this.durable = options.fsync ?? false;
     this.onError = options.onError;
     this.clock = options.clock ?? systemClock;
+    // Folders are created level by level (never a recursive mkdir: see output-path.ts).
+    prepareOutputPath(path);
     try {
-      mkdirSync(dirname(path), { recursive: true });
       this.fd = openSync(path, options.append ? 'a' : 'w');
     } catch (error) {
       throw new SensortraceError(`${path}: cannot open for writing: ${(error as Error).message}`, 'E_OUTPUT', { file: path }, { cause: error });

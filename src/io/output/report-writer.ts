@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { SensortraceError } from '../../core/errors.js';
 import { htmlReport, type EmbeddedChart } from '../../core/report/html.js';
 import { markdownReport, type MarkdownReportMeta } from '../../core/report/markdown.js';
 import { reportJson, type ReportRunInput } from '../../core/report/model.js';
+import { prepareOutputFolder } from './output-path.js';
 
 export interface ReportFiles {
   json: string;
@@ -30,7 +31,7 @@ function writeAtomically(path: string, text: string): void {
  * `chartFiles` maps a run's dir to the chart files compare wrote for it.
  */
 export function writeExperimentReports(outDir: string, meta: MarkdownReportMeta, runs: readonly ReportRunInput[], chartFiles: ReadonlyMap<string, readonly string[]>): ReportFiles {
-  mkdirSync(outDir, { recursive: true });
+  prepareOutputFolder(outDir);
   const linked = new Map<string, string>();
   const embedded = new Map<string, EmbeddedChart>();
   for (const run of runs) {

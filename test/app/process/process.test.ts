@@ -207,20 +207,15 @@ describe('process with separate data that changes', () => {
 });
 
 describe('process when an output cannot be written', () => {
-  it('stops and fails with E_OUTPUT (exit 2)', async () => {
+  it('fails with E_OUTPUT (exit 2) at the start, before subscribing, not at the rule\'s first match', async () => {
     await withBroker('aedes', async (broker) => {
       const dir = tempDir();
       writeFileSync(join(dir, 'blocker'), 'a file, not a directory');
       writeFileSync(join(dir, 'rules.yaml'), `rules: [{ on: t, do: { csv: { file: ${JSON.stringify(join(dir, 'blocker', 'out.csv'))}, columns: { v: value } } } }]\n`);
-      let ready!: () => void;
-      const isReady = new Promise<void>((resolve) => (ready = resolve));
-      const done = runProcessor({ rules: join(dir, 'rules.yaml'), connection: { host: broker.host, port: broker.port }, onReady: () => ready() });
-      await Promise.race([isReady, done]);
-      const pub = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
-      await pub.publishAsync('t', '1', { qos: 1 });
-      await pub.endAsync();
-      await expect(done).rejects.toMatchObject({ code: 'E_OUTPUT', exitCode: 2 });
-      rmSync(dir, { recursive: true, force: true });
+      let ready = false;
+      const done = runProcessor({ rules: join(dir, 'rules.yaml'), connection: { host: broker.host, port: broker.port }, onReady: () => (ready = true) });
+      await expect(done).rejects.toMatchObject({ code: 'E_OUTPUT', exitCode: 2, message: expect.stringContaining('blocker') });
+      expect(ready).toBe(false);
     });
   });
 });
