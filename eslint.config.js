@@ -33,6 +33,15 @@ const layerPath = (/** @type {string[]} */ layers) => new RegExp(`^\\.{1,2}\\/(.
  * @param {Array<{ regex: RegExp, message: string }>} forbidden
  * @param {Array<{ selector: string, message: string }>} [extraSyntax]
  */
+/**
+ * `mkdirSync(path, { recursive: true })` never returns for a path under /proc on Node 20 (it spins,
+ * deaf to signals): output folders are made by io/output/output-path.ts, one level at a time.
+ */
+const NO_RECURSIVE_MKDIR = {
+  selector: "CallExpression:matches([callee.name=/^mkdir(Sync)?$/], [callee.property.name=/^mkdir(Sync)?$/]) > ObjectExpression > Property[key.name='recursive']",
+  message: 'no recursive mkdir (it hangs under /proc on Node 20): use prepareOutputPath/prepareOutputFolder from src/io/output/output-path.ts',
+};
+
 function forbidImports(layer, forbidden, extraSyntax = []) {
   const loads = forbidden.flatMap(({ regex, message }) => [
     { selector: `ImportExpression[source.value=${selectorRegex(regex)}]`, message },
@@ -43,7 +52,7 @@ function forbidImports(layer, forbidden, extraSyntax = []) {
     files: [layer],
     rules: {
       'no-restricted-imports': ['error', { patterns: forbidden.map(({ regex, message }) => ({ regex: regex.source, message })) }],
-      'no-restricted-syntax': ['error', ...loads, ...extraSyntax],
+      'no-restricted-syntax': ['error', ...loads, ...extraSyntax, NO_RECURSIVE_MKDIR],
     },
   };
 }
@@ -87,6 +96,7 @@ export default defineConfig(
   forbidImports('src/io/**/*.ts', [{ regex: layerPath(['app', 'cli']), message: 'src/io is adapters: it never imports the use cases (app) or the CLI' }]),
   forbidImports('src/app/**/*.ts', [{ regex: layerPath(['cli']), message: 'src/app never imports the CLI: use cases take options, the CLI maps flags onto them' }]),
   forbidImports('src/index.ts', [NOT_CLI]),
+  { files: ['src/cli/**/*.ts'], rules: { 'no-restricted-syntax': ['error', NO_RECURSIVE_MKDIR] } },
 
   // House rule: a function fits on one screen, a file is read in one sitting.
   {
