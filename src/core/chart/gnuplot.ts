@@ -81,7 +81,8 @@ export function gnuplotScript(report: CompareReport, data: ChartData, options: G
     'set timefmt "%s"',
     // gnuplot has no %L: sub-second labels use its fractional-seconds form.
     `set format x "${timeAxisFormat(data.tMax - data.tMin).replace('%S.%L', '%.3S')}"`,
-    `set xrange [${seconds(data.tMin, offset)}:${seconds(data.tMax, offset)}]`,
+    // Padded like the Vega-Lite chart: a single instant (one point) is still a range.
+    `set xrange [${seconds(data.tMin - timePad(data), offset)}:${seconds(data.tMax + timePad(data), offset)}]`,
     `set xlabel ${quote(`time (${zone})`)}`,
     'set grid xtics ytics lc rgb "#dddddd"',
     'set key outside right top box opaque',
@@ -97,6 +98,7 @@ export function gnuplotScript(report: CompareReport, data: ChartData, options: G
     'set tmargin at screen 0.82',
     'set bmargin at screen 0.42',
     'set ylabel "temperature (°C)"',
+    `set yrange [${valueRange(data).join(':')}]`,
   );
   const top: string[] = [];
   if (count('sent')) top.push(`datafile index 0 using 1:2 with lines lw 4 lc rgb "${SERIES_COLORS.sent}" title "sent"`);
@@ -105,7 +107,10 @@ export function gnuplotScript(report: CompareReport, data: ChartData, options: G
   if (count('lost')) top.push(`datafile index 2 using 1:2 with points pt 2 ps ${size(count('lost'), 2).toFixed(2)} lw 2 lc rgb "${SERIES_COLORS.lost}" title "lost"`);
   if (count('duplicate')) top.push(`datafile index 3 using 1:2 with points pt 9 ps ${size(count('duplicate'), 1.5).toFixed(2)} lc rgb "${SERIES_COLORS.duplicate}" title "duplicate"`);
   if (data.outages.length) top.push(`keyentry with boxes fs transparent solid 0.3 noborder fc rgb "${SERIES_COLORS.outage}" title "outage"`);
+  // gnuplot refuses a plot with no point at all ("all points y value undefined"): an empty
+  // panel plots an invisible NaN function over its fixed ranges and says why it is empty.
   if (top.length === 0) top.push('NaN notitle');
+  if (data.points.length === 0) lines.push('set label 99 "nothing sent" at graph 0.5, graph 0.5 center');
   lines.push(`plot ${top.join(', \\\n     ')}`);
   const ticks = latencyTicks(Math.max(report.latency_ms.max ?? 0, report.delay_ms?.max ?? 0)).filter((t) => t > 0);
   lines.push(
@@ -113,14 +118,43 @@ export function gnuplotScript(report: CompareReport, data: ChartData, options: G
     'set bmargin at screen 0.08',
     'set ylabel "latency, delay (ms, log)"',
     'set logscale y',
+    'unset label 99',
+    `set yrange [0.4:${Math.max(10, largestLatency(data)) * 2}]`,
     `set ytics (${ticks.map((t) => `"${t}" ${t}`).join(', ')})`,
     'unset title',
   );
   // Log scale: zero or negative values (clock skew between machines) are drawn at 0.5 ms.
   const bottomPlots: string[] = [];
-  if (data.latency.some((p) => p.series === 'delay')) bottomPlots.push(`datafile index 5 using 1:($2 > 0 ? $2 : 0.5) with points pt 7 ps 0.5 lc rgb "${SERIES_COLORS.delay}" title "delay"`);
-  if (data.latency.some((p) => p.series === 'latency')) bottomPlots.push(`datafile index 4 using 1:($2 > 0 ? $2 : 0.5) with points pt 7 ps 0.5 lc rgb "${SERIES_COLORS.latency}" title "latency"`);
+  // Delay as open diamonds under latency's dots: where they are equal (no outage) both show.
+  if (data.latency.some((p) => p.series === 'delay')) bottomPlots.push(`datafile index 5 using 1:($2 > 0 ? $2 : 0.5) with points pt 12 ps 1.1 lw 1.5 lc rgb "${SERIES_COLORS.delay}" title "delay"`);
+  if (data.latency.some((p) => p.series === 'latency')) bottomPlots.push(`datafile index 4 using 1:($2 > 0 ? $2 : 0.5) with points pt 7 ps 0.55 lc rgb "${SERIES_COLORS.latency}" title "latency"`);
+  if (bottomPlots.length === 0) lines.push(`set label 99 "${data.points.length ? 'nothing received: no latency' : 'nothing sent'}" at graph 0.5, graph 0.5 center`);
   const bottom = bottomPlots.length ? `plot ${bottomPlots.join(', \\\n     ')}` : 'plot NaN notitle';
   lines.push(bottom, 'unset multiplot', 'unset output', '');
   return lines.join('\n');
+}
+
+/** The time axis' padding on each side (as the Vega-Lite chart's): 1 % of the run, at least 1 ms. */
+function timePad(data: ChartData): number {
+  return Math.max(1, (data.tMax - data.tMin) * 0.01);
+}
+
+/** The top panel's y range, fixed so gnuplot never autoscales an empty or flat panel. */
+function valueRange(data: ChartData): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of data.points) {
+    if (p.value === null || !Number.isFinite(p.value)) continue;
+    lo = Math.min(lo, p.value);
+    hi = Math.max(hi, p.value);
+  }
+  if (!Number.isFinite(lo)) return [0, 1];
+  const pad = hi > lo ? (hi - lo) * 0.05 : Math.max(1, Math.abs(lo) * 0.05);
+  return [lo - pad, hi + pad];
+}
+
+function largestLatency(data: ChartData): number {
+  let max = 0;
+  for (const p of data.latency) if (p.latency_ms > max) max = p.latency_ms;
+  return max;
 }
