@@ -119,6 +119,8 @@ function timeRange(points: readonly ChartPoint[], windows: readonly OutageWindow
     if (w.end !== null) tMax = Math.max(tMax, w.end);
   }
   if (!Number.isFinite(tMin)) tMin = tMax = 0;
+  // Only an open window (nothing sent, the broker gone): the axis is that instant.
+  if (!Number.isFinite(tMax)) tMax = tMin;
   return { tMin, tMax };
 }
 
@@ -134,4 +136,23 @@ function outageBands(windows: readonly OutageWindow[], tMin: number, tMax: numbe
     const length = w.end === null ? 'not ended' : `${((w.end - w.start) / 1000).toFixed(1)} s`;
     return { series: 'outage' as const, start: w.start, end: Math.max(end, w.start + minWidth), label: `outage ${i + 1} (${w.sources.join(', ')}), ${length}` };
   });
+}
+
+/**
+ * The values' range for the y axis, padded: 5 % each side, or ±1 (±5 % of the value) when the
+ * values are all equal or closer together than doubles can tick (1e-323 apart breaks d3's
+ * ticks). Nothing drawn: 0 to 1.
+ */
+export function valueRange(points: readonly ChartPoint[]): { lo: number; hi: number; flat: boolean } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of points) {
+    if (p.value === null || !Number.isFinite(p.value)) continue;
+    if (p.value < lo) lo = p.value;
+    if (p.value > hi) hi = p.value;
+  }
+  if (!Number.isFinite(lo)) return { lo: 0, hi: 1, flat: true };
+  if (hi - lo > 1e-9 * Math.max(1, Math.abs(lo), Math.abs(hi))) return { lo: lo - (hi - lo) * 0.05, hi: hi + (hi - lo) * 0.05, flat: false };
+  const pad = Math.max(1, Math.abs(lo) * 0.05);
+  return { lo: lo - pad, hi: hi + pad, flat: true };
 }

@@ -1,4 +1,4 @@
-import type { ChartData } from './chart-data.js';
+import { valueRange, type ChartData } from './chart-data.js';
 import type { CompareReport } from '../compare/report.js';
 import { sentHoverLayer, tooltipParts, zoomParam } from './chart-interaction.js';
 
@@ -163,9 +163,12 @@ function timeEncodings(data: ChartData, options: ChartOptions): TimeEncodings {
 function valuePanel(data: ChartData, time: TimeEncodings, size: PanelSizes): Encoding {
   const { x } = time;
   const several = data.sensors.length > 1;
+  // Flat (or nothing): a fixed domain around the value; Vega's own would be empty.
+  const range = valueRange(data.points);
+  const yScale = range.flat ? { zero: false, domainMin: range.lo, domainMax: range.hi } : { zero: false };
   const lineEncoding = (): Encoding => ({
     x,
-    y: { field: 'value', type: 'quantitative', title: 'temperature (°C)', scale: { zero: false } },
+    y: { field: 'value', type: 'quantitative', title: 'temperature (°C)', scale: yScale },
     color: COLOR,
     detail: { field: 'sensor', type: 'nominal' },
     ...(several ? { strokeDash: { field: 'sensor', type: 'nominal', title: 'sensor', legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolStrokeColor: '#444444' } } } : {}),

@@ -13,12 +13,42 @@ export async function renderSvg(spec: Record<string, unknown>): Promise<string> 
   } catch (error) {
     throw new SensortraceError(`cannot compile the chart: ${(error as Error).message}`, 'E_INTERNAL', undefined, { cause: error });
   }
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  // Vega logs a failed dataflow step and goes on with a half-drawn picture: collected and thrown instead.
+  const errors: string[] = [];
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none', logger: collectingLogger(errors) });
   try {
-    return await view.toSVG();
+    const svg = await view.toSVG().catch((error: unknown) => {
+      errors.push((error as Error).message);
+      return '';
+    });
+    if (errors.length) throw new SensortraceError(`cannot draw the chart: ${errors.join('; ')}`, 'E_INTERNAL');
+    return svg;
   } finally {
     view.finalize();
   }
+}
+
+interface Logger {
+  level(_?: number): number | Logger;
+  error(...args: readonly unknown[]): Logger;
+  warn(...args: readonly unknown[]): Logger;
+  info(...args: readonly unknown[]): Logger;
+  debug(...args: readonly unknown[]): Logger;
+}
+
+/** Vega's logger interface: errors into `errors`, the rest dropped (as Vega's default level does). */
+function collectingLogger(errors: string[]): Logger {
+  const logger: Logger = {
+    level: (level?: number) => (level === undefined ? 1 : logger),
+    error: (...args) => {
+      errors.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+      return logger;
+    },
+    warn: () => logger,
+    info: () => logger,
+    debug: () => logger,
+  };
+  return logger;
 }
 
 export async function svgToPng(svg: string, options: { width?: number } = {}): Promise<Buffer> {
