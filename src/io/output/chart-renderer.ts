@@ -6,13 +6,7 @@ import { SensortraceError } from '../../core/errors.js';
  * only compare and experiment draw charts.
  */
 export async function renderSvg(spec: Record<string, unknown>): Promise<string> {
-  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
-  let compiled;
-  try {
-    compiled = vegaLite.compile(spec as never).spec;
-  } catch (error) {
-    throw new SensortraceError(`cannot compile the chart: ${(error as Error).message}`, 'E_INTERNAL', undefined, { cause: error });
-  }
+  const [vega, compiled] = await Promise.all([import('vega'), compileVegaLite(spec)]);
   // Vega logs a failed dataflow step and goes on with a half-drawn picture: collected and thrown instead.
   const errors: string[] = [];
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', logger: collectingLogger(errors) });
@@ -26,6 +20,30 @@ export async function renderSvg(spec: Record<string, unknown>): Promise<string> 
   } finally {
     view.finalize();
   }
+}
+
+/** Vega-Lite → Vega: what a page needs to draw the chart without vega-lite. */
+export async function compileVegaLite(spec: Record<string, unknown>): Promise<import('vega').Spec> {
+  const vegaLite = await import('vega-lite');
+  try {
+    return plainDatetimes(vegaLite.compile(spec as never).spec) as import('vega').Spec;
+  } catch (error) {
+    throw new SensortraceError(`cannot compile the chart: ${(error as Error).message}`, 'E_INTERNAL', undefined, { cause: error });
+  }
+}
+
+/**
+ * Vega-Lite writes a fixed time domain as `{"signal": "datetime(<epoch ms>)"}`. Vega's compiled
+ * expressions read that as a timestamp, but its CSP-safe interpreter (the live charts) reads it
+ * as datetime(year) — NaN, an empty axis. A plain number means the same to both.
+ */
+export function plainDatetimes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainDatetimes);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value);
+  const only = entries.length === 1 && entries[0]![0] === 'signal' && typeof entries[0]![1] === 'string' ? /^datetime\((-?\d+(?:\.\d+)?)\)$/.exec(entries[0]![1]) : null;
+  if (only) return Number(only[1]);
+  return Object.fromEntries(entries.map(([key, item]) => [key, plainDatetimes(item)]));
 }
 
 interface Logger {
