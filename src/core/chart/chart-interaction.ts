@@ -33,9 +33,9 @@ export function tooltipParts(kind: 'value' | 'latency', utc: boolean): { transfo
   return { transform, tooltip };
 }
 
-/** Wheel zooms and drag pans the time axis of a panel (y stays); double click resets. */
-export function zoomParam(name: string): Encoding {
-  return { name, select: { type: 'interval', encodings: ['x'] }, bind: 'scales' };
+/** Wheel zooms and drag pans the time axis of the named views (y stays); double click resets. */
+export function zoomParam(name: string, views: string[]): Encoding {
+  return { name, views, select: { type: 'interval', encodings: ['x'] }, bind: 'scales' };
 }
 
 /**

@@ -108,8 +108,8 @@ export function vegaLiteSpec(report: CompareReport, data: ChartData, options: Ch
     config: { font: 'DejaVu Sans', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 12, symbolOpacity: 1, symbolStrokeWidth: 2 } },
     datasets: { points: data.points, latency: data.latency, outages: data.outages },
     vconcat: [valuePanel(data, time, size), latencyPanel(report, time, size)],
-    // One time scale for both panels: zooming one zooms the other.
-    ...(time.interactive ? { resolve: { scale: { x: 'shared' } } } : {}),
+    // One time scale for both panels, one zoom over both: zooming either zooms the other.
+    ...(time.interactive ? { resolve: { scale: { x: 'shared' } }, params: [zoomParam('zoom', ['values_outages', 'latency_outages'])] } : {}),
   };
 }
 
@@ -132,7 +132,7 @@ type Encoding = Record<string, unknown>;
 /** The time (x) encoding every layer shares, and the outage layer that fixes both panels' time domain. */
 interface TimeEncodings {
   x: { field: 't'; type: 'temporal'; title: string; axis: Encoding };
-  outageLayer: (zoom: string | undefined) => Encoding;
+  outageLayer: (name: string) => Encoding;
   interactive: boolean;
   utc: boolean;
 }
@@ -144,10 +144,11 @@ function timeEncodings(data: ChartData, options: ChartOptions): TimeEncodings {
   // one layer of a layered temporal axis makes Vega-Lite warn about merging domains.
   const scale = { type: options.utc ? 'utc' : 'time', domainMin: data.tMin - pad, domainMax: data.tMax + pad };
   const x = { field: 't', type: 'temporal', title: `time (${zone})`, axis: { format: timeAxisFormat(data.tMax - data.tMin), labelOverlap: true } } as const;
-  // The zoom lives on the shaded layer, the one layer every panel has whatever the data.
-  const outageLayer = (zoom: string | undefined): Encoding => ({
+  // The zoom lives on the shaded layers (named, for the top-level param's `views`), the one
+  // layer each panel has whatever the data.
+  const outageLayer = (name: string): Encoding => ({
+    ...(options.interactive ? { name } : {}),
     data: { name: 'outages' },
-    ...(zoom ? { params: [zoomParam(zoom)] } : {}),
     mark: { type: 'rect', opacity: 0.3 },
     encoding: {
       x: { field: 'start', type: 'temporal', scale, title: x.title, axis: x.axis },
@@ -179,7 +180,7 @@ function valuePanel(data: ChartData, time: TimeEncodings, size: PanelSizes): Enc
     height: size.topHeight,
     title: { text: 'value over time', fontSize: 13, anchor: 'start' },
     layer: [
-      time.outageLayer(time.interactive ? 'zoom_values' : undefined),
+      time.outageLayer('values_outages'),
       { data: { name: 'points' }, transform: [{ filter: { field: 'series', equal: 'sent' } }], mark: { type: 'line', strokeWidth: 4, opacity: 0.45 }, encoding: lineEncoding() },
       { data: { name: 'points' }, transform: [{ filter: { field: 'series', equal: 'received' } }], mark: { type: 'line', strokeWidth: 1.5 }, encoding: lineEncoding() },
       ...(time.interactive ? [sentHoverLayer(x, time.utc)] : []),
@@ -224,7 +225,7 @@ function latencyPanel(report: CompareReport, time: TimeEncodings, size: PanelSiz
     height: size.bottomHeight,
     title: { text: 'latency (arrival − publish) and delay (arrival − planned send), by send time', fontSize: 13, anchor: 'start' },
     layer: [
-      time.outageLayer(time.interactive ? 'zoom_latency' : undefined),
+      time.outageLayer('latency_outages'),
       latencyLayer(report, time, 'delay'),
       latencyLayer(report, time, 'latency'),
     ],
