@@ -17,7 +17,8 @@ export interface LiveChartAssets {
 /**
  * Turns every `figure[data-live-chart]` into a live view once vega and vega-embed (inlined before
  * it) are there. `ast: true` makes Vega hand expressions to the interpreter instead of compiling
- * them with `new Function`, which the CSP forbids. The static picture is hidden only when the
+ * them with `new Function`, which the CSP forbids. Vega's warnings stay quiet (an empty layer,
+ * e.g. no duplicates, warns of an infinite extent); its errors still reach the console. The static picture is hidden only when the
  * live view rendered; if anything fails it stays, and the reason goes to the console.
  */
 export const BOOT_SCRIPT = `(function () {
@@ -28,7 +29,7 @@ export const BOOT_SCRIPT = `(function () {
     var live = document.createElement('div');
     live.className = 'live';
     figure.appendChild(live);
-    vegaEmbed(live, JSON.parse(source.textContent), { mode: 'vega', renderer: 'svg', actions: false, ast: true, tooltip: { theme: 'light' } })
+    vegaEmbed(live, JSON.parse(source.textContent), { mode: 'vega', renderer: 'svg', actions: false, ast: true, logLevel: vega.Error, tooltip: { theme: 'light' } })
       .then(function () { figure.classList.add('live-ready'); })
       .catch(function (error) { live.remove(); console.warn('sensortrace: interactive chart unavailable, static one kept: ' + error.message); });
   });
