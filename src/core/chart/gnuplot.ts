@@ -104,7 +104,7 @@ export function gnuplotScript(report: CompareReport, data: ChartData, options: G
   );
   const top: string[] = [];
   // Points too, or a sensor that sent once would draw nothing.
-  if (count('sent')) top.push(`datafile index 0 using 1:2 with linespoints lw 4 pt 7 ps 0.6 lc rgb "${SERIES_COLORS.sent}" title "sent"`);
+  if (count('sent')) top.push(`datafile index 0 using 1:2 with linespoints lw 4 pt 7 ps 0.35 lc rgb "${SERIES_COLORS.sent}" title "sent"`);
   if (count('received')) top.push(`datafile index 1 using 1:2 with linespoints lw 1.5 pt 7 ps 0.4 lc rgb "${SERIES_COLORS.received}" title "received"`);
   const size = (n: number, largest: number): number => (n > 500 ? largest / 3 : n > 100 ? largest / 1.5 : largest);
   if (count('lost')) top.push(`datafile index 2 using 1:2 with points pt 2 ps ${size(count('lost'), 2).toFixed(2)} lw 2 lc rgb "${SERIES_COLORS.lost}" title "lost"`);
