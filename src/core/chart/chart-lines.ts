@@ -166,18 +166,19 @@ export interface ArrivalLine {
 }
 
 /**
- * One sensor's received line, downsampled. Across an outage during which nothing of this
- * sensor arrived, the line breaks (a null point) instead of drawing a straight segment through
- * the gap as if readings had arrived.
+ * One sensor's received line, downsampled. Where an outage silenced the sensor — two successive
+ * arrivals with at least half of a closed outage window between them (nothing at all during
+ * it, or only what was in flight when it began) — the line breaks (a null point) instead of
+ * drawing a straight segment through the gap as if readings had arrived.
  */
 export function receivedLine(sensor: string, line: ArrivalLine, windows: readonly OutageWindow[], columns: number, facts: (i: number) => MessageFacts): ChartPoint[] {
   const { times: ts, values: vs } = line;
-  const silent = windows.filter((w) => w.end !== null && !anyWithin(ts, w.start, w.end));
+  const gaps = silentGaps(ts, windows);
   const points: ChartPoint[] = [];
   let previous: number | undefined;
   for (const k of minMaxIndices(ts, vs, columns)) {
     const t = ts[k]!;
-    if (previous !== undefined && silent.some((w) => previous! < w.start && t >= w.end!)) points.push({ series: 'received', sensor, t: (previous + t) / 2, value: null });
+    if (previous !== undefined && gaps.some((g) => previous! <= g.from && t >= g.to)) points.push({ series: 'received', sensor, t: (previous + t) / 2, value: null });
     points.push({ series: 'received', sensor, t, value: vs[k]!, ...facts(line.indices[k]!) });
     previous = t;
   }
@@ -202,14 +203,36 @@ function ascending(indices: Int32Array, times: Float64Array): boolean {
   return true;
 }
 
-/** Whether any of the ascending times falls in [start, end). */
-function anyWithin(ascendingTimes: Float64Array, start: number, end: number): boolean {
+/**
+ * Per closed window, the widest gap between successive arrivals within it, when it covers at
+ * least half the window (times ascending; arrivals downsampled later keep their order).
+ */
+function silentGaps(times: Float64Array, windows: readonly OutageWindow[]): Array<{ from: number; to: number }> {
+  const gaps: Array<{ from: number; to: number }> = [];
+  for (const w of windows) {
+    if (w.end === null) continue;
+    let best = { from: 0, to: 0, overlap: -1 };
+    // From the last arrival before the window to the first after it.
+    for (let k = Math.max(1, firstAtOrAfter(times, w.start)); k < times.length; k++) {
+      const from = times[k - 1]!;
+      const to = times[k]!;
+      const overlap = Math.min(to, w.end) - Math.max(from, w.start);
+      if (overlap > best.overlap) best = { from, to, overlap };
+      if (to >= w.end) break;
+    }
+    if (best.overlap >= (w.end - w.start) / 2 && best.overlap > 0) gaps.push({ from: best.from, to: best.to });
+  }
+  return gaps;
+}
+
+/** The first position whose time is at or after `at` (binary search over ascending times). */
+function firstAtOrAfter(ascendingTimes: Float64Array, at: number): number {
   let lo = 0;
   let hi = ascendingTimes.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (ascendingTimes[mid]! < start) lo = mid + 1;
+    if (ascendingTimes[mid]! < at) lo = mid + 1;
     else hi = mid;
   }
-  return lo < ascendingTimes.length && ascendingTimes[lo]! < end;
+  return lo;
 }

@@ -46,13 +46,16 @@ describe('chart lines', () => {
   });
 
   it.each([
-    ['nothing arrived during the outage: one break', [{ start: 20, end: 30 }], [10, 15, null, 40]],
-    ['something arrived during it: no break', [{ start: 12, end: 30 }], [10, 15, 40]],
-    ['an open window never breaks the line', [{ start: 20, end: null }], [10, 15, 40]],
-  ] as const)('received line: %s', (_, windows, values) => {
-    const line = { times: Float64Array.of(10, 15, 40), values: Float64Array.of(10, 15, 40), indices: Int32Array.of(0, 1, 2) };
+    ['nothing arrived during the outage: one break', [{ start: 20, end: 30 }], [10, 15, 40], [10, 15, null, 40]],
+    ['only what was in flight as it began: still a break', [{ start: 12, end: 30 }], [10, 15, 40], [10, 15, null, 40]],
+    ['arrivals kept coming through it: no break', [{ start: 12, end: 30 }], [10, 15, 20, 25, 40], [10, 15, 20, 25, 40]],
+    ['gaps shorter than half the window: no break', [{ start: 10, end: 30 }], [10, 15, 24, 40], [10, 15, 24, 40]],
+    ['an open window never breaks the line', [{ start: 20, end: null }], [10, 15, 40], [10, 15, 40]],
+    ['nothing after the window: nothing to break', [{ start: 20, end: 30 }], [10, 15], [10, 15]],
+  ] as const)('received line: %s', (_, windows, times, values) => {
+    const line = { times: Float64Array.from(times), values: Float64Array.from(times), indices: Int32Array.from(times, (_t, i) => i) };
     const points = receivedLine('a', line, windows.map((w) => ({ ...w, kind: 'broker' as const, sources: ['broker'] })), 100, (i) => ({ seq: i + 1 }));
     expect(points.map((p) => p.value)).toEqual(values);
-    expect(points.filter((p) => p.value !== null).map((p) => p.seq)).toEqual([1, 2, 3]);
+    expect(points.filter((p) => p.value !== null).map((p) => p.seq)).toEqual(times.map((_t, i) => i + 1));
   });
 });
