@@ -1,21 +1,22 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chartData, type ChartData } from '../../core/chart/chart-data.js';
-import { vegaLiteSpec } from '../../core/chart/vega-lite-spec.js';
 import { analyse, ArrivalTable, SentTable, type AnalyseOptions, type CompareReport } from '../../core/compare/report.js';
 import { compileExpression, evaluateNumber, type CompiledExpression } from '../../core/expression/evaluate.js';
 import { optionError, SensortraceError } from '../../core/errors.js';
-import { gnuplotData, gnuplotScript, type GnuplotTerminal } from '../../core/chart/gnuplot.js';
+import type { GnuplotTerminal } from '../../core/chart/gnuplot.js';
 import { eventsPathFor, type Qos } from '../../core/records.js';
-import { renderSvg, svgToPng } from '../../io/output/chart-renderer.js';
 import { checkOutputs, prepareOutputPath } from '../../io/output/output-path.js';
+import { writeChartFiles, type ChartFormat } from './chart-outputs.js';
 import { readEventsIfPresent } from '../../io/logs/events-reader.js';
 import type { ProfileFormatOptions } from '../../io/input/profile-reader.js';
 import { isSentLogHeader, readHeader, readProfileAsSent, readSentTable, readSentTableInBackground } from '../../io/logs/sent-log-reader.js';
 import { readReceivedTable, type ReceivedFormat } from '../../io/logs/trace-reader.js';
 
-export type CompareFormat = 'svg' | 'png' | 'gp' | 'vl' | 'json';
-export const COMPARE_FORMATS: readonly CompareFormat[] = ['svg', 'png', 'gp', 'vl', 'json'];
+export type CompareFormat = ChartFormat | 'json';
+export const COMPARE_FORMATS: readonly CompareFormat[] = ['svg', 'png', 'gp', 'vl', 'vg', 'html', 'json'];
+/** Written when no formats are given: all but vg (the report's building block, also inside the html). */
+export const DEFAULT_COMPARE_FORMATS: readonly CompareFormat[] = ['svg', 'png', 'gp', 'vl', 'html', 'json'];
 
 export interface CompareOptions {
   /** Replay's sent log, or a bare profile (any shape replay reads). */
@@ -24,7 +25,7 @@ export interface CompareOptions {
   received: string[];
   /** Events files to read besides those found next to the inputs (`eventsPathFor`). */
   events?: string[];
-  /** Output base path: `out/compare` → out/compare.svg, .png, .gp + .dat, .vl.json, .json. None: no files. */
+  /** Output base path: `out/compare` → out/compare.svg, .png, .gp + .dat, .vl.json, .vg.json, .html, .json. None: no files. */
   output?: string;
   formats?: CompareFormat[];
   title?: string;
@@ -108,7 +109,7 @@ function expectationFrom(expect: string | undefined): AnalyseOptions {
 
 /** The files `-o base` writes for these formats. */
 function outputFiles(base: string, formats: readonly CompareFormat[]): string[] {
-  const suffixes: Record<CompareFormat, string[]> = { json: ['.json'], svg: ['.svg'], png: ['.png'], gp: ['.gp', '.dat'], vl: ['.vl.json'] };
+  const suffixes: Record<CompareFormat, string[]> = { json: ['.json'], svg: ['.svg'], png: ['.png'], gp: ['.gp', '.dat'], vl: ['.vl.json'], vg: ['.vg.json'], html: ['.html'] };
   return formats.flatMap((f) => suffixes[f].map((suffix) => `${base}${suffix}`));
 }
 
@@ -119,7 +120,7 @@ function checkCompareOutputs(options: CompareOptions, formats: readonly CompareF
 }
 
 function outputBase(output: string): string {
-  return resolve(output.replace(/\.(json|svg|png|gp)$/i, ''));
+  return resolve(output.replace(/\.(json|svg|png|gp|html)$/i, ''));
 }
 
 /**
@@ -130,7 +131,7 @@ function outputBase(output: string): string {
 export async function compare(options: CompareOptions): Promise<CompareResult> {
   const analyseOptions = expectationFrom(options.expect);
   if (options.received.length === 0) throw optionError('received', 'give at least one file');
-  const formats = options.formats ?? [...COMPARE_FORMATS];
+  const formats = options.formats ?? [...DEFAULT_COMPARE_FORMATS];
   for (const f of formats) if (!COMPARE_FORMATS.includes(f)) throw optionError('formats', `unknown output "${f}" (known: ${COMPARE_FORMATS.join(', ')})`);
   checkCompareOutputs(options, formats);
 
@@ -184,19 +185,6 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   if (!needsChart) return { report, files };
   // One column per two pixels: min/max keep up to 4 points per column, plenty for a line at this size.
   const data: ChartData = chartData(sent.messages, arrivals, report, detail, { columns: Math.round(width / 2) });
-  const zoneLabel = zoneLabelAt(data.tMin);
-  const chartOptions = { title: options.title, width, height, utc: options.utc, zoneLabel };
-  if (formats.includes('gp')) {
-    const utcOffsetMs = -new Date(data.tMin).getTimezoneOffset() * 60_000;
-    write(`${base}.dat`, gnuplotData(data, { utc: options.utc, utcOffsetMs }));
-    write(`${base}.gp`, gnuplotScript(report, data, { ...chartOptions, utcOffsetMs, terminal: options.gnuplotTerminal ?? 'png', fallbackBase: base }));
-  }
-  const spec = vegaLiteSpec(report, data, chartOptions);
-  if (formats.includes('vl')) write(`${base}.vl.json`, `${JSON.stringify(spec)}\n`);
-  if (formats.includes('svg') || formats.includes('png')) {
-    const svg = await renderSvg(spec);
-    if (formats.includes('svg')) write(`${base}.svg`, svg);
-    if (formats.includes('png')) write(`${base}.png`, await svgToPng(svg, { width }));
-  }
+  await writeChartFiles(report, data, { formats, base, write, title: options.title, width, height, utc: options.utc, zoneLabel: zoneLabelAt(data.tMin), gnuplotTerminal: options.gnuplotTerminal });
   return { report, files };
 }

@@ -76,7 +76,8 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
   }
   if (canCompare(run, files)) {
     progress.report('compare');
-    await compareRun(run, files, options.chartFormats ?? ['svg', 'png', 'json']);
+    // vg: the live chart report.html embeds (zoom, tooltips).
+    await compareRun(run, files, options.chartFormats ?? ['svg', 'png', 'json', 'vg']);
   }
   run.durationMs = progress.elapsedMs;
   progress.report('done');

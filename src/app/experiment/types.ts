@@ -31,7 +31,7 @@ export interface ExperimentOptions {
   runs?: RunSpec[];
   /** How to run the embedded broker child (default: node dist/cli/bin.js). */
   brokerCommand?: string[];
-  /** Chart formats compare renders per run (default svg, png). */
+  /** Chart formats compare renders per run (default svg, png, json, vg: the report's live chart). */
   chartFormats?: CompareFormat[];
   signal?: AbortSignal;
   clock?: Clock;

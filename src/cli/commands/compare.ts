@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { compare, COMPARE_FORMATS, type CompareFormat } from '../../app/compare/compare.js';
+import { compare, COMPARE_FORMATS, DEFAULT_COMPARE_FORMATS, type CompareFormat } from '../../app/compare/compare.js';
 import { usageError } from '../../core/errors.js';
 import type { GnuplotTerminal } from '../../core/chart/gnuplot.js';
 import type { Qos } from '../../core/records.js';
@@ -38,8 +38,8 @@ export function registerCompare(command: Command, context: CliContext): void {
     .requiredOption('--sent <file>', "replay's sent log, or a bare profile (with --topic/--qos as given to replay)")
     .option('--received <files...>', 'trace files (CSV or --jsonl) or mosquitto_sub -F "%U %t %p" recordings; several are merged (shards)')
     .option('--events <file>', 'extra events file (FILE.events.csv beside each input is read anyway); repeatable', collect, [])
-    .option('-o, --output <base>', 'write BASE.svg, BASE.png, BASE.gp + BASE.dat, BASE.vl.json, BASE.json')
-    .option('--format <list>', `outputs to write, comma-separated (${COMPARE_FORMATS.join(',')})`, COMPARE_FORMATS.join(','))
+    .option('-o, --output <base>', 'write BASE.svg, BASE.png, BASE.gp + BASE.dat, BASE.vl.json, BASE.html (interactive, offline), BASE.json')
+    .option('--format <list>', `outputs to write, comma-separated (known: ${COMPARE_FORMATS.join(',')})`, DEFAULT_COMPARE_FORMATS.join(','))
     .option('--title <text>', 'chart title')
     .option('--width <px>', 'chart width in pixels', parseInteger('--width', 300, 20_000), 1200)
     .option('--height <px>', 'chart height in pixels', parseInteger('--height', 250, 20_000), 700)
@@ -53,6 +53,7 @@ export function registerCompare(command: Command, context: CliContext): void {
 Examples:
   sensortrace compare --sent out/sent.csv --received out/trace.csv -o out/compare
   sensortrace compare --sent out/sent.csv --received out/trace-a.csv out/trace-b.csv --format png,json -o out/cmp
+  sensortrace compare --sent out/sent.csv --received out/trace.csv --format html -o out/cmp   # open out/cmp.html: zoom, tooltips
   sensortrace compare --sent profiles/room-day.csv --topic 'sensors/{sensor}/temperature' -q 1 --received out/sub.txt --utc
   sensortrace compare --sent out/x-sent.csv --received out/sin-trace.csv --expect 'sin(value)'
 

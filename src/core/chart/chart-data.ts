@@ -2,11 +2,11 @@ import type { CompareDetail, CompareReport } from '../compare/report.js';
 import { ArrivalTable, type Arrival } from '../compare/arrival-table.js';
 import type { OutageWindow } from '../compare/outages.js';
 import { SentTable, type SentMessage } from '../compare/sent-table.js';
-import { arrivalsBySensor, groupBySensor, latencyLines, receivedLine, sensorMessages } from './chart-lines.js';
+import { arrivalsBySensor, groupBySensor, latencyLines, messageFacts, receivedLine, sensorMessages, type MessageFacts } from './chart-lines.js';
 import { minMaxIndices, thinMarkers } from './downsample.js';
 
-/** A point of the chart. t is epoch ms. */
-export interface ChartPoint {
+/** A point of the chart. t is epoch ms. The message's facts (seq, times, latency) are for tooltips. */
+export interface ChartPoint extends MessageFacts {
   series: 'sent' | 'received' | 'lost' | 'duplicate';
   sensor: string;
   t: number;
@@ -14,7 +14,9 @@ export interface ChartPoint {
   value: number | null;
 }
 
-export interface LatencyPoint {
+export type { MessageFacts };
+
+export interface LatencyPoint extends Omit<MessageFacts, 'latency_ms'> {
   /** latency: from publish; delay: from the planned send time (see CompareCounts). */
   series: 'latency' | 'delay';
   sensor: string;
@@ -57,18 +59,19 @@ export function chartData(sentInput: readonly SentMessage[] | SentTable, arrival
   const sent = SentTable.from(sentInput);
   const arrivals = ArrivalTable.from(arrivalsInput);
   const groups = groupBySensor(sent);
+  const facts = (i: number): MessageFacts => messageFacts(sent, arrivals, detail.firstArrival, groups.sendTimes, i);
   const points: ChartPoint[] = [];
   const latency: LatencyPoint[] = [];
   for (const [id, sensor] of groups.names.entries()) {
     const messages = sensorMessages(sent, groups, id);
     if (messages.indices.length === 0) continue;
-    append(points, sentLine(sensor, messages.xs, messages.ys, columns));
-    append(latency, latencyLines(sent, arrivals, detail.firstArrival, sensor, messages, columns));
+    append(points, sentLine(sensor, messages, columns, facts));
+    append(latency, latencyLines(sent, arrivals, detail.firstArrival, sensor, messages, columns, facts));
   }
-  const received = arrivalsBySensor(sent, arrivals, detail, groups);
-  for (const id of received.arrivalOrder) append(points, receivedLine(groups.names[id]!, received.times[id]!, received.values[id]!, detail.windows, columns));
+  const received = arrivalsBySensor(sent, arrivals, detail, groups, facts);
+  for (const id of received.arrivalOrder) append(points, receivedLine(groups.names[id]!, received.lines[id]!, detail.windows, columns, facts));
 
-  const lostKept = thinMarkers(lostMarkers(sent, groups.sendTimes, detail.firstArrival), maxMarkers);
+  const lostKept = thinMarkers(lostMarkers(sent, groups.sendTimes, detail.firstArrival, facts), maxMarkers);
   const dupKept = thinMarkers(received.duplicates, maxMarkers);
   points.push(...lostKept.kept, ...dupKept.kept);
   const { tMin, tMax } = timeRange(points, detail.windows);
@@ -91,14 +94,15 @@ function append<T>(into: T[], more: readonly T[]): void {
   for (const item of more) into.push(item);
 }
 
-function sentLine(sensor: string, xs: Float64Array, ys: Float64Array, columns: number): ChartPoint[] {
-  return minMaxIndices(xs, ys, columns).map((k) => ({ series: 'sent', sensor, t: xs[k]!, value: ys[k]! }));
+function sentLine(sensor: string, messages: { indices: Int32Array; xs: Float64Array; ys: Float64Array }, columns: number, facts: (i: number) => MessageFacts): ChartPoint[] {
+  const { indices, xs, ys } = messages;
+  return minMaxIndices(xs, ys, columns).map((k) => ({ series: 'sent', sensor, t: xs[k]!, value: ys[k]!, ...facts(indices[k]!) }));
 }
 
 /** A marker at every lost message: its send time and the value sent. */
-function lostMarkers(sent: SentTable, sendTimes: Float64Array, firstArrival: Int32Array): ChartPoint[] {
+function lostMarkers(sent: SentTable, sendTimes: Float64Array, firstArrival: Int32Array, facts: (i: number) => MessageFacts): ChartPoint[] {
   const lost: ChartPoint[] = [];
-  for (let i = 0; i < sent.length; i++) if (firstArrival[i]! < 0) lost.push({ series: 'lost', sensor: sent.sensor(i), t: sendTimes[i]!, value: sent.value[i]! });
+  for (let i = 0; i < sent.length; i++) if (firstArrival[i]! < 0) lost.push({ series: 'lost', sensor: sent.sensor(i), t: sendTimes[i]!, value: sent.value[i]!, ...facts(i) });
   return lost;
 }
 
@@ -115,6 +119,8 @@ function timeRange(points: readonly ChartPoint[], windows: readonly OutageWindow
     if (w.end !== null) tMax = Math.max(tMax, w.end);
   }
   if (!Number.isFinite(tMin)) tMin = tMax = 0;
+  // Only an open window (nothing sent, the broker gone): the axis is that instant.
+  if (!Number.isFinite(tMax)) tMax = tMin;
   return { tMin, tMax };
 }
 
@@ -130,4 +136,23 @@ function outageBands(windows: readonly OutageWindow[], tMin: number, tMax: numbe
     const length = w.end === null ? 'not ended' : `${((w.end - w.start) / 1000).toFixed(1)} s`;
     return { series: 'outage' as const, start: w.start, end: Math.max(end, w.start + minWidth), label: `outage ${i + 1} (${w.sources.join(', ')}), ${length}` };
   });
+}
+
+/**
+ * The values' range for the y axis, padded: 5 % each side, or ±1 (±5 % of the value) when the
+ * values are all equal or closer together than doubles can tick (1e-323 apart breaks d3's
+ * ticks). Nothing drawn: 0 to 1.
+ */
+export function valueRange(points: readonly ChartPoint[]): { lo: number; hi: number; flat: boolean } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of points) {
+    if (p.value === null || !Number.isFinite(p.value)) continue;
+    if (p.value < lo) lo = p.value;
+    if (p.value > hi) hi = p.value;
+  }
+  if (!Number.isFinite(lo)) return { lo: 0, hi: 1, flat: true };
+  if (hi - lo > 1e-9 * Math.max(1, Math.abs(lo), Math.abs(hi))) return { lo: lo - (hi - lo) * 0.05, hi: hi + (hi - lo) * 0.05, flat: false };
+  const pad = Math.max(1, Math.abs(lo) * 0.05);
+  return { lo: lo - pad, hi: hi + pad, flat: true };
 }

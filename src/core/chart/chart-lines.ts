@@ -8,6 +8,30 @@ import { minMaxIndices } from './downsample.js';
 // Everything per sensor is kept in typed arrays (8 bytes a value) and downsampled before any
 // point object is made: a million messages would otherwise be millions of short-lived objects.
 
+/** What a tooltip tells of a message: its seq and times (epoch ms), where known. */
+export interface MessageFacts {
+  seq?: number;
+  /** The send time the chart places it at (published, else planned). */
+  sent_at?: number;
+  published_at?: number;
+  /** Its first arrival. */
+  received_at?: number;
+  latency_ms?: number;
+}
+
+/** The facts of sent message i (published time from the arrival when the sent log has none). */
+export function messageFacts(sent: SentTable, arrivals: ArrivalTable, firstArrival: Int32Array, sendTimes: Float64Array, i: number): MessageFacts {
+  const facts: MessageFacts = { seq: sent.seq[i]!, sent_at: sendTimes[i]! };
+  const first = firstArrival[i]!;
+  const published = Number.isNaN(sent.publishedAt[i]!) && first >= 0 ? arrivals.publishedAt[first]! : sent.publishedAt[i]!;
+  if (!Number.isNaN(published)) facts.published_at = published;
+  if (first >= 0) {
+    facts.received_at = arrivals.receivedAt[first]!;
+    if (!Number.isNaN(published)) facts.latency_ms = round3(facts.received_at - published);
+  }
+  return facts;
+}
+
 /** Sent messages by sensor; sensors numbered in order of first appearance, the order series are drawn in. */
 export interface SensorGroups {
   names: string[];
@@ -56,12 +80,14 @@ export function sensorMessages(sent: SentTable, groups: SensorGroups, id: number
  * Latency (arrival − publish) and delay (arrival − planned send) of each of one sensor's
  * delivered messages, against its send time, downsampled: delay points first, then latency.
  */
-export function latencyLines(sent: SentTable, arrivals: ArrivalTable, firstArrival: Int32Array, sensor: string, messages: { indices: Int32Array; xs: Float64Array }, columns: number): LatencyPoint[] {
+export function latencyLines(sent: SentTable, arrivals: ArrivalTable, firstArrival: Int32Array, sensor: string, messages: { indices: Int32Array; xs: Float64Array }, columns: number, facts: (i: number) => MessageFacts): LatencyPoint[] {
   const n = messages.indices.length;
   const latT = new Float64Array(n);
   const latV = new Float64Array(n);
+  const latI = new Int32Array(n);
   const delayT = new Float64Array(n);
   const delayV = new Float64Array(n);
+  const delayI = new Int32Array(n);
   let nLat = 0;
   let nDelay = 0;
   for (let k = 0; k < n; k++) {
@@ -75,18 +101,23 @@ export function latencyLines(sent: SentTable, arrivals: ArrivalTable, firstArriv
     const t = messages.xs[k]!;
     if (!Number.isNaN(from)) {
       latT[nLat] = t;
+      latI[nLat] = i;
       latV[nLat++] = round3(receivedAt - from);
     }
     if (!Number.isNaN(planned)) {
       delayT[nDelay] = t;
+      delayI[nDelay] = i;
       delayV[nDelay++] = round3(receivedAt - planned);
     }
   }
   const latency: LatencyPoint[] = [];
-  for (const [series, ts, vs, count] of [['delay', delayT, delayV, nDelay], ['latency', latT, latV, nLat]] as const) {
+  for (const [series, ts, vs, is, count] of [['delay', delayT, delayV, delayI, nDelay], ['latency', latT, latV, latI, nLat]] as const) {
     const tv = ts.subarray(0, count);
     const vv = vs.subarray(0, count);
-    for (const k of minMaxIndices(tv, vv, columns)) latency.push({ series, sensor, t: tv[k]!, latency_ms: vv[k]! });
+    for (const k of minMaxIndices(tv, vv, columns)) {
+      const { latency_ms: _, ...rest } = facts(is[k]!);
+      latency.push({ series, sensor, t: tv[k]!, latency_ms: vv[k]!, ...rest });
+    }
   }
   return latency;
 }
@@ -96,15 +127,14 @@ export function latencyLines(sent: SentTable, arrivals: ArrivalTable, firstArriv
  * arrival carried none), the sensors in the order they first arrived, and every duplicate as a
  * marker at its receive time.
  */
-export function arrivalsBySensor(sent: SentTable, arrivals: ArrivalTable, detail: CompareDetail, groups: SensorGroups): { times: Float64Array[]; values: Float64Array[]; arrivalOrder: number[]; duplicates: ChartPoint[] } {
+export function arrivalsBySensor(sent: SentTable, arrivals: ArrivalTable, detail: CompareDetail, groups: SensorGroups, facts: (i: number) => MessageFacts): { lines: ArrivalLine[]; arrivalOrder: number[]; duplicates: ChartPoint[] } {
   // Counted first, then filled into typed arrays of the right size.
   const count = new Int32Array(groups.names.length);
   for (const i of detail.order) {
     const index = detail.matchOf[i]!;
     if (index >= 0 && detail.arrivalKind[i] === ARRIVAL_FIRST) count[groups.sensorOf[index]!]!++;
   }
-  const times = groups.names.map((_, id) => new Float64Array(count[id]!));
-  const values = groups.names.map((_, id) => new Float64Array(count[id]!));
+  const lines = groups.names.map((_, id): ArrivalLine => ({ times: new Float64Array(count[id]!), values: new Float64Array(count[id]!), indices: new Int32Array(count[id]!) }));
   const filled = new Int32Array(groups.names.length);
   const arrivalOrder: number[] = [];
   const duplicates: ChartPoint[] = [];
@@ -115,31 +145,41 @@ export function arrivalsBySensor(sent: SentTable, arrivals: ArrivalTable, detail
     const value = Number.isNaN(received) ? sent.value[index]! : received;
     const receivedAt = arrivals.receivedAt[i]!;
     const kind = detail.arrivalKind[i]!;
-    if (kind === ARRIVAL_DUPLICATE) duplicates.push({ series: 'duplicate', sensor: sent.sensor(index), t: receivedAt, value });
+    if (kind === ARRIVAL_DUPLICATE) duplicates.push({ series: 'duplicate', sensor: sent.sensor(index), t: receivedAt, value, ...facts(index), received_at: receivedAt });
     else if (kind === ARRIVAL_FIRST) {
       const id = groups.sensorOf[index]!;
       const k = filled[id]!++;
       if (k === 0) arrivalOrder.push(id);
-      times[id]![k] = receivedAt;
-      values[id]![k] = value;
+      lines[id]!.times[k] = receivedAt;
+      lines[id]!.values[k] = value;
+      lines[id]!.indices[k] = index;
     }
   }
-  return { times, values, arrivalOrder, duplicates };
+  return { lines, arrivalOrder, duplicates };
+}
+
+/** One sensor's first arrivals in receive order: when, the value, and which sent message. */
+export interface ArrivalLine {
+  times: Float64Array;
+  values: Float64Array;
+  indices: Int32Array;
 }
 
 /**
- * One sensor's received line, downsampled. Across an outage during which nothing of this
- * sensor arrived, the line breaks (a null point) instead of drawing a straight segment through
- * the gap as if readings had arrived.
+ * One sensor's received line, downsampled. Where an outage silenced the sensor — two successive
+ * arrivals with at least half of a closed outage window between them (nothing at all during
+ * it, or only what was in flight when it began) — the line breaks (a null point) instead of
+ * drawing a straight segment through the gap as if readings had arrived.
  */
-export function receivedLine(sensor: string, ts: Float64Array, vs: Float64Array, windows: readonly OutageWindow[], columns: number): ChartPoint[] {
-  const silent = windows.filter((w) => w.end !== null && !anyWithin(ts, w.start, w.end));
+export function receivedLine(sensor: string, line: ArrivalLine, windows: readonly OutageWindow[], columns: number, facts: (i: number) => MessageFacts): ChartPoint[] {
+  const { times: ts, values: vs } = line;
+  const gaps = silentGaps(ts, windows);
   const points: ChartPoint[] = [];
   let previous: number | undefined;
   for (const k of minMaxIndices(ts, vs, columns)) {
     const t = ts[k]!;
-    if (previous !== undefined && silent.some((w) => previous! < w.start && t >= w.end!)) points.push({ series: 'received', sensor, t: (previous + t) / 2, value: null });
-    points.push({ series: 'received', sensor, t, value: vs[k]! });
+    if (previous !== undefined && gaps.some((g) => previous! <= g.from && t >= g.to)) points.push({ series: 'received', sensor, t: (previous + t) / 2, value: null });
+    points.push({ series: 'received', sensor, t, value: vs[k]!, ...facts(line.indices[k]!) });
     previous = t;
   }
   return points;
@@ -163,14 +203,36 @@ function ascending(indices: Int32Array, times: Float64Array): boolean {
   return true;
 }
 
-/** Whether any of the ascending times falls in [start, end). */
-function anyWithin(ascendingTimes: Float64Array, start: number, end: number): boolean {
+/**
+ * Per closed window, the widest gap between successive arrivals within it, when it covers at
+ * least half the window (times ascending; arrivals downsampled later keep their order).
+ */
+function silentGaps(times: Float64Array, windows: readonly OutageWindow[]): Array<{ from: number; to: number }> {
+  const gaps: Array<{ from: number; to: number }> = [];
+  for (const w of windows) {
+    if (w.end === null) continue;
+    let best = { from: 0, to: 0, overlap: -1 };
+    // From the last arrival before the window to the first after it.
+    for (let k = Math.max(1, firstAtOrAfter(times, w.start)); k < times.length; k++) {
+      const from = times[k - 1]!;
+      const to = times[k]!;
+      const overlap = Math.min(to, w.end) - Math.max(from, w.start);
+      if (overlap > best.overlap) best = { from, to, overlap };
+      if (to >= w.end) break;
+    }
+    if (best.overlap >= (w.end - w.start) / 2 && best.overlap > 0) gaps.push({ from: best.from, to: best.to });
+  }
+  return gaps;
+}
+
+/** The first position whose time is at or after `at` (binary search over ascending times). */
+function firstAtOrAfter(ascendingTimes: Float64Array, at: number): number {
   let lo = 0;
   let hi = ascendingTimes.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (ascendingTimes[mid]! < start) lo = mid + 1;
+    if (ascendingTimes[mid]! < at) lo = mid + 1;
     else hi = mid;
   }
-  return lo < ascendingTimes.length && ascendingTimes[lo]! < end;
+  return lo;
 }

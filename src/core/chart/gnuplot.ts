@@ -1,4 +1,4 @@
-import type { ChartData, ChartPoint } from './chart-data.js';
+import { valueRange, type ChartData, type ChartPoint } from './chart-data.js';
 import { chartSubtitle, latencyTicks, SERIES_COLORS, timeAxisFormat } from './vega-lite-spec.js';
 import type { CompareReport } from '../compare/report.js';
 
@@ -81,8 +81,10 @@ export function gnuplotScript(report: CompareReport, data: ChartData, options: G
     'set timefmt "%s"',
     // gnuplot has no %L: sub-second labels use its fractional-seconds form.
     `set format x "${timeAxisFormat(data.tMax - data.tMin).replace('%S.%L', '%.3S')}"`,
-    `set xrange [${seconds(data.tMin, offset)}:${seconds(data.tMax, offset)}]`,
+    // Padded like the Vega-Lite chart: a single instant (one point) is still a range.
+    `set xrange [${seconds(data.tMin - timePad(data), offset)}:${seconds(data.tMax + timePad(data), offset)}]`,
     `set xlabel ${quote(`time (${zone})`)}`,
+    `set xtics ${timeTickStep(data.tMax - data.tMin)}`,
     'set grid xtics ytics lc rgb "#dddddd"',
     'set key outside right top box opaque',
     'set lmargin at screen 0.08',
@@ -97,15 +99,21 @@ export function gnuplotScript(report: CompareReport, data: ChartData, options: G
     'set tmargin at screen 0.82',
     'set bmargin at screen 0.42',
     'set ylabel "temperature (°C)"',
+    // Fixed, so gnuplot never autoscales an empty or flat panel.
+    `set yrange [${valueRange(data.points).lo}:${valueRange(data.points).hi}]`,
   );
   const top: string[] = [];
-  if (count('sent')) top.push(`datafile index 0 using 1:2 with lines lw 4 lc rgb "${SERIES_COLORS.sent}" title "sent"`);
+  // Points too, or a sensor that sent once would draw nothing.
+  if (count('sent')) top.push(`datafile index 0 using 1:2 with linespoints lw 4 pt 7 ps 0.35 lc rgb "${SERIES_COLORS.sent}" title "sent"`);
   if (count('received')) top.push(`datafile index 1 using 1:2 with linespoints lw 1.5 pt 7 ps 0.4 lc rgb "${SERIES_COLORS.received}" title "received"`);
   const size = (n: number, largest: number): number => (n > 500 ? largest / 3 : n > 100 ? largest / 1.5 : largest);
   if (count('lost')) top.push(`datafile index 2 using 1:2 with points pt 2 ps ${size(count('lost'), 2).toFixed(2)} lw 2 lc rgb "${SERIES_COLORS.lost}" title "lost"`);
   if (count('duplicate')) top.push(`datafile index 3 using 1:2 with points pt 9 ps ${size(count('duplicate'), 1.5).toFixed(2)} lc rgb "${SERIES_COLORS.duplicate}" title "duplicate"`);
-  if (data.outages.length) top.push(`keyentry with boxes fs transparent solid 0.3 noborder fc rgb "${SERIES_COLORS.outage}" title "outage"`);
+  // gnuplot refuses a plot with no point at all ("all points y value undefined") and trips on a
+  // plot of key entries alone: an empty panel plots an invisible NaN over its fixed ranges.
   if (top.length === 0) top.push('NaN notitle');
+  if (data.outages.length) top.push(`keyentry with boxes fs transparent solid 0.3 noborder fc rgb "${SERIES_COLORS.outage}" title "outage"`);
+  if (data.points.length === 0) lines.push('set label 99 "nothing sent" at graph 0.5, graph 0.5 center');
   lines.push(`plot ${top.join(', \\\n     ')}`);
   const ticks = latencyTicks(Math.max(report.latency_ms.max ?? 0, report.delay_ms?.max ?? 0)).filter((t) => t > 0);
   lines.push(
@@ -113,14 +121,42 @@ export function gnuplotScript(report: CompareReport, data: ChartData, options: G
     'set bmargin at screen 0.08',
     'set ylabel "latency, delay (ms, log)"',
     'set logscale y',
+    'unset label 99',
+    `set yrange [0.4:${Math.max(10, largestLatency(data)) * 2}]`,
     `set ytics (${ticks.map((t) => `"${t}" ${t}`).join(', ')})`,
     'unset title',
   );
   // Log scale: zero or negative values (clock skew between machines) are drawn at 0.5 ms.
   const bottomPlots: string[] = [];
-  if (data.latency.some((p) => p.series === 'delay')) bottomPlots.push(`datafile index 5 using 1:($2 > 0 ? $2 : 0.5) with points pt 7 ps 0.5 lc rgb "${SERIES_COLORS.delay}" title "delay"`);
-  if (data.latency.some((p) => p.series === 'latency')) bottomPlots.push(`datafile index 4 using 1:($2 > 0 ? $2 : 0.5) with points pt 7 ps 0.5 lc rgb "${SERIES_COLORS.latency}" title "latency"`);
+  // Delay as open diamonds under latency's dots: where they are equal (no outage) both show.
+  if (data.latency.some((p) => p.series === 'delay')) bottomPlots.push(`datafile index 5 using 1:($2 > 0 ? $2 : 0.5) with points pt 12 ps 1.1 lw 1.5 lc rgb "${SERIES_COLORS.delay}" title "delay"`);
+  if (data.latency.some((p) => p.series === 'latency')) bottomPlots.push(`datafile index 4 using 1:($2 > 0 ? $2 : 0.5) with points pt 7 ps 0.55 lc rgb "${SERIES_COLORS.latency}" title "latency"`);
+  if (bottomPlots.length === 0) lines.push('unset key', `set label 99 "${data.points.length ? 'nothing received: no latency' : 'nothing sent'}" at graph 0.5, graph 0.5 center`);
   const bottom = bottomPlots.length ? `plot ${bottomPlots.join(', \\\n     ')}` : 'plot NaN notitle';
   lines.push(bottom, 'unset multiplot', 'unset output', '');
   return lines.join('\n');
+}
+
+/** The time axis' padding on each side (as the Vega-Lite chart's): 1 % of the run, at least 1 ms. */
+function timePad(data: ChartData): number {
+  return Math.max(1, (data.tMax - data.tMin) * 0.01);
+}
+
+function largestLatency(data: ChartData): number {
+  let max = 0;
+  for (const p of data.latency) if (p.latency_ms > max) max = p.latency_ms;
+  return max;
+}
+
+/** Time steps a clock reader expects: 1-2-5 below a second, then 1, 2, 5, 10, 15, 30 s, minutes, hours, days. */
+const TICK_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800];
+
+/** About 6 time ticks (step in seconds): gnuplot's own crowd the long sub-second labels. */
+export function timeTickStep(spanMs: number): number {
+  const rough = Math.max(spanMs, 1) / 6 / 1000;
+  if (rough < 1) {
+    const decade = 10 ** Math.floor(Math.log10(rough));
+    return Number(([1, 2, 5, 10].map((m) => m * decade).find((step) => step >= rough) ?? 1).toPrecision(1));
+  }
+  return TICK_STEPS.find((step) => step >= rough) ?? Math.ceil(rough / 604_800) * 604_800;
 }

@@ -1,5 +1,6 @@
-import type { ChartData } from './chart-data.js';
+import { valueRange, type ChartData } from './chart-data.js';
 import type { CompareReport } from '../compare/report.js';
+import { sentHoverLayer, tooltipParts, zoomParam } from './chart-interaction.js';
 
 export interface ChartOptions {
   title?: string;
@@ -10,19 +11,42 @@ export interface ChartOptions {
   utc?: boolean;
   /** e.g. "UTC+01:00", shown on the time axis when not in UTC. */
   zoneLabel?: string;
+  /** For the HTML pages: zoom and pan on the time axis, a tooltip on every point. */
+  interactive?: boolean;
 }
 
+/**
+ * One colour per series from the Okabe–Ito palette, which stays distinct for the common forms of
+ * colour blindness; each series also has its own mark (SERIES_SHAPES), so none is told apart by
+ * colour alone. gnuplot uses the same colours.
+ */
 export const SERIES_COLORS = {
-  sent: '#1f77b4',
-  received: '#2ca02c',
-  lost: '#d62728',
-  duplicate: '#ff7f0e',
-  outage: '#9e9e9e',
-  latency: '#2ca02c',
-  delay: '#9467bd',
+  sent: '#0072B2',
+  received: '#009E73',
+  lost: '#D55E00',
+  duplicate: '#E69F00',
+  outage: '#999999',
+  latency: '#56B4E9',
+  delay: '#CC79A7',
+} as const;
+
+/** The legend's symbol of each series: lines as strokes, markers as their own shape. */
+export const SERIES_SHAPES = {
+  sent: 'stroke',
+  received: 'circle',
+  // An × drawn as two strokes (Vega's own 'cross' is a filled plus).
+  lost: 'M-1,-1L1,1M1,-1L-1,1',
+  duplicate: 'triangle-up',
+  outage: 'square',
+  latency: 'circle',
+  delay: 'diamond',
 } as const;
 
 const COLOR_SCALE = { domain: Object.keys(SERIES_COLORS), range: Object.values(SERIES_COLORS) };
+const SHAPE_SCALE = { domain: Object.keys(SERIES_SHAPES), range: Object.values(SERIES_SHAPES) };
+/** Colour and shape share the field and the legend title, so Vega-Lite draws one legend with both. */
+const COLOR = { field: 'series', type: 'nominal', scale: COLOR_SCALE, title: 'series' } as const;
+const SHAPE = { field: 'series', type: 'nominal', scale: SHAPE_SCALE, title: 'series' } as const;
 
 function ms(value: number | null): string {
   if (value === null) return '–';
@@ -70,7 +94,7 @@ export function latencyTicks(max: number | null): number[] {
  * time with lost (×) and duplicate (▲) markers, bottom panel latency against send time
  * (symlog scale, so a few seconds of outage delay and a few milliseconds of normal delay are
  * both readable); outage windows shaded in both. Both panels get the same explicit time domain
- * so they line up.
+ * so they line up. `interactive`: both panels zoom and pan together on x, every point has a tooltip.
  */
 export function vegaLiteSpec(report: CompareReport, data: ChartData, options: ChartOptions = {}): Record<string, unknown> {
   const size = panelSizes(options);
@@ -81,9 +105,11 @@ export function vegaLiteSpec(report: CompareReport, data: ChartData, options: Ch
     title: { text: options.title ?? 'sensortrace compare: sent vs received', subtitle: chartSubtitle(report, data), anchor: 'start', fontSize: 18, subtitleFontSize: 12 },
     background: 'white',
     padding: 12,
-    config: { font: 'DejaVu Sans', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 12, symbolOpacity: 1 } },
+    config: { font: 'DejaVu Sans', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 12, symbolOpacity: 1, symbolStrokeWidth: 2 } },
     datasets: { points: data.points, latency: data.latency, outages: data.outages },
     vconcat: [valuePanel(data, time, size), latencyPanel(report, time, size)],
+    // One time scale for both panels, one zoom over both: zooming either zooms the other.
+    ...(time.interactive ? { resolve: { scale: { x: 'shared' } }, params: [zoomParam('zoom', ['values_outages', 'latency_outages'])] } : {}),
   };
 }
 
@@ -106,7 +132,9 @@ type Encoding = Record<string, unknown>;
 /** The time (x) encoding every layer shares, and the outage layer that fixes both panels' time domain. */
 interface TimeEncodings {
   x: { field: 't'; type: 'temporal'; title: string; axis: Encoding };
-  outageLayer: Encoding;
+  outageLayer: (name: string) => Encoding;
+  interactive: boolean;
+  utc: boolean;
 }
 
 function timeEncodings(data: ChartData, options: ChartOptions): TimeEncodings {
@@ -116,63 +144,73 @@ function timeEncodings(data: ChartData, options: ChartOptions): TimeEncodings {
   // one layer of a layered temporal axis makes Vega-Lite warn about merging domains.
   const scale = { type: options.utc ? 'utc' : 'time', domainMin: data.tMin - pad, domainMax: data.tMax + pad };
   const x = { field: 't', type: 'temporal', title: `time (${zone})`, axis: { format: timeAxisFormat(data.tMax - data.tMin), labelOverlap: true } } as const;
-  const outageLayer = {
+  // The zoom lives on the shaded layers (named, for the top-level param's `views`), the one
+  // layer each panel has whatever the data.
+  const outageLayer = (name: string): Encoding => ({
+    ...(options.interactive ? { name } : {}),
     data: { name: 'outages' },
     mark: { type: 'rect', opacity: 0.3 },
     encoding: {
       x: { field: 'start', type: 'temporal', scale, title: x.title, axis: x.axis },
       x2: { field: 'end' },
-      color: { field: 'series', type: 'nominal', scale: COLOR_SCALE, legend: { title: null, orient: 'right' } },
+      color: { ...COLOR, legend: { orient: 'right' } },
       tooltip: [{ field: 'label', type: 'nominal' }],
     },
-  };
-  return { x, outageLayer };
+  });
+  return { x, outageLayer, interactive: options.interactive === true, utc: options.utc === true };
 }
 
 /** Top panel: sent and received values over time, lost (×) and duplicate (▲) markers. */
 function valuePanel(data: ChartData, time: TimeEncodings, size: PanelSizes): Encoding {
   const { x } = time;
   const several = data.sensors.length > 1;
+  // Flat (or nothing): a fixed domain around the value; Vega's own would be empty.
+  const range = valueRange(data.points);
+  const yScale = range.flat ? { zero: false, domainMin: range.lo, domainMax: range.hi } : { zero: false };
   const lineEncoding = (): Encoding => ({
     x,
-    y: { field: 'value', type: 'quantitative', title: 'temperature (°C)', scale: { zero: false } },
-    color: { field: 'series', type: 'nominal', scale: COLOR_SCALE },
+    y: { field: 'value', type: 'quantitative', title: 'temperature (°C)', scale: yScale },
+    color: COLOR,
     detail: { field: 'sensor', type: 'nominal' },
     ...(several ? { strokeDash: { field: 'sensor', type: 'nominal', title: 'sensor', legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolStrokeColor: '#444444' } } } : {}),
   });
+  const tips = time.interactive ? tooltipParts('value', time.utc) : undefined;
   return {
     width: size.plotWidth,
     height: size.topHeight,
     title: { text: 'value over time', fontSize: 13, anchor: 'start' },
     layer: [
-      time.outageLayer,
+      time.outageLayer('values_outages'),
       { data: { name: 'points' }, transform: [{ filter: { field: 'series', equal: 'sent' } }], mark: { type: 'line', strokeWidth: 4, opacity: 0.45 }, encoding: lineEncoding() },
       { data: { name: 'points' }, transform: [{ filter: { field: 'series', equal: 'received' } }], mark: { type: 'line', strokeWidth: 1.5 }, encoding: lineEncoding() },
+      ...(time.interactive ? [sentHoverLayer(x, time.utc)] : []),
       // Arrival dots as their own layer: a line's `point` overlay would turn the sensor
       // (stroke-dash) legend into filled dots with no dash to see.
       {
         data: { name: 'points' },
-        transform: [{ filter: { field: 'series', equal: 'received' } }],
-        mark: { type: 'circle', size: 10 },
-        encoding: { x, y: { field: 'value', type: 'quantitative' }, color: { field: 'series', type: 'nominal', scale: COLOR_SCALE } },
+        transform: [{ filter: { field: 'series', equal: 'received' } }, ...(tips?.transform ?? [])],
+        mark: { type: 'point', filled: true, size: time.interactive ? 24 : 10 },
+        encoding: { x, y: { field: 'value', type: 'quantitative' }, color: COLOR, shape: SHAPE, ...(tips ? { tooltip: tips.tooltip } : {}) },
       },
-      markerLayer(data, x, 'lost', 'cross'),
-      markerLayer(data, x, 'duplicate', 'triangle-up'),
+      markerLayer(data, time, 'lost'),
+      markerLayer(data, time, 'duplicate'),
     ],
   };
 }
 
-function markerLayer(data: ChartData, x: TimeEncodings['x'], series: 'lost' | 'duplicate', shape: string): Encoding {
+function markerLayer(data: ChartData, time: TimeEncodings, series: 'lost' | 'duplicate'): Encoding {
+  const tips = time.interactive ? tooltipParts('value', time.utc) : undefined;
   return {
     data: { name: 'points' },
-    transform: [{ filter: { field: 'series', equal: series } }],
+    transform: [{ filter: { field: 'series', equal: series } }, ...(tips?.transform ?? [])],
     // Big markers for a few events, small ones when there are many, so they do not bury the lines.
-    mark: { type: 'point', shape, filled: series === 'duplicate', size: markerSize(series === 'lost' ? data.lostShown : data.duplicateShown, series === 'lost' ? 90 : 60), strokeWidth: 2, opacity: 1 },
+    mark: { type: 'point', filled: series === 'duplicate', size: markerSize(series === 'lost' ? data.lostShown : data.duplicateShown, series === 'lost' ? 90 : 60), strokeWidth: 2, opacity: 1 },
     encoding: {
-      x,
+      x: time.x,
       y: { field: 'value', type: 'quantitative' },
-      color: { field: 'series', type: 'nominal', scale: COLOR_SCALE },
-      tooltip: [{ field: 'sensor', type: 'nominal' }, { field: 't', type: 'temporal', format: '%H:%M:%S.%L' }, { field: 'value', type: 'quantitative' }],
+      color: COLOR,
+      shape: SHAPE,
+      tooltip: tips?.tooltip ?? [{ field: 'sensor', type: 'nominal' }, { field: 't', type: 'temporal', format: '%H:%M:%S.%L' }, { field: 'value', type: 'quantitative' }],
     },
   };
 }
@@ -187,17 +225,26 @@ function latencyPanel(report: CompareReport, time: TimeEncodings, size: PanelSiz
     height: size.bottomHeight,
     title: { text: 'latency (arrival − publish) and delay (arrival − planned send), by send time', fontSize: 13, anchor: 'start' },
     layer: [
-      time.outageLayer,
-      {
-        data: { name: 'latency' },
-        mark: { type: 'point', filled: true, size: 14 },
-        encoding: {
-          x: time.x,
-          y: { field: 'latency_ms', type: 'quantitative', title: 'ms (symlog)', scale: { type: 'symlog' }, axis: { values: latencyTicks(Math.max(report.latency_ms.max ?? 0, report.delay_ms?.max ?? 0)) } },
-          color: { field: 'series', type: 'nominal', scale: COLOR_SCALE },
-          tooltip: [{ field: 'series', type: 'nominal' }, { field: 'sensor', type: 'nominal' }, { field: 'latency_ms', type: 'quantitative' }],
-        },
-      },
+      time.outageLayer('latency_outages'),
+      latencyLayer(report, time, 'delay'),
+      latencyLayer(report, time, 'latency'),
     ],
+  };
+}
+
+/** Delay as open diamonds under latency's dots: where the two are equal (no outage) both still show. */
+function latencyLayer(report: CompareReport, time: TimeEncodings, series: 'latency' | 'delay'): Encoding {
+  const tips = time.interactive ? tooltipParts('latency', time.utc) : undefined;
+  return {
+    data: { name: 'latency' },
+    transform: [{ filter: { field: 'series', equal: series } }, ...(tips?.transform ?? [])],
+    mark: series === 'delay' ? { type: 'point', filled: false, size: 55, strokeWidth: 1.5 } : { type: 'point', filled: true, size: 40 },
+    encoding: {
+      x: time.x,
+      y: { field: 'latency_ms', type: 'quantitative', title: 'ms (symlog)', scale: { type: 'symlog' }, axis: { values: latencyTicks(Math.max(report.latency_ms.max ?? 0, report.delay_ms?.max ?? 0)) } },
+      color: COLOR,
+      shape: SHAPE,
+      tooltip: tips?.tooltip ?? [{ field: 'series', type: 'nominal' }, { field: 'sensor', type: 'nominal' }, { field: 'latency_ms', type: 'quantitative' }],
+    },
   };
 }

@@ -1,10 +1,13 @@
 import { describeRestarts } from '../scenario/scenario.js';
 import { describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
 import type { MarkdownReportMeta } from './markdown.js';
+import { LIVE_CHART_STYLE, liveFigure, pageCsp, type LiveChartAssets } from '../chart/live-chart.js';
 
 export interface EmbeddedChart {
   mime: 'image/png' | 'image/svg+xml';
   base64: string;
+  /** The live chart (compiled Vega spec): zoom and tooltips where scripts run, the image otherwise. */
+  vega?: unknown;
 }
 
 export function escapeHtml(text: string): string {
@@ -22,12 +25,22 @@ figure img:target,figure a:focus img{max-width:none}
 .note{color:#57606a;font-size:.85rem}ul{padding-left:1.2rem}
 `;
 
+/** A run's chart: the image (click for full size), brought to life by the live chart when there is one. */
+function chartFigure(dir: string, chart: EmbeddedChart | undefined, assets: LiveChartAssets | undefined): string {
+  if (!chart) return '<p class="note">no chart for this run</p>';
+  const image = `<a href="#chart-${escapeHtml(dir)}"><img id="chart-${escapeHtml(dir)}" class="chart" alt="sent and received over time, ${escapeHtml(dir)}" src="data:${chart.mime};base64,${chart.base64}"></a>`;
+  return chart.vega !== undefined && assets ? liveFigure(image, chart.vega) : `<figure>${image}</figure>`;
+}
+
 /**
- * report.html: one self-contained page — inline CSS, charts as data: URIs, no script, and a
+ * report.html: one self-contained page — inline CSS, charts as data: URIs, and a
  * Content-Security-Policy that forbids any network access, so it opens the same from disk, a
  * mail attachment or an air-gapped lab machine. Charts open at full size in place when clicked.
+ * With `assets` (vega, vega-embed) and runs' live charts, the only scripts are those, inline and
+ * allowed by hash: the charts zoom and show tooltips; where scripts are blocked the images stay.
  */
-export function htmlReport(meta: MarkdownReportMeta, runs: readonly ReportRunInput[], charts: ReadonlyMap<string, EmbeddedChart> = new Map()): string {
+export function htmlReport(meta: MarkdownReportMeta, runs: readonly ReportRunInput[], charts: ReadonlyMap<string, EmbeddedChart> = new Map(), assets?: LiveChartAssets): string {
+  const live = assets && [...charts.values()].some((c) => c.vega !== undefined) ? assets : undefined;
   const rows = summaryRows(runs);
   const numeric = new Set([3, 4, 5, 6, 7, 8, 9, 10]);
   const header = SUMMARY_COLUMNS.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
@@ -55,10 +68,7 @@ export function htmlReport(meta: MarkdownReportMeta, runs: readonly ReportRunInp
       if (run.report) items.push(`outages: ${escapeHtml(describeOutages(run.report.outages))}`);
       if (run.error) items.push(`<strong>error</strong>: ${escapeHtml(run.error)}`);
       items.push(`files: <a href="${escapeHtml(run.dir)}/sent.csv">sent.csv</a>, <a href="${escapeHtml(run.dir)}/trace.csv">trace.csv</a>, <a href="${escapeHtml(run.dir)}/broker.events.csv">broker.events.csv</a>`);
-      const chart = charts.get(run.dir);
-      const figure = chart
-        ? `<figure><a href="#chart-${escapeHtml(run.dir)}"><img id="chart-${escapeHtml(run.dir)}" class="chart" alt="sent and received over time, ${escapeHtml(run.dir)}" src="data:${chart.mime};base64,${chart.base64}"></a></figure>`
-        : '<p class="note">no chart for this run</p>';
+      const figure = chartFigure(run.dir, charts.get(run.dir), live);
       return `<section id="run-${escapeHtml(run.dir)}">\n<h2>${escapeHtml(run.dir)}</h2>\n<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>\n${figure}\n</section>`;
     })
     .join('\n');
@@ -67,10 +77,10 @@ export function htmlReport(meta: MarkdownReportMeta, runs: readonly ReportRunInp
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="${pageCsp(live)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(meta.name)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${live ? LIVE_CHART_STYLE : ''}</style>
 </head>
 <body>
 <h1>${escapeHtml(meta.name)}</h1>
@@ -84,6 +94,7 @@ ${body}
 </table>
 <p class="note"><em>lost</em>: sent but never received; <em>late</em>: sent during an outage and received after it; latencies are first arrivals only. Click a chart for full size.</p>
 ${sections}
+${live ? live.scripts : ''}
 </body>
 </html>
 `;

@@ -128,7 +128,7 @@ describe('compare option errors', () => {
   const fixtures = join(import.meta.dirname, '../../fixtures/compare');
   const inputs = { sent: join(fixtures, 'sent.csv'), received: [join(fixtures, 'trace-a.csv')] };
   it.each([
-    [{ formats: ['pdf'] }, 'E_USAGE', 'formats', 'formats: unknown output "pdf" (known: svg, png, gp, vl, json)', '--format: unknown output "pdf" (known: svg, png, gp, vl, json)'],
+    [{ formats: ['pdf'] }, 'E_USAGE', 'formats', 'formats: unknown output "pdf" (known: svg, png, gp, vl, vg, html, json)', '--format: unknown output "pdf" (known: svg, png, gp, vl, vg, html, json)'],
     [{ expect: 'value +' }, 'E_USAGE', 'expect', 'expect: unexpected end of expression at column 8 of "value +"', '--expect: unexpected end of expression at column 8 of "value +"'],
     [{ received: [] }, 'E_USAGE', 'received', 'received: give at least one file', '--received: give at least one file'],
     // Valid syntax, but no number for a message: an input problem, still about the option.

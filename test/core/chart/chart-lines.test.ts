@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalsBySensor, groupBySensor, latencyLines, receivedLine, sensorMessages } from '../../../src/core/chart/chart-lines.js';
+import { arrivalsBySensor, groupBySensor, latencyLines, messageFacts, receivedLine, sensorMessages } from '../../../src/core/chart/chart-lines.js';
 import { analyse } from '../../../src/core/compare/report.js';
 import { ArrivalTable } from '../../../src/core/compare/arrival-table.js';
 import { SentTable, type SentMessage } from '../../../src/core/compare/sent-table.js';
@@ -26,25 +26,36 @@ describe('chart lines', () => {
     ]);
     const { detail } = analyse(sent, arrivals);
     const groups = groupBySensor(sent);
-    expect(latencyLines(sent, arrivals, detail.firstArrival, 'a', sensorMessages(sent, groups, 1), 100)).toEqual([
-      { series: 'delay', sensor: 'a', t: 100, latency_ms: 10 },
-      { series: 'delay', sensor: 'a', t: 300, latency_ms: 50 },
-      { series: 'latency', sensor: 'a', t: 100, latency_ms: 9 },
-      { series: 'latency', sensor: 'a', t: 300, latency_ms: 49 },
+    const facts = (i: number) => messageFacts(sent, arrivals, detail.firstArrival, groups.sendTimes, i);
+    // Tooltip facts: seq, send time, publish, first arrival; lost seq 1 has no arrival.
+    const seq3 = { seq: 3, sent_at: 100, published_at: 101, received_at: 110 };
+    const seq2 = { seq: 2, sent_at: 300, published_at: 301, received_at: 350 };
+    expect([facts(2), facts(0)]).toEqual([{ ...seq3, latency_ms: 9 }, { seq: 1, sent_at: 500, published_at: 501 }]);
+    expect(latencyLines(sent, arrivals, detail.firstArrival, 'a', sensorMessages(sent, groups, 1), 100, facts)).toEqual([
+      { series: 'delay', sensor: 'a', t: 100, latency_ms: 10, ...seq3 },
+      { series: 'delay', sensor: 'a', t: 300, latency_ms: 50, ...seq2 },
+      { series: 'latency', sensor: 'a', t: 100, latency_ms: 9, ...seq3 },
+      { series: 'latency', sensor: 'a', t: 300, latency_ms: 49, ...seq2 },
     ]);
-    const received = arrivalsBySensor(sent, arrivals, detail, groups);
+    const received = arrivalsBySensor(sent, arrivals, detail, groups, facts);
     // a arrived first; b's first message (seq 1) was lost.
     expect(received.arrivalOrder).toEqual([1, 0]);
-    expect([[...received.times[1]!], [...received.values[1]!], [...received.times[0]!]]).toEqual([[110, 350], [30, 21], [620]]);
-    expect(received.duplicates).toEqual([{ series: 'duplicate', sensor: 'a', t: 360, value: 20 }]);
+    expect([[...received.lines[1]!.times], [...received.lines[1]!.values], [...received.lines[1]!.indices], [...received.lines[0]!.times]]).toEqual([[110, 350], [30, 21], [2, 1], [620]]);
+    // A duplicate's tooltip gives its own arrival time.
+    expect(received.duplicates).toEqual([{ series: 'duplicate', sensor: 'a', t: 360, value: 20, ...seq2, latency_ms: 49, received_at: 360 }]);
   });
 
   it.each([
-    ['nothing arrived during the outage: one break', [{ start: 20, end: 30 }], [10, 15, null, 40]],
-    ['something arrived during it: no break', [{ start: 12, end: 30 }], [10, 15, 40]],
-    ['an open window never breaks the line', [{ start: 20, end: null }], [10, 15, 40]],
-  ] as const)('received line: %s', (_, windows, values) => {
-    const points = receivedLine('a', Float64Array.of(10, 15, 40), Float64Array.of(10, 15, 40), windows.map((w) => ({ ...w, kind: 'broker' as const, sources: ['broker'] })), 100);
+    ['nothing arrived during the outage: one break', [{ start: 20, end: 30 }], [10, 15, 40], [10, 15, null, 40]],
+    ['only what was in flight as it began: still a break', [{ start: 12, end: 30 }], [10, 15, 40], [10, 15, null, 40]],
+    ['arrivals kept coming through it: no break', [{ start: 12, end: 30 }], [10, 15, 20, 25, 40], [10, 15, 20, 25, 40]],
+    ['gaps shorter than half the window: no break', [{ start: 10, end: 30 }], [10, 15, 24, 40], [10, 15, 24, 40]],
+    ['an open window never breaks the line', [{ start: 20, end: null }], [10, 15, 40], [10, 15, 40]],
+    ['nothing after the window: nothing to break', [{ start: 20, end: 30 }], [10, 15], [10, 15]],
+  ] as const)('received line: %s', (_, windows, times, values) => {
+    const line = { times: Float64Array.from(times), values: Float64Array.from(times), indices: Int32Array.from(times, (_t, i) => i) };
+    const points = receivedLine('a', line, windows.map((w) => ({ ...w, kind: 'broker' as const, sources: ['broker'] })), 100, (i) => ({ seq: i + 1 }));
     expect(points.map((p) => p.value)).toEqual(values);
+    expect(points.filter((p) => p.value !== null).map((p) => p.seq)).toEqual(times.map((_t, i) => i + 1));
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chartData } from '../../../src/core/chart/chart-data.js';
 import { analyse, type Arrival, type SentMessage } from '../../../src/core/compare/report.js';
-import { gnuplotData, gnuplotScript } from '../../../src/core/chart/gnuplot.js';
+import { gnuplotData, gnuplotScript, timeTickStep } from '../../../src/core/chart/gnuplot.js';
 import type { ConnectionEvent } from '../../../src/core/records.js';
 import { tempDir } from '../../helpers/brokers.js';
 
@@ -74,5 +74,18 @@ describe('gnuplot output', () => {
     const base = join(dir, 'orphan');
     writeFileSync(`${base}.gp`, gnuplotScript(report, data, { fallbackBase: base }));
     expect(() => execFileSync('gnuplot', [`${base}.gp`], { stdio: 'pipe' })).toThrow();
+  });
+});
+
+describe('gnuplot time ticks', () => {
+  it.each([
+    [60, 0.01],
+    [5000, 1],
+    [60_000, 10],
+    [3_600_000, 600],
+    [86_400_000 * 3, 43_200],
+    [86_400_000 * 100, 604_800 * 3],
+  ])('a %d ms run gets a tick every %d s', (span, step) => {
+    expect(timeTickStep(span)).toBe(step);
   });
 });

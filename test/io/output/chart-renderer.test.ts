@@ -32,3 +32,11 @@ describe('chart renderer', () => {
     }
   });
 });
+
+describe('chart renderer errors', () => {
+  it('fails loudly when Vega cannot draw (it would log and return a half-drawn picture)', async () => {
+    // d3 cannot tick a range of two denormals apart: Vega logs "Invalid array length".
+    const spec = { data: { values: [{ x: 1, y: -5e-324 }, { x: 2, y: -1e-323 }] }, mark: 'point', encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative', scale: { zero: false } } } };
+    await expect(renderSvg(spec)).rejects.toThrow(/cannot draw the chart: .*Invalid array length/);
+  });
+});

@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SensortraceError } from '../../core/errors.js';
+import { BOOT_SCRIPT, type LiveChartAssets } from '../../core/chart/live-chart.js';
+
+/**
+ * The browser builds of vega and vega-embed, read from the installed packages (vega-embed's
+ * build carries vega-tooltip and vega-interpreter, the CSP-safe expression evaluator), plus the
+ * boot script; each as an inline `<script>` with its sha256 for the page's CSP. vega-lite is not
+ * needed in the page: specs are compiled to Vega here.
+ */
+const BROWSER_BUILDS = [
+  ['vega', 'vega.min.js'],
+  ['vega-embed', 'vega-embed.min.js'],
+] as const;
+
+let cached: LiveChartAssets | undefined;
+
+function browserBuild(pkg: string, file: string): string {
+  try {
+    // The package's entry point is in its build/ folder, beside the browser build.
+    return readFileSync(join(dirname(fileURLToPath(import.meta.resolve(pkg))), file), 'utf8');
+  } catch (error) {
+    throw new SensortraceError(`interactive charts need ${pkg}'s ${file}: ${(error as Error).message}`, 'E_INTERNAL', undefined, { cause: error });
+  }
+}
+
+/** A script's CSP source: 'sha256-<base64 of the digest of its exact text>'. */
+export function scriptHash(text: string): string {
+  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+}
+
+/** Read once per process: about 580 kB of script. */
+export function liveChartAssets(): LiveChartAssets {
+  if (cached) return cached;
+  const texts = [...BROWSER_BUILDS.map(([pkg, file]) => browserBuild(pkg, file)), BOOT_SCRIPT];
+  for (const text of texts) {
+    // Inside <script>, these would end the element early or change how the HTML parser reads it.
+    if (/<\/script|<!--/i.test(text)) throw new SensortraceError('an inline script contains "</script" or "<!--"', 'E_INTERNAL');
+  }
+  cached = {
+    scripts: texts.map((text) => `<script>${text}</script>`).join('\n'),
+    scriptSources: texts.map(scriptHash),
+    bytes: texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0),
+  };
+  return cached;
+}
