@@ -3,6 +3,7 @@ import { userPropertiesFor } from '../../core/mqtt/payload.js';
 import type { SentRecord } from '../../core/records.js';
 import type { Publisher, PublisherListener } from './publisher.js';
 import type { SeqMessageIds } from './message-ids.js';
+import { refusalCode } from './publish-window.js';
 
 /**
  * The Publisher over an MQTT.js client, through its public surface only: the packet ids come
@@ -27,7 +28,8 @@ export class MqttPublisher implements Publisher {
     }
     this.ids.expect(record.seq);
     this.client.publish(record.topic, record.payload, this.options(record, sentAt), (error) => {
-      if (!error) this.ids.release(record.seq);
+      // Acknowledged, or refused with a reason code (MQTT.js has dropped it): the id is free.
+      if (!error || refusalCode(error) !== undefined) this.ids.release(record.seq);
       done(error);
     });
   }

@@ -11,8 +11,15 @@ export interface PublishWindowOptions {
   clock: Clock;
   /** Called just before a QoS 1/2 message is handed to the publisher (the QoS 2 hand-over mark). */
   beforeHandOver?: (seq: number) => void;
-  /** A message is final: on the wire (QoS 0), acknowledged (QoS 1/2) or dropped. */
+  /** A message is final: on the wire (QoS 0), acknowledged (QoS 1/2), refused or dropped. */
   onFinal: (record: SentRecord) => void;
+  /** The broker answered with a failure reason code (MQTT 5): final, not acknowledged. */
+  onRefused?: (record: SentRecord, reasonCode: number, reason: string) => void;
+}
+
+/** MQTT.js fails a publish with the ack's reason code in `code` (MQTT 5 PUBACK/PUBREC/PUBCOMP ≥ 0x80). */
+export function refusalCode(error: Error & { code?: unknown }): number | undefined {
+  return typeof error.code === 'number' && error.code >= 0x80 ? error.code : undefined;
 }
 
 /**
@@ -28,6 +35,8 @@ export class PublishWindow {
   published = 0;
   acknowledged = 0;
   dropped = 0;
+  /** QoS 1/2 messages the broker answered with a failure reason code. */
+  refused = 0;
   private readonly pending = new Map<number, SentRecord>();
   private readonly qos0InClient = new Set<SentRecord>();
   private readonly qos0Queue: SentRecord[] = [];
@@ -53,9 +62,9 @@ export class PublishWindow {
     return this.pending.size;
   }
 
-  /** Handed over but neither published nor dropped (still in the client's hands or our queue). */
+  /** Handed over but neither published, refused nor dropped (still in the client's hands or our queue). */
   get queued(): number {
-    return this.sent - this.published - this.dropped;
+    return this.sent - this.published - this.dropped - this.refused;
   }
 
   get maxInflight(): number {
@@ -91,14 +100,24 @@ export class PublishWindow {
   private publishAcknowledged(record: SentRecord, sentAt: number): void {
     this.options.beforeHandOver?.(record.seq);
     this.publisher.publish(record, sentAt, (error) => {
-      // An error here means the client was ended with the message outstanding: it stays queued.
-      if (error || !this.pending.has(record.seq)) return;
+      if (!this.pending.has(record.seq)) return;
+      const code = error ? refusalCode(error) : undefined;
+      if (error && code !== undefined) return this.refuse(record, code, error.message);
+      // Any other error means the client was ended with the message outstanding: it stays queued.
+      if (error) return;
       record.ackedAt = this.options.clock.now();
       record.publishedAt ??= record.ackedAt;
       this.acknowledged++;
       this.published++;
       this.finalize(record);
     });
+  }
+
+  /** MQTT.js has forgotten the message (not resent): final, published_at kept, acked_at empty. */
+  private refuse(record: SentRecord, code: number, reason: string): void {
+    this.refused++;
+    this.options.onRefused?.(record, code, reason);
+    this.finalize(record);
   }
 
   private sendQos0(record: SentRecord, sentAt: number): void {

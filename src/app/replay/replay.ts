@@ -14,7 +14,6 @@ import { systemClock, type Clock } from '../../io/clock.js';
 import { inspectProfileKeepingRows, readProfileInTimeOrderBatches, type ProfileSummary } from '../../io/input/profile-reader.js';
 import type { MqttConnection } from '../../io/mqtt/connection.js';
 import { checkReplayOptions, checkResume, checkTopics } from './checks.js';
-import { connectUnlessAborted } from './connect.js';
 import { ConnectionEvents } from './connection-events.js';
 import { drain } from './drain.js';
 import { LoopControl } from './loop-control.js';
@@ -25,6 +24,9 @@ import { sendPaced } from './pacing-loop.js';
 import { ProgressReporter } from './progress.js';
 import { PublishWindow } from './publish-window.js';
 import { ReplayLog } from './replay-log.js';
+import { connectSession, giveUpWatchFor, replaySession, withSessionDetail, type ReplaySession } from './replay-session.js';
+import { gaveUpError, type GiveUpWatch } from '../../io/mqtt/give-up.js';
+import { describeBroker } from '../../io/mqtt/connection.js';
 import type { ReplayOptions, ReplaySummary } from './replay-types.js';
 import { passOverResumed, readResumePlan } from './resume.js';
 import { SentRecords } from './sent-records.js';
@@ -50,6 +52,8 @@ interface Run {
   events: ConnectionEvents;
   connection: MqttConnection;
   publisher: MqttPublisher;
+  giveUp: GiveUpWatch | undefined;
+  session: ReplaySession;
 }
 
 export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
@@ -68,12 +72,14 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const clock = options.clock ?? systemClock;
   const control = new LoopControl(clock);
   const log = options.log ? new ReplayLog(options.log, { handedOverMark: options.qos === 2, onFailure: () => control.stop(), clock, ...(plan ? { resumeAt: plan.unknown.from } : {}) }) : undefined;
-  const events = new ConnectionEvents([log && ((event) => log.event(event)), options.onEvent]);
+  const session = replaySession(options);
+  const giveUp = giveUpWatchFor(options.connection, clock, () => control.stop());
+  const events = new ConnectionEvents([log && withSessionDetail(session, (event) => log.event(event)), options.onEvent, giveUp?.handle]);
   // Our own id provider (MQTT.js's option): it knows which packet id carries which seq.
   const ids = new SeqMessageIds();
   let connection: MqttConnection | undefined;
   try {
-    connection = await connectUnlessAborted(options.connection, { source: 'replay', onEvent: events.handle, clock, clientOptions: { messageIdProvider: ids } }, options.signal);
+    connection = await connectSession(session, { source: 'replay', onEvent: events.handle, clock, clientOptions: { messageIdProvider: ids } }, options.signal);
   } catch (error) {
     log?.discardIfFresh();
     throw error;
@@ -83,7 +89,12 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     return emptySummary(profile);
   }
   const publisher = new MqttPublisher(connection.client, ids, { retain: Boolean(options.retain), v5: options.connection.protocolVersion === 5 });
-  return publishProfile({ options, clock, control, profile, template, keptRows: inspected.rows, plan, log, events, connection, publisher });
+  const run: Run = { options, clock, control, profile, template, keptRows: inspected.rows, plan, log, events, connection, publisher, giveUp, session };
+  try {
+    return await publishProfile(run);
+  } finally {
+    giveUp?.stop();
+  }
 }
 
 /** Pass 2: publishes, drains, ends the connection and the log, and sums up. */
@@ -99,6 +110,7 @@ async function publishProfile(run: Run): Promise<ReplaySummary> {
       log?.complete(record);
       control.wakeUp();
     },
+    onRefused: (record, code, reason) => run.events.handle({ at: clock.now(), source: 'replay', event: 'error', detail: `seq ${record.seq} refused by the broker (reason code 0x${code.toString(16)}: ${reason}): not acknowledged` }),
     ...(log && options.qos === 2 ? { beforeHandOver: (seq: number) => log.handOver(seq) } : {}),
   });
   const stopListening = control.stopOn(options.signal);
@@ -128,7 +140,9 @@ async function publishProfile(run: Run): Promise<ReplaySummary> {
     error ??= closeError;
   }
   if (error !== undefined) throw error;
-  return summaryOf(run, window, { durationMs: endedAt - timing.startAt, pacing });
+  const summary = summaryOf(run, window, { durationMs: endedAt - timing.startAt, pacing });
+  if (run.giveUp?.gaveUp) throw gaveUpError(describeBroker(options.connection), run.giveUp.downForMs, undoneText(summary, options.loop ?? 1));
+  return summary;
 }
 
 interface LoopParts {
@@ -183,6 +197,7 @@ function summaryOf(run: Run, window: PublishWindow, end: { durationMs: number; p
     acknowledged: window.acknowledged,
     queued: window.queued,
     dropped: window.dropped,
+    refused: window.refused,
     reconnects: run.events.reconnects,
     durationMs: end.durationMs,
     pacingErrorMs: end.pacing.percentiles(),
@@ -195,9 +210,17 @@ function summaryOf(run: Run, window: PublishWindow, end: { durationMs: number; p
     summary.events = run.log.eventsPath;
   }
   if (run.plan) summary.resumed = run.plan;
+  if (run.session.identity) summary.session = run.session.identity;
   return summary;
 }
 
+/** What a replay that gave up left undone (its sent log says which, row by row). */
+function undoneText(s: ReplaySummary, loops: number): string {
+  const planned = loops === 0 ? undefined : s.profile.rows * loops - (s.resumed ? s.resumed.startSeq - 1 : 0);
+  const unsent = planned === undefined ? '' : `, ${Math.max(0, planned - s.sent)} never sent`;
+  return `sent ${s.sent}, acknowledged ${s.acknowledged}, ${s.sent - s.published - s.dropped} unacknowledged${unsent}; the sent log is complete${s.log ? ` (${s.log})` : ''}`;
+}
+
 function emptySummary(profile: ProfileSummary): ReplaySummary {
-  return { sent: 0, published: 0, acknowledged: 0, queued: 0, dropped: 0, reconnects: 0, durationMs: 0, pacingErrorMs: { p50: 0, p99: 0, max: 0 }, maxInflight: 0, stoppedBy: 'signal', profile };
+  return { sent: 0, published: 0, acknowledged: 0, queued: 0, dropped: 0, refused: 0, reconnects: 0, durationMs: 0, pacingErrorMs: { p50: 0, p99: 0, max: 0 }, maxInflight: 0, stoppedBy: 'signal', profile };
 }

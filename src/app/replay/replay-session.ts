@@ -1,0 +1,61 @@
+import type { ConnectionEvent } from '../../core/records.js';
+import type { Clock } from '../../io/clock.js';
+import type { ConnectionOptions, MqttConnection, OpenConnectionHooks } from '../../io/mqtt/connection.js';
+import { GiveUpWatch } from '../../io/mqtt/give-up.js';
+import { discardSession, persistentSession, sessionIdentity, type SessionIdentity } from '../../io/mqtt/session.js';
+import { connectUnlessAborted } from './connect.js';
+import type { ReplayOptions } from './replay-types.js';
+
+/**
+ * How replay talks to the broker. At QoS 1/2 a persistent session (unless `connection.clean`):
+ * the broker keeps a QoS 2 message it has PUBREC'd across a restart or a cut, so the PUBREL
+ * MQTT.js resends on reconnect releases it. With a clean session the broker forgets it, answers
+ * the PUBREL with PUBCOMP all the same (MQTT 3.1.1), and the message is counted acknowledged
+ * although no subscriber ever gets it.
+ */
+export interface ReplaySession {
+  persistent: boolean;
+  identity: SessionIdentity | undefined;
+  options: ConnectionOptions;
+}
+
+export function replaySession(options: Pick<ReplayOptions, 'qos' | 'connection' | 'log'>): ReplaySession {
+  const persistent = options.qos > 0 && options.connection.clean !== true;
+  if (!persistent) return { persistent, identity: undefined, options: options.connection };
+  const identity = sessionIdentity('replay', options.connection.clientId, options.log);
+  return { persistent, identity, options: persistentSession(options.connection, identity.clientId) };
+}
+
+/** The detail of the first `connect` event: which session, under which id, resumable or not. */
+export function sessionDetail(session: ReplaySession): string | undefined {
+  const { identity } = session;
+  if (!identity) return undefined;
+  const origin = { given: 'given by -i', log: "derived from the sent log's path", random: 'random (no --log: a later run cannot take this session over)' }[identity.origin];
+  return `persistent session, client id ${identity.clientId} (${origin})`;
+}
+
+/** Adds the session detail to the first `connect` event. */
+export function withSessionDetail(session: ReplaySession, sink: (event: ConnectionEvent) => void): (event: ConnectionEvent) => void {
+  let detail = sessionDetail(session);
+  return (event) => {
+    if (event.event === 'connect' && detail !== undefined) {
+      sink({ ...event, detail: event.detail ? `${event.detail}; ${detail}` : detail });
+      detail = undefined;
+    } else sink(event);
+  };
+}
+
+/**
+ * Connects (unless aborted first). A persistent session starts fresh: the broker drops whatever
+ * an earlier run left under this id (its QoS 2 exchanges cannot be finished from a new process).
+ */
+export function connectSession(session: ReplaySession, hooks: OpenConnectionHooks, signal: AbortSignal | undefined): Promise<MqttConnection | undefined> {
+  const before = session.persistent ? () => discardSession(session.options) : undefined;
+  return connectUnlessAborted(session.options, hooks, signal, before);
+}
+
+/** The give-up watch of a replay, when `connection.giveUpAfterMs` asks for one. */
+export function giveUpWatchFor(connection: ConnectionOptions, clock: Clock, onGiveUp: (downForMs: number) => void): GiveUpWatch | undefined {
+  const after = connection.giveUpAfterMs;
+  return after === undefined ? undefined : new GiveUpWatch(clock, after, onGiveUp);
+}
