@@ -4,7 +4,7 @@ import type { ConnectionOptions } from '../io/mqtt/connection.js';
 
 export const GIVE_UP_HELP = 'stop with exit 3 once the broker has been unreachable this long (files stay whole); default: keep trying for ever. The first connection waits this long too unless --connect-timeout is given';
 
-/** Adds `--give-up-after <duration>` (replay, trace, process). */
+/** Adds `--give-up-after <duration>` (replay; trace and process add it in their own chains). */
 export function addGiveUpFlag(command: Command): Command {
   return command.option('--give-up-after <duration>', GIVE_UP_HELP);
 }

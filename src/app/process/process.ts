@@ -1,7 +1,8 @@
 import { RuleEngine, type Emission, type RuleEngineStats } from '../../core/rules/engine.js';
 import { systemClock, type Clock } from '../../io/clock.js';
 import type { ConnectionEvent } from '../../core/records.js';
-import { openConnection, type ConnectionOptions, type MqttConnection } from '../../io/mqtt/connection.js';
+import { describeBroker, openConnection, type ConnectionOptions, type MqttConnection } from '../../io/mqtt/connection.js';
+import { gaveUpError, GiveUpWatch } from '../../io/mqtt/give-up.js';
 import { loadRules, type LoadedRules } from '../../io/input/rules-loader.js';
 import { AbsenceTimer } from './absence-timer.js';
 import { EmissionPublisher } from './emission-publisher.js';
@@ -50,9 +51,13 @@ export interface ProcessSummary extends RuleEngineStats {
 const SETTLE_MS = 5000;
 
 /** Connects, closing the output files when that fails (nothing else was started yet). */
-async function connect(options: ProcessOptions, outputs: ProcessOutputs, clock: Clock): Promise<MqttConnection> {
+async function connect(options: ProcessOptions, outputs: ProcessOutputs, clock: Clock, giveUp: GiveUpWatch | undefined): Promise<MqttConnection> {
+  const onEvent = (event: ConnectionEvent): void => {
+    outputs.event(event);
+    giveUp?.handle(event);
+  };
   try {
-    return await openConnection(options.connection, { source: 'process', onEvent: outputs.event, clock });
+    return await openConnection(options.connection, { source: 'process', onEvent, clock });
   } catch (error) {
     outputs.closeFiles();
     outputs.closeEvents();
@@ -89,9 +94,11 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   for (const warning of loopWarnings(loaded.ruleSet, subscriptions, v5)) warn(warning);
 
   const outputs = new ProcessOutputs(options.log, options.onEvent);
-  const connection = await connect(options, outputs, clock);
-  const client = connection.client;
   const stop = new ProcessStop();
+  const giveUpAfter = options.connection.giveUpAfterMs;
+  const giveUp = giveUpAfter === undefined ? undefined : new GiveUpWatch(clock, giveUpAfter, () => stop.finish('signal'));
+  const connection = await connect(options, outputs, clock, giveUp);
+  const client = connection.client;
   const publisher = new EmissionPublisher(client, v5);
   const carryOut = carrier(outputs, publisher, options.onEmit);
   const absences = new AbsenceTimer(engine, loaded.ruleSet, clock, (emissions) => stop.guard(() => carryOut(emissions)), () => stop.stopping);
@@ -110,7 +117,9 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
     tables.stop();
     absences.stop();
     stop.stopping = true;
-    await publisher.settle(clock, SETTLE_MS);
+    giveUp?.stop();
+    // A broker given up on will not acknowledge anything more.
+    if (!giveUp?.gaveUp) await publisher.settle(clock, SETTLE_MS);
     outputs.closeFiles((body) => stop.guard(body));
     await connection.end(publisher.inFlight > 0);
     outputs.event({ at: clock.now(), source: 'process', event: 'close' });
@@ -118,5 +127,6 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   }
   if (stop.failure) throw stop.failure.error;
   const { published, failed } = publisher;
+  if (giveUp?.gaveUp) throw gaveUpError(describeBroker(options.connection), giveUp.downForMs, `published ${published}, failed ${failed}, ${publisher.inFlight} unacknowledged; files are complete`);
   return { ...engine.stats, fired: { ...engine.stats.fired }, published, failed, csvRows: outputs.csvRows, reconnects: outputs.reconnects, durationMs: clock.now() - started, stoppedBy: stop.stoppedBy };
 }

@@ -8,7 +8,8 @@ import { StopLatch } from '../../core/trace/stop-latch.js';
 import { checkTraceOptions } from '../../core/trace/trace-options.js';
 import { TraceTally, type TraceStopReason, type TraceSummary } from '../../core/trace/trace-tally.js';
 import { systemClock, type Clock } from '../../io/clock.js';
-import { openConnection, type ConnectionOptions, type MqttConnection } from '../../io/mqtt/connection.js';
+import { describeBroker, openConnection, type ConnectionOptions, type MqttConnection } from '../../io/mqtt/connection.js';
+import { gaveUpError, GiveUpWatch } from '../../io/mqtt/give-up.js';
 import { ackHandlerOption } from '../../io/mqtt/mqttjs-internals.js';
 import { Recorder } from './recorder.js';
 import { IdleTimer, startDurationTimer } from './stop-timers.js';
@@ -70,6 +71,7 @@ interface TraceRun {
   claimed?: MqttClient;
   /** The connection once adopted (connected before the trace was stopped). */
   connection?: MqttConnection;
+  giveUp?: GiveUpWatch;
 }
 
 /**
@@ -97,6 +99,8 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
     signal?.removeEventListener('abort', onAbort);
     summary = await finish(run);
   }
+  run.giveUp?.stop();
+  if (run.giveUp?.gaveUp) throw gaveUpError(describeBroker(options.connection), run.giveUp.downForMs, `recorded ${summary.received}; the trace is complete`);
   const fatal = latch.fatal;
   if (fatal !== undefined) {
     if (!run.connection && !options.append) removeTraceFiles(run.files);
@@ -122,7 +126,9 @@ function prepare(options: TraceOptions): TraceRun {
   // Rows go to disk before anything else when stopping: the connection may take a moment to
   // close. Then the acknowledgements of those rows, so the next session does not get them again.
   latch.onStop(() => recorder.flushAndRelease());
-  return { options, filters, clock, startedAt: clock.now(), latch, files, tally, log, dedupe, recorder, ...optional({ idle }) };
+  const after = options.connection.giveUpAfterMs;
+  const giveUp = after === undefined ? undefined : new GiveUpWatch(clock, after, () => latch.stop('signal'));
+  return { options, filters, clock, startedAt: clock.now(), latch, files, tally, log, dedupe, recorder, ...optional({ idle, giveUp }) };
 }
 
 /** Connects, subscribes, and records until something stops the trace. */
@@ -135,7 +141,7 @@ async function connectAndRecord(run: TraceRun): Promise<void> {
     { ...options.connection, clientId },
     {
       source: 'trace',
-      onEvent: run.log.emit,
+      onEvent: run.giveUp ? (event) => (run.log.emit(event), run.giveUp!.handle(event)) : run.log.emit,
       clock,
       clientOptions: ackHandlerOption(run.recorder.handleAcks),
       onClient: (client) => {
