@@ -13,7 +13,10 @@ export class PubrelHoldingProxy {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
 
-  constructor(private readonly target: { host: string; port: number }) {
+  constructor(
+    private readonly target: { host: string; port: number },
+    private readonly protocolVersion: 4 | 5 = 4,
+  ) {
     this.server = createServer((client) => this.pair(client));
   }
 
@@ -44,7 +47,7 @@ export class PubrelHoldingProxy {
       });
     }
     upstream.pipe(client);
-    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    const parser = mqttPacket.parser({ protocolVersion: this.protocolVersion });
     parser.on('packet', (packet) => {
       if (packet.cmd === 'pubrel' && this.onHold) {
         const hold = this.onHold;
@@ -52,7 +55,7 @@ export class PubrelHoldingProxy {
         hold();
         return;
       }
-      upstream.write(mqttPacket.generate(packet));
+      upstream.write(mqttPacket.generate(packet, { protocolVersion: this.protocolVersion }));
     });
     client.on('data', (chunk) => parser.parse(chunk));
   }

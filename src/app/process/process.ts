@@ -1,7 +1,7 @@
 import { RuleEngine, type Emission, type RuleEngineStats } from '../../core/rules/engine.js';
 import { systemClock, type Clock } from '../../io/clock.js';
 import type { ConnectionEvent } from '../../core/records.js';
-import { describeBroker, openConnection, type ConnectionOptions, type MqttConnection } from '../../io/mqtt/connection.js';
+import { describeBroker, type ConnectionOptions } from '../../io/mqtt/connection.js';
 import { gaveUpError, GiveUpWatch } from '../../io/mqtt/give-up.js';
 import { loadRules, type LoadedRules } from '../../io/input/rules-loader.js';
 import { AbsenceTimer } from './absence-timer.js';
@@ -9,6 +9,7 @@ import { EmissionPublisher } from './emission-publisher.js';
 import { loopWarnings } from './loop-warning.js';
 import { attachMessageFlow, subscribeAndTell } from './message-flow.js';
 import { ProcessOutputs } from './process-outputs.js';
+import { connectProcessor } from './process-session.js';
 import { ProcessStop, type StopReason } from './process-stop.js';
 import { TableWatcher } from './table-watcher.js';
 
@@ -17,6 +18,10 @@ export { PROCESS_LOG_COLUMNS } from './process-outputs.js';
 export interface ProcessOptions {
   /** A rules file path, or rules already loaded with loadRules(). */
   rules: string | LoadedRules;
+  /**
+   * When the rules publish at QoS 1/2: a persistent session unless `clean` is true (client id:
+   * `clientId`, else derived from `log`'s path, else random). `giveUpAfterMs`: see replay.
+   */
   connection: ConnectionOptions;
   /** CSV log of every emitted event; connection events go beside it (eventsPathFor). */
   log?: string;
@@ -50,21 +55,6 @@ export interface ProcessSummary extends RuleEngineStats {
 /** After a stop, in-flight publishes get this long to be acknowledged before the client goes. */
 const SETTLE_MS = 5000;
 
-/** Connects, closing the output files when that fails (nothing else was started yet). */
-async function connect(options: ProcessOptions, outputs: ProcessOutputs, clock: Clock, giveUp: GiveUpWatch | undefined): Promise<MqttConnection> {
-  const onEvent = (event: ConnectionEvent): void => {
-    outputs.event(event);
-    giveUp?.handle(event);
-  };
-  try {
-    return await openConnection(options.connection, { source: 'process', onEvent, clock });
-  } catch (error) {
-    outputs.closeFiles();
-    outputs.closeEvents();
-    throw error;
-  }
-}
-
 /** Each emission: told to onEmit, then a CSV row or a publish, and a line in the log. */
 function carrier(outputs: ProcessOutputs, publisher: EmissionPublisher, onEmit: ProcessOptions['onEmit']): (emissions: Emission[]) => void {
   return (emissions) => {
@@ -97,7 +87,7 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   const stop = new ProcessStop();
   const giveUpAfter = options.connection.giveUpAfterMs;
   const giveUp = giveUpAfter === undefined ? undefined : new GiveUpWatch(clock, giveUpAfter, () => stop.finish('signal'));
-  const connection = await connect(options, outputs, clock, giveUp);
+  const connection = await connectProcessor(options.connection, { ruleSet: loaded.ruleSet, log: options.log, outputs, clock, giveUp });
   const client = connection.client;
   const publisher = new EmissionPublisher(client, v5);
   const carryOut = carrier(outputs, publisher, options.onEmit);

@@ -1,4 +1,3 @@
-import type { ConnectionEvent } from '../../core/records.js';
 import type { Clock } from '../../io/clock.js';
 import type { ConnectionOptions, MqttConnection, OpenConnectionHooks } from '../../io/mqtt/connection.js';
 import { GiveUpWatch } from '../../io/mqtt/give-up.js';
@@ -24,25 +23,6 @@ export function replaySession(options: Pick<ReplayOptions, 'qos' | 'connection' 
   if (!persistent) return { persistent, identity: undefined, options: options.connection };
   const identity = sessionIdentity('replay', options.connection.clientId, options.log);
   return { persistent, identity, options: persistentSession(options.connection, identity.clientId) };
-}
-
-/** The detail of the first `connect` event: which session, under which id, resumable or not. */
-export function sessionDetail(session: ReplaySession): string | undefined {
-  const { identity } = session;
-  if (!identity) return undefined;
-  const origin = { given: 'given by -i', log: "derived from the sent log's path", random: 'random (no --log: a later run cannot take this session over)' }[identity.origin];
-  return `persistent session, client id ${identity.clientId} (${origin})`;
-}
-
-/** Adds the session detail to the first `connect` event. */
-export function withSessionDetail(session: ReplaySession, sink: (event: ConnectionEvent) => void): (event: ConnectionEvent) => void {
-  let detail = sessionDetail(session);
-  return (event) => {
-    if (event.event === 'connect' && detail !== undefined) {
-      sink({ ...event, detail: event.detail ? `${event.detail}; ${detail}` : detail });
-      detail = undefined;
-    } else sink(event);
-  };
 }
 
 /**

@@ -24,7 +24,8 @@ import { sendPaced } from './pacing-loop.js';
 import { ProgressReporter } from './progress.js';
 import { PublishWindow } from './publish-window.js';
 import { ReplayLog } from './replay-log.js';
-import { connectSession, giveUpWatchFor, replaySession, withSessionDetail, type ReplaySession } from './replay-session.js';
+import { connectSession, giveUpWatchFor, replaySession, type ReplaySession } from './replay-session.js';
+import { withSessionDetail } from '../../io/mqtt/session.js';
 import { gaveUpError, type GiveUpWatch } from '../../io/mqtt/give-up.js';
 import { describeBroker } from '../../io/mqtt/connection.js';
 import type { ReplayOptions, ReplaySummary } from './replay-types.js';
@@ -74,7 +75,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const log = options.log ? new ReplayLog(options.log, { handedOverMark: options.qos === 2, onFailure: () => control.stop(), clock, ...(plan ? { resumeAt: plan.unknown.from } : {}) }) : undefined;
   const session = replaySession(options);
   const giveUp = giveUpWatchFor(options.connection, clock, () => control.stop());
-  const events = new ConnectionEvents([log && withSessionDetail(session, (event) => log.event(event)), options.onEvent, giveUp?.handle]);
+  const events = new ConnectionEvents([log && withSessionDetail(session.identity, (event) => log.event(event)), options.onEvent, giveUp?.handle]);
   // Our own id provider (MQTT.js's option): it knows which packet id carries which seq.
   const ids = new SeqMessageIds();
   let connection: MqttConnection | undefined;

@@ -13,6 +13,7 @@ interface ProcessFlagValues extends ConnectionFlagValues {
   count?: number;
   duration?: string;
   giveUpAfter?: string;
+  clean?: boolean;
   reload: string;
   validateOnly?: boolean;
   verbose?: boolean;
@@ -54,6 +55,7 @@ export function registerProcess(command: Command, context: CliContext): void {
       .option('--validate-only', 'check the rules file and its lookup tables, print what it does, and exit')
       .option('-v, --verbose', 'print every emitted event on stdout (topic payload)')
       .option('--give-up-after <duration>', GIVE_UP_HELP)
+      .option('--clean', 'rules publishing at QoS 1/2: clean session instead of the default persistent one; risks losing QoS 2 messages the broker had acknowledged with PUBREC when it restarts')
       .option('--quiet', 'no startup or summary lines'),
   )
     .addHelpText('after', `
@@ -72,6 +74,7 @@ Examples:
       }
       const connection = connectionOptionsFrom(flags, context, err);
       applyGiveUp(connection, flags, self);
+      if (flags.clean) connection.clean = true;
       const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration');
       const reloadIntervalMs = parseDuration(flags.reload, '--reload');
       const summary = await runProcessor({

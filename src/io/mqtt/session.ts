@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import type { ConnectionEvent } from '../../core/records.js';
 import type { ConnectionOptions } from './client-options.js';
 import { openConnection } from './connection.js';
 
@@ -44,4 +45,21 @@ export async function discardSession(options: ConnectionOptions): Promise<void> 
   const { sessionExpiry: _expiry, will: _will, ...rest } = options;
   const connection = await openConnection({ ...rest, clean: true, ...(options.protocolVersion === 5 ? { sessionExpiry: 0 } : {}) }, { source: 'session' });
   await connection.end(false);
+}
+
+/** The detail of the first `connect` event of a persistent session: under which id, resumable or not. */
+export function sessionDetail(identity: SessionIdentity): string {
+  const origin = { given: 'given by -i', log: "derived from the log's path", random: 'random (no --log: a later run cannot take this session over)' }[identity.origin];
+  return `persistent session, client id ${identity.clientId} (${origin})`;
+}
+
+/** Adds the session's detail to the first `connect` event passed to `sink` (nothing without a persistent session). */
+export function withSessionDetail(identity: SessionIdentity | undefined, sink: (event: ConnectionEvent) => void): (event: ConnectionEvent) => void {
+  let detail = identity && sessionDetail(identity);
+  return (event) => {
+    if (event.event === 'connect' && detail !== undefined) {
+      sink({ ...event, detail: event.detail ? `${event.detail}; ${detail}` : detail });
+      detail = undefined;
+    } else sink(event);
+  };
 }
