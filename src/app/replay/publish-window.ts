@@ -1,6 +1,6 @@
 import type { Qos, SentRecord } from '../../core/records.js';
 import type { Clock } from '../../io/clock.js';
-import type { Publisher } from './publisher.js';
+import { UnconfirmedError, type Publisher } from './publisher.js';
 
 export interface PublishWindowOptions {
   qos: Qos;
@@ -11,15 +11,10 @@ export interface PublishWindowOptions {
   clock: Clock;
   /** Called just before a QoS 1/2 message is handed to the publisher (the QoS 2 hand-over mark). */
   beforeHandOver?: (seq: number) => void;
-  /** A message is final: on the wire (QoS 0), acknowledged (QoS 1/2), refused or dropped. */
+  /** A message is final: on the wire (QoS 0), acknowledged (QoS 1/2), unconfirmed or dropped. */
   onFinal: (record: SentRecord) => void;
-  /** The broker answered with a failure reason code (MQTT 5): final, not acknowledged. */
-  onRefused?: (record: SentRecord, reasonCode: number, reason: string) => void;
-}
-
-/** MQTT.js fails a publish with the ack's reason code in `code` (MQTT 5 PUBACK/PUBREC/PUBCOMP ≥ 0x80). */
-export function refusalCode(error: Error & { code?: unknown }): number | undefined {
-  return typeof error.code === 'number' && error.code >= 0x80 ? error.code : undefined;
+  /** Its final acknowledgement does not confirm delivery (UnconfirmedError): final, not acknowledged. */
+  onUnconfirmed?: (record: SentRecord, why: string) => void;
 }
 
 /**
@@ -35,8 +30,8 @@ export class PublishWindow {
   published = 0;
   acknowledged = 0;
   dropped = 0;
-  /** QoS 1/2 messages the broker answered with a failure reason code. */
-  refused = 0;
+  /** QoS 1/2 messages whose final acknowledgement did not confirm delivery (UnconfirmedError). */
+  unconfirmed = 0;
   private readonly pending = new Map<number, SentRecord>();
   private readonly qos0InClient = new Set<SentRecord>();
   private readonly qos0Queue: SentRecord[] = [];
@@ -62,9 +57,9 @@ export class PublishWindow {
     return this.pending.size;
   }
 
-  /** Handed over but neither published, refused nor dropped (still in the client's hands or our queue). */
+  /** Handed over but neither published, unconfirmed nor dropped (still in the client's hands or our queue). */
   get queued(): number {
-    return this.sent - this.published - this.dropped - this.refused;
+    return this.sent - this.published - this.dropped - this.unconfirmed;
   }
 
   get maxInflight(): number {
@@ -101,8 +96,7 @@ export class PublishWindow {
     this.options.beforeHandOver?.(record.seq);
     this.publisher.publish(record, sentAt, (error) => {
       if (!this.pending.has(record.seq)) return;
-      const code = error ? refusalCode(error) : undefined;
-      if (error && code !== undefined) return this.refuse(record, code, error.message);
+      if (error instanceof UnconfirmedError) return this.leaveUnconfirmed(record, error.message);
       // Any other error means the client was ended with the message outstanding: it stays queued.
       if (error) return;
       record.ackedAt = this.options.clock.now();
@@ -113,10 +107,10 @@ export class PublishWindow {
     });
   }
 
-  /** MQTT.js has forgotten the message (not resent): final, published_at kept, acked_at empty. */
-  private refuse(record: SentRecord, code: number, reason: string): void {
-    this.refused++;
-    this.options.onRefused?.(record, code, reason);
+  /** MQTT.js is done with the message (never resent): final, published_at kept, acked_at empty. */
+  private leaveUnconfirmed(record: SentRecord, why: string): void {
+    this.unconfirmed++;
+    this.options.onUnconfirmed?.(record, why);
     this.finalize(record);
   }
 

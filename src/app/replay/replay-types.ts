@@ -80,8 +80,12 @@ export interface ReplaySummary {
   queued: number;
   /** QoS 0 readings that came due while the broker was away (without queueQos0), or failed to write. */
   dropped: number;
-  /** QoS 1/2 messages the broker answered with a failure reason code (MQTT 5): logged without acked_at. */
-  refused: number;
+  /**
+   * QoS 1/2 messages whose final acknowledgement did not confirm delivery — an MQTT 5 failure
+   * reason code, or a QoS 2 PUBCOMP after the broker lost the session holding the message:
+   * logged without acked_at, one `error` line each in the events file.
+   */
+  unconfirmed: number;
   reconnects: number;
   durationMs: number;
   /** |actual send − planned send|; zeros with --max. */

@@ -111,7 +111,7 @@ async function publishProfile(run: Run): Promise<ReplaySummary> {
       log?.complete(record);
       control.wakeUp();
     },
-    onRefused: (record, code, reason) => run.events.handle({ at: clock.now(), source: 'replay', event: 'error', detail: `seq ${record.seq} refused by the broker (reason code 0x${code.toString(16)}: ${reason}): not acknowledged` }),
+    onUnconfirmed: (record, why) => run.events.handle({ at: clock.now(), source: 'replay', event: 'error', detail: `seq ${record.seq} not acknowledged: ${why}` }),
     ...(log && options.qos === 2 ? { beforeHandOver: (seq: number) => log.handOver(seq) } : {}),
   });
   const stopListening = control.stopOn(options.signal);
@@ -198,7 +198,7 @@ function summaryOf(run: Run, window: PublishWindow, end: { durationMs: number; p
     acknowledged: window.acknowledged,
     queued: window.queued,
     dropped: window.dropped,
-    refused: window.refused,
+    unconfirmed: window.unconfirmed,
     reconnects: run.events.reconnects,
     durationMs: end.durationMs,
     pacingErrorMs: end.pacing.percentiles(),
@@ -223,5 +223,5 @@ function undoneText(s: ReplaySummary, loops: number): string {
 }
 
 function emptySummary(profile: ProfileSummary): ReplaySummary {
-  return { sent: 0, published: 0, acknowledged: 0, queued: 0, dropped: 0, refused: 0, reconnects: 0, durationMs: 0, pacingErrorMs: { p50: 0, p99: 0, max: 0 }, maxInflight: 0, stoppedBy: 'signal', profile };
+  return { sent: 0, published: 0, acknowledged: 0, queued: 0, dropped: 0, unconfirmed: 0, reconnects: 0, durationMs: 0, pacingErrorMs: { p50: 0, p99: 0, max: 0 }, maxInflight: 0, stoppedBy: 'signal', profile };
 }

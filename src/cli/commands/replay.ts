@@ -118,7 +118,7 @@ export function describeReplaySummary(s: ReplaySummary, qos: number): string[] {
     `replayed ${s.profile.path}: ${s.stoppedBy === 'signal' ? 'stopped by signal' : 'done'} in ${formatDuration(s.durationMs)}`,
     `sent ${s.sent}, published ${s.published}${qos > 0 ? `, acknowledged ${s.acknowledged}` : ''}, still queued ${s.queued}${s.dropped > 0 ? `, dropped ${s.dropped} (QoS 0 while offline; --queue-qos0 keeps them)` : ''}`,
     `reconnects ${s.reconnects}, max in flight ${s.maxInflight}`,
-    ...(s.refused > 0 ? [`refused by the broker ${s.refused} (MQTT 5 failure reason codes; not acknowledged, see the events file)`] : []),
+    ...(s.unconfirmed > 0 ? [`unconfirmed ${s.unconfirmed}: the broker's answer does not confirm delivery (failure reason code, or PUBCOMP after a lost session); not acknowledged, see the events file`] : []),
     `pacing error p50 ${f(s.pacingErrorMs.p50)}, p99 ${f(s.pacingErrorMs.p99)}, max ${f(s.pacingErrorMs.max)}`,
   ];
   if (s.resumed) {

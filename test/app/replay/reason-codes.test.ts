@@ -52,7 +52,7 @@ describe('replay: MQTT 5 acknowledgements with a failure reason code', () => {
     [1, 0x97, 'Quota exceeded', 'PUBACK'],
     [2, 0x92, 'Packet Identifier not found', 'PUBCOMP'],
     [2, 0x80, 'Unspecified error', 'PUBREC'],
-  ] as const)('QoS %i, %s (%s) in the %s: logged per message, not counted acknowledged', async (qos, code, reason) => {
+  ] as const)('QoS %i, %s (%s) in the %s: logged per message, not counted acknowledged', async (qos, code, reason, _packet) => {
     const refusedSeqs = new Set([2, 5]);
     const broker = await scriptedBroker((n) => (refusedSeqs.has(n) ? code : 0));
     servers.push(broker);
@@ -62,12 +62,12 @@ describe('replay: MQTT 5 acknowledgements with a failure reason code', () => {
     const log = join(dir, 'sent.csv');
     // One in flight at a time: the n-th publish the broker sees is seq n.
     const summary = await replay({ profile, topic: 'r/{sensor}', pacing: { mode: 'max' }, qos, maxInflight: 1, connection: { host: '127.0.0.1', port: broker.port, protocolVersion: 5, clean: true }, log });
-    expect(summary).toMatchObject({ sent: 6, acknowledged: 4, published: 4, refused: 2, queued: 0 });
+    expect(summary).toMatchObject({ sent: 6, acknowledged: 4, published: 4, unconfirmed: 2, queued: 0 });
     const rows = readFileSync(log, 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
     expect(rows.map((cells) => [Number(cells[0]), cells[8] !== '', cells[9] !== ''])).toEqual([1, 2, 3, 4, 5, 6].map((seq) => [seq, true, !refusedSeqs.has(seq)]));
-    const refusals = readFileSync(eventsPathFor(log), 'utf8').split('\n').filter((line) => line.includes('refused by the broker'));
+    const refusals = readFileSync(eventsPathFor(log), 'utf8').split('\n').filter((line) => line.includes('not acknowledged'));
     expect(refusals).toHaveLength(2);
-    expect(refusals[0]).toContain(`seq 2 refused by the broker (reason code 0x${code.toString(16)}: Publish error: ${reason})`);
-    expect(refusals[1]).toContain('seq 5 refused');
+    expect(refusals[0]).toContain(`seq 2 not acknowledged: the broker answered with reason code 0x${code.toString(16)} (Publish error: ${reason})`);
+    expect(refusals[1]).toContain('seq 5 not acknowledged');
   });
 });
