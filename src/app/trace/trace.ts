@@ -51,6 +51,10 @@ export interface TraceOptions {
   /** After the first SUBACK: the tracer is subscribed, publishers can start. */
   onReady?(): void;
   onEvent?(event: ConnectionEvent): void;
+  /** When stopping: how long recorded QoS 2 messages may take to finish PUBREL/PUBCOMP (default 1000 ms). */
+  stopQos2WaitMs?: number;
+  /** When stopping: how long to wait for a clean DISCONNECT before dropping the connection (default 2000 ms). */
+  stopCloseWaitMs?: number;
 }
 
 /** One trace's parts, wired together by trace(). */
@@ -174,7 +178,7 @@ async function finish(run: TraceRun): Promise<TraceSummary> {
   run.idle?.stop();
   run.cancelDuration?.();
   closeKeepingError(files.writer, latch);
-  if (run.connection) await closeTraceConnection(run.connection, run.dedupe, run.clock);
+  if (run.connection) await closeTraceConnection(run.connection, run.dedupe, run.clock, { ...optional({ qos2Ms: run.options.stopQos2WaitMs, closeMs: run.options.stopCloseWaitMs }) });
   const summary = tally.summary({
     written: files.writer?.rowsWritten ?? 0,
     durationMs: run.clock.now() - run.startedAt,

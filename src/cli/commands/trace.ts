@@ -24,6 +24,8 @@ interface TraceFlags extends ConnectionFlagValues {
   clean: boolean;
   sessionExpiry?: number;
   giveUpAfter?: string;
+  stopQos2Wait?: string;
+  stopCloseWait?: string;
   format?: string;
   verbose?: boolean;
   eol: boolean;
@@ -56,6 +58,8 @@ export function registerTrace(command: Command, context: CliContext): void {
       .option('-N, --no-eol', 'do not end stdout lines with a newline')
       .option('--utc', 'print -F times in UTC instead of local time')
       .option('--give-up-after <duration>', GIVE_UP_HELP)
+      .option('--stop-qos2-wait <duration>', 'when stopping, let recorded QoS 2 messages finish PUBREL/PUBCOMP this long (else the broker sends them again next session)', '1s')
+      .option('--stop-close-wait <duration>', 'when stopping, wait this long for a clean DISCONNECT before dropping the connection', '2s')
       .option('--quiet', 'no status lines on stderr (errors are still printed)'),
   )
     .addHelpText('after', `
@@ -69,6 +73,8 @@ Every way of stopping (-C, -W, --duration, Ctrl+C) writes every row received so 
     .action(async (flags: TraceFlags, self: Command) => {
       const options = traceOptionsFrom(flags, context);
       applyGiveUp(options.connection, flags, self);
+      if (flags.stopQos2Wait !== undefined) options.stopQos2WaitMs = parseDuration(flags.stopQos2Wait, '--stop-qos2-wait');
+      if (flags.stopCloseWait !== undefined) options.stopCloseWaitMs = parseDuration(flags.stopCloseWait, '--stop-close-wait');
       const status = (line: string): void => {
         if (!flags.quiet) writeLine(context.stderr, line);
       };
