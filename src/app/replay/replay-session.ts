@@ -30,8 +30,8 @@ export function replaySession(options: Pick<ReplayOptions, 'qos' | 'connection' 
  * an earlier run left under this id (its QoS 2 exchanges cannot be finished from a new process).
  */
 export function connectSession(session: ReplaySession, hooks: OpenConnectionHooks, signal: AbortSignal | undefined): Promise<MqttConnection | undefined> {
-  const before = session.persistent ? () => discardSession(session.options) : undefined;
-  return connectUnlessAborted(session.options, hooks, signal, before);
+  const before = session.persistent ? () => discardSession(session.options, signal) : undefined;
+  return connectUnlessAborted(session.options, signal ? { ...hooks, signal } : hooks, signal, before);
 }
 
 /** The give-up watch of a replay, when `connection.giveUpAfterMs` asks for one. */

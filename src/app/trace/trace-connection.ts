@@ -18,12 +18,12 @@ export interface StopWaits {
  * The connection, unless the tracer is stopped first (Ctrl+C while the broker is still
  * unreachable stops at once). A connection that comes after the stop is closed.
  */
-export async function connectUnlessStopped(opening: Promise<MqttConnection>, stopped: Promise<void>): Promise<MqttConnection | undefined> {
+export async function connectUnlessStopped(opening: Promise<MqttConnection | undefined>, stopped: Promise<void>): Promise<MqttConnection | undefined> {
   const adopted = Promise.race([opening, stopped.then(() => undefined)]);
   opening.then(
     // Stopped first: the connection that came anyway is closed.
     async (late) => {
-      if ((await adopted) !== late) void late.end(true);
+      if (late && (await adopted) !== late) void late.end(true);
     },
     () => {},
   );

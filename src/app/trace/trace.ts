@@ -148,13 +148,18 @@ async function connectAndRecord(run: TraceRun): Promise<void> {
       onEvent: run.giveUp ? (event) => (run.log.emit(event), run.giveUp!.handle(event)) : run.log.emit,
       clock,
       clientOptions: ackHandlerOption(run.recorder.handleAcks),
+      ...optional({ signal: options.signal }),
       onClient: (client) => {
         run.claimed = client;
         run.recorder.attach(client);
       },
     },
   );
-  const connection = await connectUnlessStopped(opening, latch.stopped);
+  // An abort ends the attempt (no timer left behind); that rejection is the stop, not a failure.
+  const connection = await connectUnlessStopped(
+    opening.catch((error: unknown) => (latch.stopping ? undefined : Promise.reject(error))),
+    latch.stopped,
+  );
   if (connection) run.connection = connection;
   if (!connection || latch.stopping) return;
   const subscription = new TraceSubscription(connection.client, run.filters, options.qos);

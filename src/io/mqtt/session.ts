@@ -41,9 +41,9 @@ export function persistentSession(options: ConnectionOptions, clientId: string):
  * the new run's PUBLISH for a resend of an old, unreleased one with the same packet id (and never
  * deliver it). Fails like openConnection (E_UNREACHABLE, E_AUTH).
  */
-export async function discardSession(options: ConnectionOptions): Promise<void> {
+export async function discardSession(options: ConnectionOptions, signal?: AbortSignal): Promise<void> {
   const { sessionExpiry: _expiry, will: _will, ...rest } = options;
-  const connection = await openConnection({ ...rest, clean: true, ...(options.protocolVersion === 5 ? { sessionExpiry: 0 } : {}) }, { source: 'session' });
+  const connection = await openConnection({ ...rest, clean: true, ...(options.protocolVersion === 5 ? { sessionExpiry: 0 } : {}) }, { source: 'session', ...(signal ? { signal } : {}) });
   await connection.end(false);
 }
 
