@@ -135,6 +135,9 @@ async function oneRun(i) {
   const result = {
     run: i, qos, restarts, stopsAtMs: stops.map(Math.round), replayExit: replayed.code,
     sent: sentText.length, acked: acked.length,
+    // Sent but not acknowledged (unconfirmed: an answer that proves nothing), and of those, never recorded.
+    notAcked: sentText.length - acked.length,
+    notAckedLost: sentText.map((l) => Number(l.split(',')[0])).filter((x) => !acked.includes(x) && !s.has(x)).length,
     lostSub: acked.filter((x) => !s.has(x)), lostTrace: acked.filter((x) => !t.has(x)),
     dupSub: [...s.values()].filter((n) => n > 1).length, dupTrace: [...t.values()].filter((n) => n > 1).length,
   };
@@ -152,6 +155,7 @@ for (let i = 1; i <= RUNS; i++) {
 const sum = (f) => results.reduce((a, r) => a + f(r), 0);
 console.log(JSON.stringify({
   runs: RUNS, clean, qos1: sum((r) => r.qos === 1), qos2: sum((r) => r.qos === 2), restarts: sum((r) => r.restarts), acked: sum((r) => r.acked),
+  notAcked: sum((r) => r.notAcked), notAckedLost: sum((r) => r.notAckedLost),
   ackedLostSub: sum((r) => r.lostSub.length), ackedLostTrace: sum((r) => r.lostTrace.length),
   qos2DupSub: sum((r) => (r.qos === 2 ? r.dupSub : 0)), qos2DupTrace: sum((r) => (r.qos === 2 ? r.dupTrace : 0)),
   qos1DupSub: sum((r) => (r.qos === 1 ? r.dupSub : 0)), replayFailures: sum((r) => (r.replayExit === 0 ? 0 : 1)),
