@@ -25,7 +25,7 @@ import { ProgressReporter } from './progress.js';
 import { PublishWindow } from './publish-window.js';
 import { ReplayLog } from './replay-log.js';
 import { connectSession, giveUpWatchFor, replaySession, type ReplaySession } from './replay-session.js';
-import { withSessionDetail } from '../../io/mqtt/session.js';
+import { discardSession, withSessionDetail } from '../../io/mqtt/session.js';
 import { gaveUpError, type GiveUpWatch } from '../../io/mqtt/give-up.js';
 import { describeBroker } from '../../io/mqtt/connection.js';
 import type { ReplayOptions, ReplaySummary } from './replay-types.js';
@@ -91,11 +91,14 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   }
   const publisher = new MqttPublisher(connection.client, ids, { retain: Boolean(options.retain), v5: options.connection.protocolVersion === 5 });
   const run: Run = { options, clock, control, profile, template, keptRows: inspected.rows, plan, log, events, connection, publisher, giveUp, session };
+  let summary: ReplaySummary;
   try {
-    return await publishProfile(run);
+    summary = await publishProfile(run);
   } finally {
     giveUp?.stop();
   }
+  await endRandomSession(session, summary);
+  return summary;
 }
 
 /** Pass 2: publishes, drains, ends the connection and the log, and sums up. */
@@ -213,6 +216,15 @@ function summaryOf(run: Run, window: PublishWindow, end: { durationMs: number; p
   if (run.plan) summary.resumed = run.plan;
   if (run.session.identity) summary.session = run.session.identity;
   return summary;
+}
+
+/**
+ * A persistent session under a random id can never be taken over: once nothing is outstanding,
+ * it is ended rather than left on the broker for ever (a broker that is gone by now is not waited for).
+ */
+async function endRandomSession(session: ReplaySession, summary: ReplaySummary): Promise<void> {
+  if (session.identity?.origin !== 'random' || summary.queued > 0) return;
+  await discardSession({ ...session.options, connectTimeoutMs: 1000 }).catch(() => undefined);
 }
 
 /** What a replay that gave up left undone (its sent log says which, row by row). */
