@@ -1,13 +1,15 @@
 import { RuleEngine, type Emission, type RuleEngineStats } from '../../core/rules/engine.js';
 import { systemClock, type Clock } from '../../io/clock.js';
 import type { ConnectionEvent } from '../../core/records.js';
-import { openConnection, type ConnectionOptions, type MqttConnection } from '../../io/mqtt/connection.js';
+import { describeBroker, type ConnectionOptions } from '../../io/mqtt/connection.js';
+import { gaveUpError, GiveUpWatch } from '../../io/mqtt/give-up.js';
 import { loadRules, type LoadedRules } from '../../io/input/rules-loader.js';
 import { AbsenceTimer } from './absence-timer.js';
 import { EmissionPublisher } from './emission-publisher.js';
 import { loopWarnings } from './loop-warning.js';
 import { attachMessageFlow, subscribeAndTell } from './message-flow.js';
 import { checkProcessOutputs, ProcessOutputs, ruleCsvFiles } from './process-outputs.js';
+import { connectProcessor } from './process-session.js';
 import { ProcessStop, type StopReason } from './process-stop.js';
 import { TableWatcher } from './table-watcher.js';
 
@@ -16,6 +18,10 @@ export { PROCESS_LOG_COLUMNS } from './process-outputs.js';
 export interface ProcessOptions {
   /** A rules file path, or rules already loaded with loadRules(). */
   rules: string | LoadedRules;
+  /**
+   * When the rules publish at QoS 1/2: a persistent session unless `clean` is true (client id:
+   * `clientId`, else derived from `log`'s path, else random). `giveUpAfterMs`: see replay.
+   */
   connection: ConnectionOptions;
   /** CSV log of every emitted event; connection events go beside it (eventsPathFor). */
   log?: string;
@@ -49,17 +55,6 @@ export interface ProcessSummary extends RuleEngineStats {
 /** After a stop, in-flight publishes get this long to be acknowledged before the client goes. */
 const SETTLE_MS = 5000;
 
-/** Connects, closing the output files when that fails (nothing else was started yet). */
-async function connect(options: ProcessOptions, outputs: ProcessOutputs, clock: Clock): Promise<MqttConnection> {
-  try {
-    return await openConnection(options.connection, { source: 'process', onEvent: outputs.event, clock });
-  } catch (error) {
-    outputs.closeFiles();
-    outputs.closeEvents();
-    throw error;
-  }
-}
-
 /** Each emission: told to onEmit, then a CSV row or a publish, and a line in the log. */
 function carrier(outputs: ProcessOutputs, publisher: EmissionPublisher, onEmit: ProcessOptions['onEmit']): (emissions: Emission[]) => void {
   return (emissions) => {
@@ -90,9 +85,11 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
 
   checkProcessOutputs(loaded, options.log);
   const outputs = new ProcessOutputs(options.log, options.onEvent, ruleCsvFiles(loaded.ruleSet));
-  const connection = await connect(options, outputs, clock);
-  const client = connection.client;
   const stop = new ProcessStop();
+  const giveUpAfter = options.connection.giveUpAfterMs;
+  const giveUp = giveUpAfter === undefined ? undefined : new GiveUpWatch(clock, giveUpAfter, () => stop.finish('signal'));
+  const connection = await connectProcessor(options.connection, { ruleSet: loaded.ruleSet, log: options.log, outputs, clock, giveUp });
+  const client = connection.client;
   const publisher = new EmissionPublisher(client, v5);
   const carryOut = carrier(outputs, publisher, options.onEmit);
   const absences = new AbsenceTimer(engine, loaded.ruleSet, clock, (emissions) => stop.guard(() => carryOut(emissions)), () => stop.stopping);
@@ -111,7 +108,9 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
     tables.stop();
     absences.stop();
     stop.stopping = true;
-    await publisher.settle(clock, SETTLE_MS);
+    giveUp?.stop();
+    // A broker given up on will not acknowledge anything more.
+    if (!giveUp?.gaveUp) await publisher.settle(clock, SETTLE_MS);
     outputs.closeFiles((body) => stop.guard(body));
     await connection.end(publisher.inFlight > 0);
     outputs.event({ at: clock.now(), source: 'process', event: 'close' });
@@ -119,5 +118,6 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   }
   if (stop.failure) throw stop.failure.error;
   const { published, failed } = publisher;
+  if (giveUp?.gaveUp) throw gaveUpError(describeBroker(options.connection), giveUp.downForMs, `published ${published}, failed ${failed}, ${publisher.inFlight} unacknowledged; files are complete`);
   return { ...engine.stats, fired: { ...engine.stats.fired }, published, failed, csvRows: outputs.csvRows, reconnects: outputs.reconnects, durationMs: clock.now() - started, stoppedBy: stop.stoppedBy };
 }

@@ -3,9 +3,10 @@ import { openConnection, type ConnectionOptions, type MqttConnection, type OpenC
 /**
  * Connects, unless the signal comes first: Ctrl+C while the broker is still unreachable stops
  * now, not at the connect timeout (undefined; a connection that still comes is ended).
+ * `before` (ending an old session) runs first; aborted meanwhile, no connection is opened.
  */
-export async function connectUnlessAborted(options: ConnectionOptions, hooks: OpenConnectionHooks, signal: AbortSignal | undefined): Promise<MqttConnection | undefined> {
-  const opening = openConnection(options, hooks);
+export async function connectUnlessAborted(options: ConnectionOptions, hooks: OpenConnectionHooks, signal: AbortSignal | undefined, before?: () => Promise<void>): Promise<MqttConnection | undefined> {
+  const opening = before ? before().then(() => (signal?.aborted ? Promise.reject(new Error('aborted')) : openConnection(options, hooks))) : openConnection(options, hooks);
   const interrupted = new Promise<undefined>((resolve) => {
     if (signal?.aborted) resolve(undefined);
     signal?.addEventListener('abort', () => resolve(undefined), { once: true });

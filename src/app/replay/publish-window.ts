@@ -1,6 +1,6 @@
 import type { Qos, SentRecord } from '../../core/records.js';
 import type { Clock } from '../../io/clock.js';
-import type { Publisher } from './publisher.js';
+import { UnconfirmedError, type Publisher } from './publisher.js';
 
 export interface PublishWindowOptions {
   qos: Qos;
@@ -11,8 +11,10 @@ export interface PublishWindowOptions {
   clock: Clock;
   /** Called just before a QoS 1/2 message is handed to the publisher (the QoS 2 hand-over mark). */
   beforeHandOver?: (seq: number) => void;
-  /** A message is final: on the wire (QoS 0), acknowledged (QoS 1/2) or dropped. */
+  /** A message is final: on the wire (QoS 0), acknowledged (QoS 1/2), unconfirmed or dropped. */
   onFinal: (record: SentRecord) => void;
+  /** Its final acknowledgement does not confirm delivery (UnconfirmedError): final, not acknowledged. */
+  onUnconfirmed?: (record: SentRecord, why: string) => void;
 }
 
 /**
@@ -28,6 +30,8 @@ export class PublishWindow {
   published = 0;
   acknowledged = 0;
   dropped = 0;
+  /** QoS 1/2 messages whose final acknowledgement did not confirm delivery (UnconfirmedError). */
+  unconfirmed = 0;
   private readonly pending = new Map<number, SentRecord>();
   private readonly qos0InClient = new Set<SentRecord>();
   private readonly qos0Queue: SentRecord[] = [];
@@ -53,9 +57,9 @@ export class PublishWindow {
     return this.pending.size;
   }
 
-  /** Handed over but neither published nor dropped (still in the client's hands or our queue). */
+  /** Handed over but neither published, unconfirmed nor dropped (still in the client's hands or our queue). */
   get queued(): number {
-    return this.sent - this.published - this.dropped;
+    return this.sent - this.published - this.dropped - this.unconfirmed;
   }
 
   get maxInflight(): number {
@@ -91,14 +95,23 @@ export class PublishWindow {
   private publishAcknowledged(record: SentRecord, sentAt: number): void {
     this.options.beforeHandOver?.(record.seq);
     this.publisher.publish(record, sentAt, (error) => {
-      // An error here means the client was ended with the message outstanding: it stays queued.
-      if (error || !this.pending.has(record.seq)) return;
+      if (!this.pending.has(record.seq)) return;
+      if (error instanceof UnconfirmedError) return this.leaveUnconfirmed(record, error.message);
+      // Any other error means the client was ended with the message outstanding: it stays queued.
+      if (error) return;
       record.ackedAt = this.options.clock.now();
       record.publishedAt ??= record.ackedAt;
       this.acknowledged++;
       this.published++;
       this.finalize(record);
     });
+  }
+
+  /** MQTT.js is done with the message (never resent): final, published_at kept, acked_at empty. */
+  private leaveUnconfirmed(record: SentRecord, why: string): void {
+    this.unconfirmed++;
+    this.options.onUnconfirmed?.(record, why);
+    this.finalize(record);
   }
 
   private sendQos0(record: SentRecord, sentAt: number): void {

@@ -6,6 +6,7 @@ import type { Pacing, ResumePlan } from '../../core/schedule/schedule.js';
 import type { Clock } from '../../io/clock.js';
 import type { ProfileSummary } from '../../io/input/profile-reader.js';
 import type { ConnectionOptions } from '../../io/mqtt/connection.js';
+import type { SessionIdentity } from '../../io/mqtt/session.js';
 
 /* What `replay()` takes and gives back: the library's replay API. */
 
@@ -22,6 +23,11 @@ export interface ReplayOptions {
   payloadFormat?: PayloadFormat;
   /** Move a historical profile so its first reading is now. */
   shiftToNow?: boolean;
+  /**
+   * At QoS 1/2 a persistent session is used unless `connection.clean` is true (client id:
+   * `connection.clientId`, else derived from `log`'s path, else random); it starts fresh each run.
+   * `connection.giveUpAfterMs`: stop with E_UNREACHABLE once the broker has been away that long.
+   */
   connection: ConnectionOptions;
   /** Most messages not yet final (unacknowledged QoS 1/2, unwritten QoS 0). Default: the broker's Receive Maximum, else 20. */
   maxInflight?: number;
@@ -74,6 +80,12 @@ export interface ReplaySummary {
   queued: number;
   /** QoS 0 readings that came due while the broker was away (without queueQos0), or failed to write. */
   dropped: number;
+  /**
+   * QoS 1/2 messages whose final acknowledgement did not confirm delivery — an MQTT 5 failure
+   * reason code, or a QoS 2 PUBCOMP after the broker lost the session holding the message:
+   * logged without acked_at, one `error` line each in the events file.
+   */
+  unconfirmed: number;
   reconnects: number;
   durationMs: number;
   /** |actual send − planned send|; zeros with --max. */
@@ -85,4 +97,6 @@ export interface ReplaySummary {
   events?: string;
   /** With resume: where this run started and what it did not send again. */
   resumed?: ResumePlan;
+  /** The persistent session's client id (QoS 1/2 without `connection.clean`). */
+  session?: SessionIdentity;
 }

@@ -15,7 +15,6 @@ import { inspectProfileKeepingRows, readProfileInTimeOrderBatches, type ProfileS
 import type { MqttConnection } from '../../io/mqtt/connection.js';
 import { checkOutputs } from '../../io/output/output-path.js';
 import { checkReplayOptions, checkResume, checkTopics } from './checks.js';
-import { connectUnlessAborted } from './connect.js';
 import { ConnectionEvents } from './connection-events.js';
 import { drain } from './drain.js';
 import { LoopControl } from './loop-control.js';
@@ -26,6 +25,10 @@ import { sendPaced } from './pacing-loop.js';
 import { ProgressReporter } from './progress.js';
 import { PublishWindow } from './publish-window.js';
 import { ReplayLog } from './replay-log.js';
+import { connectSession, giveUpWatchFor, replaySession, type ReplaySession } from './replay-session.js';
+import { discardSession, withSessionDetail } from '../../io/mqtt/session.js';
+import { gaveUpError, type GiveUpWatch } from '../../io/mqtt/give-up.js';
+import { describeBroker } from '../../io/mqtt/connection.js';
 import type { ReplayOptions, ReplaySummary } from './replay-types.js';
 import { passOverResumed, readResumePlan } from './resume.js';
 import { SentRecords } from './sent-records.js';
@@ -51,6 +54,8 @@ interface Run {
   events: ConnectionEvents;
   connection: MqttConnection;
   publisher: MqttPublisher;
+  giveUp: GiveUpWatch | undefined;
+  session: ReplaySession;
 }
 
 export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
@@ -71,12 +76,14 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const clock = options.clock ?? systemClock;
   const control = new LoopControl(clock);
   const log = options.log ? new ReplayLog(options.log, { handedOverMark: options.qos === 2, onFailure: () => control.stop(), clock, ...(plan ? { resumeAt: plan.unknown.from } : {}) }) : undefined;
-  const events = new ConnectionEvents([log && ((event) => log.event(event)), options.onEvent]);
+  const session = replaySession(options);
+  const giveUp = giveUpWatchFor(options.connection, clock, () => control.stop());
+  const events = new ConnectionEvents([log && withSessionDetail(session.identity, (event) => log.event(event)), options.onEvent, giveUp?.handle]);
   // Our own id provider (MQTT.js's option): it knows which packet id carries which seq.
   const ids = new SeqMessageIds();
   let connection: MqttConnection | undefined;
   try {
-    connection = await connectUnlessAborted(options.connection, { source: 'replay', onEvent: events.handle, clock, clientOptions: { messageIdProvider: ids } }, options.signal);
+    connection = await connectSession(session, { source: 'replay', onEvent: events.handle, clock, clientOptions: { messageIdProvider: ids } }, options.signal);
   } catch (error) {
     log?.discardIfFresh();
     throw error;
@@ -86,7 +93,15 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     return emptySummary(profile);
   }
   const publisher = new MqttPublisher(connection.client, ids, { retain: Boolean(options.retain), v5: options.connection.protocolVersion === 5 });
-  return publishProfile({ options, clock, control, profile, template, keptRows: inspected.rows, plan, log, events, connection, publisher });
+  const run: Run = { options, clock, control, profile, template, keptRows: inspected.rows, plan, log, events, connection, publisher, giveUp, session };
+  let summary: ReplaySummary;
+  try {
+    summary = await publishProfile(run);
+  } finally {
+    giveUp?.stop();
+  }
+  await endRandomSession(session, summary);
+  return summary;
 }
 
 /** Pass 2: publishes, drains, ends the connection and the log, and sums up. */
@@ -102,6 +117,7 @@ async function publishProfile(run: Run): Promise<ReplaySummary> {
       log?.complete(record);
       control.wakeUp();
     },
+    onUnconfirmed: (record, why) => run.events.handle({ at: clock.now(), source: 'replay', event: 'error', detail: `seq ${record.seq} not acknowledged: ${why}` }),
     ...(log && options.qos === 2 ? { beforeHandOver: (seq: number) => log.handOver(seq) } : {}),
   });
   const stopListening = control.stopOn(options.signal);
@@ -131,7 +147,9 @@ async function publishProfile(run: Run): Promise<ReplaySummary> {
     error ??= closeError;
   }
   if (error !== undefined) throw error;
-  return summaryOf(run, window, { durationMs: endedAt - timing.startAt, pacing });
+  const summary = summaryOf(run, window, { durationMs: endedAt - timing.startAt, pacing });
+  if (run.giveUp?.gaveUp) throw gaveUpError(describeBroker(options.connection), run.giveUp.downForMs, undoneText(summary, options.loop ?? 1));
+  return summary;
 }
 
 interface LoopParts {
@@ -186,6 +204,7 @@ function summaryOf(run: Run, window: PublishWindow, end: { durationMs: number; p
     acknowledged: window.acknowledged,
     queued: window.queued,
     dropped: window.dropped,
+    unconfirmed: window.unconfirmed,
     reconnects: run.events.reconnects,
     durationMs: end.durationMs,
     pacingErrorMs: end.pacing.percentiles(),
@@ -198,9 +217,26 @@ function summaryOf(run: Run, window: PublishWindow, end: { durationMs: number; p
     summary.events = run.log.eventsPath;
   }
   if (run.plan) summary.resumed = run.plan;
+  if (run.session.identity) summary.session = run.session.identity;
   return summary;
 }
 
+/**
+ * A persistent session under a random id can never be taken over: once nothing is outstanding,
+ * it is ended rather than left on the broker for ever (a broker that is gone by now is not waited for).
+ */
+async function endRandomSession(session: ReplaySession, summary: ReplaySummary): Promise<void> {
+  if (session.identity?.origin !== 'random' || summary.queued > 0) return;
+  await discardSession({ ...session.options, connectTimeoutMs: 1000 }).catch(() => undefined);
+}
+
+/** What a replay that gave up left undone (its sent log says which, row by row). */
+function undoneText(s: ReplaySummary, loops: number): string {
+  const planned = loops === 0 ? undefined : s.profile.rows * loops - (s.resumed ? s.resumed.startSeq - 1 : 0);
+  const unsent = planned === undefined ? '' : `, ${Math.max(0, planned - s.sent)} never sent`;
+  return `sent ${s.sent}, acknowledged ${s.acknowledged}, ${s.sent - s.published - s.dropped} unacknowledged${unsent}; the sent log is complete${s.log ? ` (${s.log})` : ''}`;
+}
+
 function emptySummary(profile: ProfileSummary): ReplaySummary {
-  return { sent: 0, published: 0, acknowledged: 0, queued: 0, dropped: 0, reconnects: 0, durationMs: 0, pacingErrorMs: { p50: 0, p99: 0, max: 0 }, maxInflight: 0, stoppedBy: 'signal', profile };
+  return { sent: 0, published: 0, acknowledged: 0, queued: 0, dropped: 0, unconfirmed: 0, reconnects: 0, durationMs: 0, pacingErrorMs: { p50: 0, p99: 0, max: 0 }, maxInflight: 0, stoppedBy: 'signal', profile };
 }

@@ -8,7 +8,8 @@ import { StopLatch } from '../../core/trace/stop-latch.js';
 import { checkTraceOptions } from '../../core/trace/trace-options.js';
 import { TraceTally, type TraceStopReason, type TraceSummary } from '../../core/trace/trace-tally.js';
 import { systemClock, type Clock } from '../../io/clock.js';
-import { openConnection, type ConnectionOptions, type MqttConnection } from '../../io/mqtt/connection.js';
+import { describeBroker, openConnection, type ConnectionOptions, type MqttConnection } from '../../io/mqtt/connection.js';
+import { gaveUpError, GiveUpWatch } from '../../io/mqtt/give-up.js';
 import { ackHandlerOption } from '../../io/mqtt/mqttjs-internals.js';
 import { Recorder } from './recorder.js';
 import { IdleTimer, startDurationTimer } from './stop-timers.js';
@@ -50,6 +51,10 @@ export interface TraceOptions {
   /** After the first SUBACK: the tracer is subscribed, publishers can start. */
   onReady?(): void;
   onEvent?(event: ConnectionEvent): void;
+  /** When stopping: how long recorded QoS 2 messages may take to finish PUBREL/PUBCOMP (default 1000 ms). */
+  stopQos2WaitMs?: number;
+  /** When stopping: how long to wait for a clean DISCONNECT before dropping the connection (default 2000 ms). */
+  stopCloseWaitMs?: number;
 }
 
 /** One trace's parts, wired together by trace(). */
@@ -70,6 +75,7 @@ interface TraceRun {
   claimed?: MqttClient;
   /** The connection once adopted (connected before the trace was stopped). */
   connection?: MqttConnection;
+  giveUp?: GiveUpWatch;
 }
 
 /**
@@ -97,6 +103,8 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
     signal?.removeEventListener('abort', onAbort);
     summary = await finish(run);
   }
+  run.giveUp?.stop();
+  if (run.giveUp?.gaveUp) throw gaveUpError(describeBroker(options.connection), run.giveUp.downForMs, `recorded ${summary.received}; the trace is complete`);
   const fatal = latch.fatal;
   if (fatal !== undefined) {
     if (!run.connection && !options.append) removeTraceFiles(run.files);
@@ -122,7 +130,9 @@ function prepare(options: TraceOptions): TraceRun {
   // Rows go to disk before anything else when stopping: the connection may take a moment to
   // close. Then the acknowledgements of those rows, so the next session does not get them again.
   latch.onStop(() => recorder.flushAndRelease());
-  return { options, filters, clock, startedAt: clock.now(), latch, files, tally, log, dedupe, recorder, ...optional({ idle }) };
+  const after = options.connection.giveUpAfterMs;
+  const giveUp = after === undefined ? undefined : new GiveUpWatch(clock, after, () => latch.stop('signal'));
+  return { options, filters, clock, startedAt: clock.now(), latch, files, tally, log, dedupe, recorder, ...optional({ idle, giveUp }) };
 }
 
 /** Connects, subscribes, and records until something stops the trace. */
@@ -135,16 +145,21 @@ async function connectAndRecord(run: TraceRun): Promise<void> {
     { ...options.connection, clientId },
     {
       source: 'trace',
-      onEvent: run.log.emit,
+      onEvent: run.giveUp ? (event) => (run.log.emit(event), run.giveUp!.handle(event)) : run.log.emit,
       clock,
       clientOptions: ackHandlerOption(run.recorder.handleAcks),
+      ...optional({ signal: options.signal }),
       onClient: (client) => {
         run.claimed = client;
         run.recorder.attach(client);
       },
     },
   );
-  const connection = await connectUnlessStopped(opening, latch.stopped);
+  // An abort ends the attempt (no timer left behind); that rejection is the stop, not a failure.
+  const connection = await connectUnlessStopped(
+    opening.catch((error: unknown) => (latch.stopping ? undefined : Promise.reject(error))),
+    latch.stopped,
+  );
   if (connection) run.connection = connection;
   if (!connection || latch.stopping) return;
   const subscription = new TraceSubscription(connection.client, run.filters, options.qos);
@@ -168,7 +183,7 @@ async function finish(run: TraceRun): Promise<TraceSummary> {
   run.idle?.stop();
   run.cancelDuration?.();
   closeKeepingError(files.writer, latch);
-  if (run.connection) await closeTraceConnection(run.connection, run.dedupe, run.clock);
+  if (run.connection) await closeTraceConnection(run.connection, run.dedupe, run.clock, { ...optional({ qos2Ms: run.options.stopQos2WaitMs, closeMs: run.options.stopCloseWaitMs }) });
   const summary = tally.summary({
     written: files.writer?.rowsWritten ?? 0,
     durationMs: run.clock.now() - run.startedAt,

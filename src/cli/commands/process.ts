@@ -5,6 +5,7 @@ import { formatDuration, parseDuration } from '../../core/duration.js';
 import type { RuleSet } from '../../core/rules/rule-set.js';
 import { describeBroker } from '../../io/mqtt/connection.js';
 import { loadRules } from '../../io/input/rules-loader.js';
+import { applyGiveUp, GIVE_UP_HELP } from '../give-up-flag.js';
 import { addConnectionFlags, connectionOptionsFrom, parseInteger, type ConnectionFlagValues } from '../connection-flags.js';
 import { writeLine, type CliContext } from '../context.js';
 
@@ -12,6 +13,8 @@ interface ProcessFlagValues extends ConnectionFlagValues {
   log?: string;
   count?: number;
   duration?: string;
+  giveUpAfter?: string;
+  clean?: boolean;
   reload: string;
   validateOnly?: boolean;
   verbose?: boolean;
@@ -52,6 +55,8 @@ export function registerProcess(command: Command, context: CliContext): void {
       .option('--reload <duration>', 'check lookup tables for changes this often and reload them (0: never)', '2s')
       .option('--validate-only', 'check the rules file and its lookup tables, print what it does, and exit')
       .option('-v, --verbose', 'print every emitted event on stdout (topic payload)')
+      .option('--give-up-after <duration>', GIVE_UP_HELP)
+      .option('--clean', 'rules publishing at QoS 1/2: clean session instead of the default persistent one; risks losing QoS 2 messages the broker had acknowledged with PUBREC when it restarts')
       .option('--quiet', 'no startup or summary lines'),
   )
     .addHelpText('after', `
@@ -59,7 +64,7 @@ Examples:
   sensortrace process rules/sin.yaml -h localhost        # cep/x → sin(x) on cep/sin
   sensortrace process rules/overheat.yaml -v --log out/process.csv
   sensortrace process rules/eca.yaml --validate-only`)
-    .action(async (rulesPath: string, flags: ProcessFlagValues) => {
+    .action(async (rulesPath: string, flags: ProcessFlagValues, self: Command) => {
       const err = (line: string): void => writeLine(context.stderr, line);
       const loaded = await loadRules(rulesPath);
       checkProcessOutputs(loaded, flags.log);
@@ -70,6 +75,8 @@ Examples:
         return;
       }
       const connection = connectionOptionsFrom(flags, context, err);
+      applyGiveUp(connection, flags, self);
+      if (flags.clean) connection.clean = true;
       const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration');
       const reloadIntervalMs = parseDuration(flags.reload, '--reload');
       const summary = await runProcessor({

@@ -10,6 +10,7 @@ import { inspectProfile, type ProfileSummary } from '../../io/input/profile-read
 import { ProgressLine } from '../../io/output/progress-line.js';
 import { addConnectionFlags, connectionOptionsFrom, parseInteger, parsePositiveNumber, parseQos, type ConnectionFlagValues } from '../connection-flags.js';
 import { writeLine, type CliContext } from '../context.js';
+import { addGiveUpFlag, applyGiveUp } from '../give-up-flag.js';
 
 interface ProfileFlagValues {
   timeFormat?: string;
@@ -35,6 +36,8 @@ interface ReplayFlagValues extends ConnectionFlagValues, ProfileFlagValues {
   queueQos0?: boolean;
   log?: string;
   resume?: boolean;
+  clean?: boolean;
+  giveUpAfter?: string;
   drainTimeout: string;
   validateOnly?: boolean;
   quiet?: boolean;
@@ -115,6 +118,7 @@ export function describeReplaySummary(s: ReplaySummary, qos: number): string[] {
     `replayed ${s.profile.path}: ${s.stoppedBy === 'signal' ? 'stopped by signal' : 'done'} in ${formatDuration(s.durationMs)}`,
     `sent ${s.sent}, published ${s.published}${qos > 0 ? `, acknowledged ${s.acknowledged}` : ''}, still queued ${s.queued}${s.dropped > 0 ? `, dropped ${s.dropped} (QoS 0 while offline; --queue-qos0 keeps them)` : ''}`,
     `reconnects ${s.reconnects}, max in flight ${s.maxInflight}`,
+    ...(s.unconfirmed > 0 ? [`unconfirmed ${s.unconfirmed}: the broker's answer does not confirm delivery (failure reason code, or PUBCOMP after a lost session); not acknowledged, see the events file`] : []),
     `pacing error p50 ${f(s.pacingErrorMs.p50)}, p99 ${f(s.pacingErrorMs.p99)}, max ${f(s.pacingErrorMs.max)}`,
   ];
   if (s.resumed) {
@@ -122,6 +126,7 @@ export function describeReplaySummary(s: ReplaySummary, qos: number): string[] {
     lines.push(`resumed at seq ${startSeq}${unknown.to >= unknown.from ? `; seq ${unknown.from}-${unknown.to} may have left the killed run unlogged: not sent again, logged without published_at` : ''}`);
   }
   if (s.log) lines.push(`sent log: ${s.log}; events: ${s.events}`);
+  if (s.session?.origin === 'random') lines.push(`note: persistent session under a random client id ${s.session.clientId} (no --log or -i): a later run cannot take it over`);
   return lines;
 }
 
@@ -142,12 +147,14 @@ export function registerReplay(command: Command, context: CliContext): void {
     .option('--queue-qos0', 'keep QoS 0 messages while the broker is away and send them on reconnect')
     .option('--log <file>', 'write the sent log (CSV) here; connection events go to <file>.events.csv')
     .option('--resume', 'continue an earlier (killed) run from its --log: appends, seq continues; see README')
+    .option('--clean', 'QoS 1/2: clean session instead of the default persistent one; risks losing QoS 2 messages the broker had acknowledged with PUBREC when it restarts or the link drops (they are still counted acknowledged)')
     .option('--drain-timeout <duration>', 'at the end, wait this long for outstanding acknowledgments', '10s')
     .option('--validate-only', 'check the profile, print what was detected, publish nothing')
     .option('--quiet', 'no progress line and no summary');
+  addGiveUpFlag(command);
   addProfileFormatFlags(command);
   addConnectionFlags(command);
-  command.action(async (profilePath: string, flags: ReplayFlagValues) => {
+  command.action(async (profilePath: string, flags: ReplayFlagValues, self: Command) => {
     const format = profileFormatFrom(flags);
     if (flags.validateOnly) {
       const summary = await inspectProfile(profilePath, { ...format, signal: context.signal });
@@ -155,6 +162,8 @@ export function registerReplay(command: Command, context: CliContext): void {
       return;
     }
     const connection = connectionOptionsFrom(flags, context, (line) => writeLine(context.stderr, line));
+    if (flags.clean) connection.clean = true;
+    applyGiveUp(connection, flags, self);
     const pacing = pacingFrom(flags);
     const drainTimeoutMs = parseDuration(flags.drainTimeout, '--drain-timeout');
     const showProgress = context.interactive && !flags.quiet;

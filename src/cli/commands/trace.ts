@@ -4,6 +4,7 @@ import { formatDuration, parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
 import { compileLineFormat, verboseLine, type LineFormatter, type LineMessage } from '../../core/trace/line-format.js';
 import type { Qos } from '../../core/records.js';
+import { applyGiveUp, GIVE_UP_HELP } from '../give-up-flag.js';
 import { addConnectionFlags, connectionOptionsFrom, parseInteger, parseQos, type ConnectionFlagValues } from '../connection-flags.js';
 import { writeLine, type CliContext } from '../context.js';
 
@@ -22,6 +23,9 @@ interface TraceFlags extends ConnectionFlagValues {
   retained: boolean;
   clean: boolean;
   sessionExpiry?: number;
+  giveUpAfter?: string;
+  stopQos2Wait?: string;
+  stopCloseWait?: string;
   format?: string;
   verbose?: boolean;
   eol: boolean;
@@ -53,6 +57,9 @@ export function registerTrace(command: Command, context: CliContext): void {
       .option('-v, --verbose', 'print "topic payload" lines on stdout')
       .option('-N, --no-eol', 'do not end stdout lines with a newline')
       .option('--utc', 'print -F times in UTC instead of local time')
+      .option('--give-up-after <duration>', GIVE_UP_HELP)
+      .option('--stop-qos2-wait <duration>', 'when stopping, let recorded QoS 2 messages finish PUBREL/PUBCOMP this long (else the broker sends them again next session)', '1s')
+      .option('--stop-close-wait <duration>', 'when stopping, wait this long for a clean DISCONNECT before dropping the connection', '2s')
       .option('--quiet', 'no status lines on stderr (errors are still printed)'),
   )
     .addHelpText('after', `
@@ -63,8 +70,11 @@ Examples:
   sensortrace trace -t '$share/recorders/sensors/#' -V 5 -q 1 -o out/trace-a.csv
 
 Every way of stopping (-C, -W, --duration, Ctrl+C) writes every row received so far and closes the file whole.`)
-    .action(async (flags: TraceFlags) => {
+    .action(async (flags: TraceFlags, self: Command) => {
       const options = traceOptionsFrom(flags, context);
+      applyGiveUp(options.connection, flags, self);
+      if (flags.stopQos2Wait !== undefined) options.stopQos2WaitMs = parseDuration(flags.stopQos2Wait, '--stop-qos2-wait');
+      if (flags.stopCloseWait !== undefined) options.stopCloseWaitMs = parseDuration(flags.stopCloseWait, '--stop-close-wait');
       const status = (line: string): void => {
         if (!flags.quiet) writeLine(context.stderr, line);
       };

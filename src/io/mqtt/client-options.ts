@@ -27,6 +27,8 @@ export interface ConnectionOptions {
   will?: { topic: string; payload: string; qos: Qos; retain: boolean };
   /** How long to keep trying before the first CONNACK (ms). */
   connectTimeoutMs?: number;
+  /** After the first connection, stop with E_UNREACHABLE once the broker has been away this long (ms); default: keep trying. */
+  giveUpAfterMs?: number;
   /** Delay between reconnect attempts (ms). */
   reconnectPeriodMs?: number;
   /** MQTT 5 Receive Maximum we announce (how many QoS 1/2 the broker may have in flight to us). */

@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
-import type { SensortraceError } from '../../core/errors.js';
+import { SensortraceError } from '../../core/errors.js';
 import type { ConnectionEvent } from '../../core/records.js';
 import { systemClock, type Clock } from '../clock.js';
 import { describeBroker, toClientOptions, type ConnectionOptions } from './client-options.js';
@@ -35,6 +35,11 @@ export interface OpenConnectionHooks {
    * `customHandleAcks`.
    */
   clientOptions?: Pick<IClientOptions, 'messageIdProvider' | 'customHandleAcks'>;
+  /**
+   * Aborted before the first CONNACK: the attempt ends at once (client ended, deadline cleared,
+   * the promise rejects), so an aborted caller leaves no timer behind.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -62,7 +67,7 @@ export function openConnection(options: ConnectionOptions, hooks: OpenConnection
     const receiveMaximum = connack.properties?.receiveMaximum;
     if (receiveMaximum !== undefined) connection.brokerReceiveMaximum = receiveMaximum;
   });
-  return firstConnack(connection, options, link, emit);
+  return firstConnack(connection, options, link, emit, hooks.signal);
 }
 
 /**
@@ -70,15 +75,17 @@ export function openConnection(options: ConnectionOptions, hooks: OpenConnection
  * deadline. The deadline is a real-time network timeout, not on the injected clock: a test
  * that drives a replay's clock must not time its broker connection out.
  */
-function firstConnack(connection: MqttConnection, options: ConnectionOptions, link: LinkState, emit: EmitEvent): Promise<MqttConnection> {
+function firstConnack(connection: MqttConnection, options: ConnectionOptions, link: LinkState, emit: EmitEvent, signal: AbortSignal | undefined): Promise<MqttConnection> {
   const { client } = connection;
   const broker = describeBroker(options);
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
   return new Promise<MqttConnection>((resolve, reject) => {
     let lastError: Error | undefined;
     const deadline = setTimeout(() => fail(unreachableError(broker, timeoutMs)), timeoutMs);
+    const onAbort = (): void => fail(new SensortraceError(`connection to ${broker} aborted`, 'E_UNREACHABLE'));
     const fail = (error: SensortraceError): void => {
       clearTimeout(deadline);
+      signal?.removeEventListener('abort', onAbort);
       client.removeListener('error', onError);
       client.end(true);
       if (lastError && error.code === 'E_UNREACHABLE') error.message += ` (${lastError.message})`;
@@ -90,8 +97,11 @@ function firstConnack(connection: MqttConnection, options: ConnectionOptions, li
       if (fatal) fail(fatal);
     };
     client.on('error', onError);
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     client.once('connect', () => {
       clearTimeout(deadline);
+      signal?.removeEventListener('abort', onAbort);
       client.removeListener('error', onError);
       reportErrorsOncePerKind(client, link, emit);
       resolve(connection);
