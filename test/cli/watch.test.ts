@@ -60,7 +60,7 @@ describe('watch', () => {
     await withMosquitto(async (broker) => {
       const pty = new UnderPty(['watch', '-p', String(broker.port), '-t', 'temp/#']);
       try {
-        await pty.waitFor(/connected · 0 reconnects/);
+        await pty.waitFor(/subscribed · 0 reconnects/);
         await publish(broker.url, 'temp/random', ['20.5', '21.5', '22.5']);
         await pty.waitFor(/temp\/random\s+3\s/);
         // Redrawn in place: cursor up over the previous frame, each line erased to its end.
@@ -85,9 +85,9 @@ describe('watch', () => {
     await withMosquitto(async (broker) => {
       const pty = new UnderPty(['watch', '-p', String(broker.port), '-t', 'temp/#']);
       try {
-        await pty.waitFor(/connected · 0 reconnects/);
+        await pty.waitFor(/subscribed · 0 reconnects/);
         await broker.restart('graceful', 200);
-        await pty.waitFor(/connected · 1 reconnect\b/);
+        await pty.waitFor(/subscribed · 1 reconnect\b/);
         expect(pty.output).toMatch(/\d\d:\d\d:\d\d connection lost/);
         expect(pty.output).toMatch(/\d\d:\d\d:\d\d reconnected \(session present: no\)/);
         pty.child.stdin.write('\u0003');

@@ -6,6 +6,7 @@ export type WatchOptions = Omit<TraceOptions, 'output' | 'jsonl' | 'append' | 'f
 
 /** Subscribes and shows what arrives (terminal view, live page), writing no file. */
 export async function watch(options: WatchOptions): Promise<LiveTraceSummary> {
-  const { terminal, clock, ...rest } = options;
-  return traceLive({ ...rest, ...(clock ? { clock } : {}) }, { ...(terminal ? { terminal } : {}), ...(clock ? { clock } : {}) });
+  const { terminal, web, onWebListening, clock, ...rest } = options;
+  const view: LiveViewOptions = { ...(terminal ? { terminal } : {}), ...(web ? { web } : {}), ...(onWebListening ? { onWebListening } : {}), ...(clock ? { clock } : {}) };
+  return traceLive({ ...rest, ...(clock ? { clock } : {}) }, view);
 }

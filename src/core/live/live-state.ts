@@ -14,6 +14,8 @@ export const LIVE_LIMITS = {
   pointIntervalMs: 200,
   /** Rates are arrivals per second over this many seconds. */
   rateWindowSeconds: 10,
+  /** The arrivals-per-second chart covers this many seconds (the points' window). */
+  arrivalSeconds: 60,
   /** Connection marks kept (offline, reconnect, session lost, errors). */
   maxMarks: 200,
   /** A payload is shown as at most this many characters of text. */
@@ -28,7 +30,8 @@ export interface LiveArrival {
   payload: Uint8Array;
 }
 
-export type ConnectionState = 'connecting' | 'connected' | 'offline';
+/** `connected` until the SUBACK (or a resumed session) says messages will come: `subscribed`. */
+export type ConnectionState = 'connecting' | 'connected' | 'subscribed' | 'offline';
 export type MarkKind = 'offline' | 'reconnect' | 'session_lost' | 'error';
 
 export interface LiveMark {
@@ -99,6 +102,7 @@ export function payloadText(payload: Uint8Array, maxChars: number = LIVE_LIMITS.
 export class LiveState {
   private readonly topics = new Map<string, TopicEntry>();
   private readonly totalRate = new RateCounter(LIVE_LIMITS.rateWindowSeconds);
+  private readonly arrivals = new RateCounter(LIVE_LIMITS.arrivalSeconds);
   private readonly marks: LiveMark[] = [];
   private total = 0;
   private otherTopics = 0;
@@ -106,6 +110,7 @@ export class LiveState {
   private reconnects = 0;
   private sessionsLost = 0;
   private connectedOnce = false;
+  private subscribedOnce = false;
   private marksTotal = 0;
   /** Bumped on every change, so views can skip a redraw when nothing happened. */
   version = 0;
@@ -114,6 +119,7 @@ export class LiveState {
     this.total++;
     this.version++;
     this.totalRate.add(arrival.receivedAt);
+    this.arrivals.add(arrival.receivedAt);
     let entry = this.topics.get(arrival.topic);
     if (!entry) {
       if (this.topics.size >= LIVE_LIMITS.maxTopics) {
@@ -146,7 +152,12 @@ export class LiveState {
           this.mark(event.at, 'reconnect', `session present: ${event.sessionPresent ? 'yes' : 'no'}`);
         }
         this.connectedOnce = true;
-        this.state = 'connected';
+        // A resumed session still holds the subscription; a new one waits for its SUBACK.
+        this.state = event.sessionPresent && this.subscribedOnce ? 'subscribed' : 'connected';
+        break;
+      case 'subscribe':
+        this.subscribedOnce = true;
+        if (this.state === 'connected') this.state = 'subscribed';
         break;
       case 'offline':
         if (this.state !== 'offline') this.mark(event.at, 'offline', detail || 'connection lost');
@@ -190,9 +201,9 @@ export class LiveState {
     return entry.points.since(since);
   }
 
-  /** Total arrivals per second over the rate window, ending at `now`. */
+  /** Total arrivals in each second of the last LIVE_LIMITS.arrivalSeconds, ending at `now`. */
   ratePerSecond(now: number): Array<[number, number]> {
-    return this.totalRate.perSecond(now);
+    return this.arrivals.perSecond(now);
   }
 
   private settle(entry: TopicEntry): void {

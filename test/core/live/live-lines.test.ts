@@ -31,6 +31,7 @@ describe('frameLines', () => {
   function stateWith(topics: number): LiveState {
     const state = new LiveState();
     state.event({ at: t0, source: 'trace', event: 'connect' });
+    state.event({ at: t0, source: 'trace', event: 'subscribe' });
     for (let i = 0; i < topics; i++) for (let k = 0; k < 3; k++) state.arrive({ topic: `sensors/${i}/temp`, receivedAt: t0 + k * 300, payload: bytes(String(20 + k)) });
     return state;
   }
@@ -38,7 +39,7 @@ describe('frameLines', () => {
   it('a line per topic with count, rate, age, sparkline and last value', () => {
     const state = stateWith(2);
     const lines = frameLines(state.snapshot(t0 + 1000), (t) => state.points(t).map(([, v]) => v), { columns: 120, rows: 30 });
-    expect(lines[0]).toBe('connected · 0 reconnects   total 6 · 6.0/s · 2 topics');
+    expect(lines[0]).toBe('subscribed · 0 reconnects   total 6 · 6.0/s · 2 topics');
     expect(lines[1]).toMatch(/^TOPIC\s+COUNT\s+RATE\/s\s+AGE\s+RECENT\s+LAST$/);
     expect(lines[2]).toMatch(/^sensors\/0\/temp\s+3\s+3\.0\s+0\.4s\s+▁▅█\s+22$/);
     expect(lines).toHaveLength(4);

@@ -73,13 +73,20 @@ describe('LiveState', () => {
     expect(state.snapshot(t0).connection.state).toBe('connecting');
     ev('connect', t0, { sessionPresent: false });
     expect(state.snapshot(t0).connection).toEqual({ state: 'connected', reconnects: 0, sessionsLost: 0 });
+    ev('subscribe', t0 + 1);
+    expect(state.snapshot(t0).connection.state).toBe('subscribed');
     ev('offline', t0 + 1000);
     ev('offline', t0 + 1001); // said once
     ev('reconnect', t0 + 2000);
     ev('connect', t0 + 3000, { sessionPresent: false });
     ev('session_lost', t0 + 3000, { detail: 'broker kept no session' });
+    expect(state.snapshot(t0 + 3000).connection.state).toBe('connected');
+    ev('subscribe', t0 + 3001, { detail: 'resubscribed after a lost session' });
     const s = state.snapshot(t0 + 3000);
-    expect(s.connection).toEqual({ state: 'connected', reconnects: 1, sessionsLost: 1 });
+    expect(s.connection).toEqual({ state: 'subscribed', reconnects: 1, sessionsLost: 1 });
+    ev('offline', t0 + 4000);
+    ev('connect', t0 + 5000, { sessionPresent: true });
+    expect(state.snapshot(t0 + 5000).connection.state).toBe('subscribed'); // the session kept the subscription
     expect(s.marks.map((m) => [m.kind, m.at - t0])).toEqual([['offline', 1000], ['reconnect', 3000], ['session_lost', 3000]]);
     expect(s.marksTotal).toBe(3);
   });
