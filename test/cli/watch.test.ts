@@ -1,9 +1,10 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';
-import { withEmbeddedBroker, withMosquitto } from '../helpers/brokers.js';
+import { tempDir, withEmbeddedBroker, withMosquitto } from '../helpers/brokers.js';
 import { runCli } from '../helpers/cli.js';
 
 const root = join(import.meta.dirname, '../..');
@@ -123,6 +124,39 @@ describe('watch', () => {
       expect(stderr).toMatch(/watch: 4 shown, 0 reconnects; .*stopped by count/);
     });
   }, 30_000);
+
+  it('trace --live --web records every message while both views run', async () => {
+    await withMosquitto(async (broker) => {
+      const dir = tempDir('sensortrace-watch-');
+      const out = join(dir, 'trace.csv');
+      const pty = new UnderPty(['trace', '--live', '--web', '0', '-p', String(broker.port), '-t', 'temp/#', '-q', '1', '-o', out]);
+      try {
+        await pty.waitFor(/subscribed · 0 reconnects/);
+        const url = /live page: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(pty.output)![1]!;
+        const lines = Array.from({ length: 2000 }, (_, i) => String(i));
+        const pub = spawnSync('mosquitto_pub', ['-p', String(broker.port), '-t', 'temp/burst', '-q', '1', '-l'], { input: `${lines.join('\n')}\n`, timeout: 20_000 });
+        expect(pub.status).toBe(0);
+        await pty.waitFor(/temp\/burst\s+2000\s/);
+        const state = (await (await fetch(`${url}api/state`)).json()) as { total: number; topics: Array<{ topic: string; count: number; last_value: number }> };
+        expect(state.total).toBe(2000);
+        expect(state.topics).toEqual([expect.objectContaining({ topic: 'temp/burst', count: 2000, last_value: 1999 })]);
+        pty.child.stdin.write('\u0003');
+        expect(await pty.exited).toBe(0);
+        expect(pty.output).toMatch(/trace: 2000 recorded to .*trace\.csv/);
+        expect(readFileSync(out, 'utf8').trimEnd().split('\n')).toHaveLength(2001);
+      } finally {
+        pty.kill();
+      }
+      // Mosquitto's default queue (1000) would drop part of a burst a QoS 1 subscriber has not acknowledged yet.
+    }, { extraConfig: ['max_queued_messages 0'] });
+  }, 60_000);
+
+  it('usage: --live needs the output file; --web takes a port', async () => {
+    expect((await runCli(['trace', '--live', '-t', 'x'])).stderr).toContain('--live draws on stdout: give an output file (-o FILE)');
+    const bad = await runCli(['watch', '-t', 'x', '--web', 'http']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--web: expected a whole number from 0 to 65535');
+  });
 
   it('usage: a topic is required', async () => {
     const { code, stderr } = await runCli(['watch', '-p', '1']);
