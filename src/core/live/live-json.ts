@@ -38,13 +38,13 @@ export interface LiveFrame extends ApiState {
   marks: LiveMark[];
 }
 
-/** At most this many topics get a chart (the most recently active); the table lists every topic. */
+/** At most this many topics get a chart (the most recently active with a number); the table lists every topic. */
 export const CHARTED_TOPICS = 6;
 
 export function liveFrame(state: LiveState, now: number): LiveFrame {
   const snapshot = state.snapshot(now);
   const windowMs = LIVE_LIMITS.pointIntervalMs * LIVE_LIMITS.pointsPerTopic;
-  const charted = [...snapshot.topics].sort((a, b) => b.lastAt - a.lastAt).slice(0, CHARTED_TOPICS).sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+  const charted = snapshot.topics.filter((t) => t.lastValue !== undefined).sort((a, b) => b.lastAt - a.lastAt).slice(0, CHARTED_TOPICS).sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
   return {
     ...apiState(snapshot),
     now,

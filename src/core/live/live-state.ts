@@ -160,12 +160,12 @@ export class LiveState {
         if (this.state === 'connected') this.state = 'subscribed';
         break;
       case 'offline':
-        if (this.state !== 'offline') this.mark(event.at, 'offline', detail || 'connection lost');
+        if (this.state !== 'offline') this.mark(event.at, 'offline', detail);
         this.state = 'offline';
         break;
       case 'session_lost':
         this.sessionsLost++;
-        this.mark(event.at, 'session_lost', detail || 'session lost');
+        this.mark(event.at, 'session_lost', detail);
         break;
       case 'error':
         this.mark(event.at, 'error', detail);

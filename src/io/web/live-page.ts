@@ -44,11 +44,11 @@ export const LIVE_PAGE_HTML = `<!doctype html>
 <body>
 <h1>sensortrace live</h1>
 <p id="summary"><span>page: <b id="link">connecting…</b></span><span>broker: <b id="conn">-</b></span><span>messages: <b id="total">0</b></span><span>per second: <b id="rate">0.0</b></span><span id="other" class="note"></span></p>
-<table id="topics"><thead><tr><th>topic</th><th>count</th><th>per second</th><th>last arrival</th><th>last value</th></tr></thead><tbody></tbody></table>
+<table id="topics"><thead><tr><th>topic</th><th>count</th><th>per second</th><th>age</th><th>last value</th></tr></thead><tbody></tbody></table>
 <h2>arrivals per second</h2>
 <svg id="arrivals" viewBox="0 0 800 150" role="img" aria-label="arrivals per second"></svg>
 <h2>values</h2>
-<p class="note">The most recently active topics, one point per 200 ms; shaded: a gap in arrivals; dashed lines: connection lost (red), reconnected (green), session lost (orange).</p>
+<p class="note">The most recently active topics with numeric values, one point per 200 ms; shaded: a gap in arrivals; dashed lines: connection lost (red), reconnected (green), session lost (orange).</p>
 <div id="charts"></div>
 <h2>connection marks</h2>
 <ol id="marks"></ol>
