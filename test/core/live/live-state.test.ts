@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LIVE_LIMITS, LiveState, payloadText, valueOf } from '../../../src/core/live/live-state.js';
 import type { ConnectionEvent } from '../../../src/core/records.js';
@@ -98,5 +99,24 @@ describe('LiveState', () => {
     expect(s.marks).toHaveLength(LIVE_LIMITS.maxMarks);
     expect(s.marks[0]!.detail).toBe('5');
     expect(s.marksTotal).toBe(LIVE_LIMITS.maxMarks + 5);
+  });
+
+  it('property: every arrival is counted once (per topic or as other), points are in time order and end with the last arrival', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ topic: fc.constantFrom('a', 'b', 'c'), gap: fc.integer({ min: 0, max: 500 }), payload: fc.string({ maxLength: 8 }) }), { maxLength: 300 }), (arrivals) => {
+        const state = new LiveState();
+        let at = t0;
+        for (const a of arrivals) state.arrive(arrival(a.topic, (at += a.gap), a.payload));
+        const s = state.snapshot(at);
+        expect(s.total).toBe(arrivals.length);
+        expect(s.topics.reduce((n, t) => n + t.count, 0) + s.otherTopics).toBe(arrivals.length);
+        for (const t of s.topics) {
+          const times = state.points(t.topic).map(([time]) => time);
+          expect(times.length).toBeLessThanOrEqual(t.count);
+          for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThan(0);
+          expect(times.at(-1)).toBe(t.lastAt); // the newest point is the last arrival
+        }
+      }),
+    );
   });
 });
