@@ -56,6 +56,7 @@ const cases: Case[] = [
   { name: 'publish QoS 2', run: () => publishCase(ctx, 2, N.q12, 1.3) },
   { name: 'trace QoS 0', run: () => traceCase(ctx, 0, N.trace) },
   { name: 'trace QoS 1', run: () => traceCase(ctx, 1, N.trace) },
+  { name: 'live view (trace --web, --live)', run: async () => (await import('./cases/live.js')).liveCase(ctx, N.trace) },
   { name: 'pacing 200 Hz', run: () => pacingCase(ctx, 200, N.pacingSeconds) },
   { name: 'pacing 1000 Hz', run: () => pacingCase(ctx, 1000, N.pacingSeconds) },
   { name: 'compare', run: () => compareCase(ctx, N.compare) },

@@ -15,6 +15,7 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promi
   { name: 'replay', summary: 'publish a timestamped profile to a broker in its own rhythm, logging what was sent', load: async () => (await import('./commands/replay.js')).registerReplay },
   { name: 'profile', summary: 'make and check profiles (generate, inspect)', load: async () => (await import('./commands/profile.js')).registerProfile },
   { name: 'trace', summary: 'record every message on the given topics to CSV, losing nothing across broker restarts', load: async () => (await import('./commands/trace.js')).registerTrace },
+  { name: 'watch', summary: 'show what arrives, live: per topic last value, count, rate, recent values; optionally a local web page', load: async () => (await import('./commands/watch.js')).registerWatch },
   { name: 'compare', summary: 'compare what was sent with what arrived: exact counts and plots', load: async () => (await import('./commands/compare.js')).registerCompare },
   { name: 'broker', summary: 'run an embedded MQTT 3.1.1 broker (aedes) until Ctrl+C', load: async () => (await import('./commands/broker.js')).registerBroker },
   { name: 'experiment', summary: 'replay → broker restarts → trace → compare, per QoS and broker variant, with a report', load: async () => (await import('./commands/experiment.js')).registerExperiment },

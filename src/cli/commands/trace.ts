@@ -7,8 +7,10 @@ import type { Qos } from '../../core/records.js';
 import { applyGiveUp, GIVE_UP_HELP } from '../give-up-flag.js';
 import { addConnectionFlags, connectionOptionsFrom, parseInteger, parseQos, type ConnectionFlagValues } from '../connection-flags.js';
 import { writeLine, type CliContext } from '../context.js';
+import { traceLive } from '../../app/watch/live-view.js';
+import { addLiveFlags, liveViewFrom, type LiveFlags } from '../live-flags.js';
 
-interface TraceFlags extends ConnectionFlagValues {
+export interface TraceFlags extends ConnectionFlagValues, LiveFlags {
   topic: string[];
   filterOut: string[];
   qos: Qos;
@@ -36,7 +38,7 @@ interface TraceFlags extends ConnectionFlagValues {
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerTrace(command: Command, context: CliContext): void {
-  addConnectionFlags(
+  addLiveFlags(addConnectionFlags(
     command
       .description('record every message on the given topics to CSV (or JSON lines), losing nothing across broker restarts')
       .option('-t, --topic <filter>', 'topic filter to subscribe to, + and # allowed, $share/<group>/... too (repeatable)', collect, [])
@@ -61,7 +63,7 @@ export function registerTrace(command: Command, context: CliContext): void {
       .option('--stop-qos2-wait <duration>', 'when stopping, let recorded QoS 2 messages finish PUBREL/PUBCOMP this long (else the broker sends them again next session)', '1s')
       .option('--stop-close-wait <duration>', 'when stopping, wait this long for a clean DISCONNECT before dropping the connection', '2s')
       .option('--quiet', 'no status lines on stderr (errors are still printed)'),
-  )
+  ))
     .addHelpText('after', `
 Examples:
   sensortrace trace -t 'sensors/#' -q 1 -o out/trace.csv -i lab-recorder --no-clean
@@ -80,18 +82,21 @@ Every way of stopping (-C, -W, --duration, Ctrl+C) writes every row received so 
       };
       const stdoutLine = lineWriter(flags, context, options.output === undefined);
       if (stdoutLine) options.onMessage = (_record, message) => stdoutLine(message);
+      // The live view (--live): it shows connection events itself, and stderr lines would break its redraw.
+      const live = liveViewFrom(flags, context, stdoutLine !== undefined);
       options.onReady = () => {
         const where = options.output ? `recording to ${options.output}` : 'printing to stdout';
-        status(`trace: subscribed to ${options.filters.join(', ')} (QoS ${options.qos}), ${where}; Ctrl+C to stop`);
+        if (!live?.terminal) status(`trace: subscribed to ${options.filters.join(', ')} (QoS ${options.qos}), ${where}; Ctrl+C to stop`);
       };
       let reconnecting = false;
       options.onEvent = (event) => {
+        if (live?.terminal) return;
         if (event.event === 'session_lost') writeLine(context.stderr, `trace: warning: ${event.detail ?? 'session lost'}`);
         else if (event.event === 'offline') status('trace: connection lost, reconnecting...');
         else if (event.event === 'connect' && reconnecting) status(`trace: reconnected (session present: ${event.sessionPresent ? 'yes' : 'no'})`);
         if (event.event === 'connect') reconnecting = true;
       };
-      const summary = await trace(options);
+      const summary = live ? await traceLive(options, live) : await trace(options);
       const parts = [`${summary.received} recorded`];
       if (summary.output) parts[0] += ` to ${summary.output}`;
       if (summary.retainedSkipped) parts.push(`${summary.retainedSkipped} retained skipped`);
@@ -102,8 +107,9 @@ Every way of stopping (-C, -W, --duration, Ctrl+C) writes every row received so 
     });
 }
 
-function traceOptionsFrom(flags: TraceFlags, context: CliContext): TraceOptions {
-  if (flags.topic.length === 0) throw usageError('trace: give at least one topic filter with -t (e.g. -t "sensors/#")');
+/** The library options from the flags (`watch` uses it too, naming itself in errors). */
+export function traceOptionsFrom(flags: TraceFlags, context: CliContext, name = 'trace'): TraceOptions {
+  if (flags.topic.length === 0) throw usageError(`${name}: give at least one topic filter with -t (e.g. -t "sensors/#")`);
   const connection = connectionOptionsFrom(flags, context, (line) => writeLine(context.stderr, line));
   const persistent = flags.clean === false || flags.sessionExpiry !== undefined;
   if (flags.sessionExpiry !== undefined && connection.protocolVersion !== 5) throw usageError('--session-expiry needs MQTT 5 (-V 5); with 3.1.1 use --no-clean');

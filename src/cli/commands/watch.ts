@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { watch } from '../../app/watch/watch.js';
+import { formatDuration } from '../../core/duration.js';
+import type { Qos } from '../../core/records.js';
+import { addConnectionFlags, parseInteger, parseQos, type ConnectionFlagValues } from '../connection-flags.js';
+import { writeLine, type CliContext } from '../context.js';
+import { addWebFlags, liveViewFrom, type LiveFlags } from '../live-flags.js';
+import { traceOptionsFrom } from './trace.js';
+
+interface WatchFlags extends ConnectionFlagValues, Omit<LiveFlags, 'live'> {
+  topic: string[];
+  filterOut: string[];
+  qos: Qos;
+  count?: number;
+  idle?: string;
+  duration?: string;
+  retained: boolean;
+  clean: boolean;
+  sessionExpiry?: number;
+  quiet?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function registerWatch(command: Command, context: CliContext): void {
+  addWebFlags(addConnectionFlags(
+    command
+      .description('show what arrives on the given topics, live (per topic: last value, count, rate, age, recent values); writes no file')
+      .option('-t, --topic <filter>', 'topic filter to subscribe to, + and # allowed (repeatable)', collect, [])
+      .option('-T, --filter-out <filter>', 'do not show topics matching this filter (repeatable)', collect, [])
+      .option('-q, --qos <qos>', 'maximum QoS to subscribe with', parseQos, 0)
+      .option('-C, --count <n>', 'stop after N messages', parseInteger('--count', 1, Number.MAX_SAFE_INTEGER))
+      .option('-W, --idle <seconds>', 'stop when nothing arrived for this long (seconds, or 500ms, 2m)')
+      .option('--duration <duration>', 'stop after this long (e.g. 90s, 10m)')
+      .option('-R, --no-retained', 'skip retained messages delivered at subscribe time')
+      .option('-c, --no-clean', 'persistent session (needs -i)')
+      .option('--session-expiry <seconds>', 'MQTT 5 session expiry interval (needs -V 5 and -i)', parseInteger('--session-expiry', 0, 4294967295))
+      .option('--quiet', 'no status lines on stderr (errors are still printed)'),
+  ))
+    .addHelpText('after', `
+On a terminal the view is redrawn in place (at most 10 times a second); piped, it prints a line per
+topic that changed, once a second, and a line per connection mark (lost, reconnected, session lost).
+
+Examples:
+  sensortrace watch -t 'temp/#'
+  sensortrace watch -t 'sensors/+/temp' -q 1 --duration 5m
+  sensortrace watch -t 'temp/#' --web 8080      # and open http://127.0.0.1:8080/`)
+    .action(async (flags: WatchFlags) => {
+      const { output: _o, ...options } = traceOptionsFrom({ ...flags, flushInterval: '1s', eol: true }, context, 'watch');
+      const status = (line: string): void => {
+        if (!flags.quiet) writeLine(context.stderr, line);
+      };
+      const summary = await watch({ ...options, ...liveViewFrom({ ...flags, live: true }, context, false) });
+      const parts = [`${summary.received} shown`, `${summary.reconnects} reconnect${summary.reconnects === 1 ? '' : 's'}`];
+      if (summary.sessionsLost) parts.push(`${summary.sessionsLost} session${summary.sessionsLost === 1 ? '' : 's'} lost`);
+      status(`watch: ${parts.join(', ')}; ${formatDuration(summary.durationMs)}, stopped by ${summary.stoppedBy}`);
+    });
+}
