@@ -17,6 +17,8 @@ export { runExperiment, type ExperimentOptions, type ExperimentResult, type Expe
 export { runProcessor, type ProcessOptions, type ProcessSummary } from './app/process/process.js';
 export { generateProfile, type GenerateProfileOptions, type GeneratorPattern, type GenerateProfileResult } from './app/profile/generate-profile.js';
 export { startBrokerServer, type BrokerServerOptions, type RunningBrokerServer } from './app/broker/broker-server.js';
+export { watch, type WatchOptions } from './app/watch/watch.js';
+export { traceLive, type LiveViewOptions, type LiveTraceSummary } from './app/watch/live-view.js';
 
 // What the options are made of.
 export type { ConnectionOptions } from './io/mqtt/connection.js';
