@@ -17,7 +17,7 @@ export function addConnectionFlags(command: Command): Command {
     .option('-h, --host <host>', 'broker host', 'localhost')
     .option('-p, --port <port>', 'broker port', parsePort, 1883)
     .option('-L, --url <url>', 'broker URL: mqtt://, mqtts://, ws://, wss:// (overrides -h/-p)')
-    .option('-i, --id <client-id>', 'client id (default: random)')
+    .option('-i, --id <client-id>', 'client id (default: random; replay and process at QoS 1/2 derive a stable one from --log)')
     .option('-u, --username <user>', 'username')
     .option('-P, --password <password>', 'password (prefer SENSORTRACE_PASSWORD or --password-file: argv is visible to other users)')
     .option('--password-file <file>', 'read the password from the first line of a file')
