@@ -7,7 +7,7 @@ import { compileExpression, evaluateNumber, type CompiledExpression } from '../.
 import { optionError, SensortraceError } from '../../core/errors.js';
 import { gnuplotData, gnuplotScript, type GnuplotTerminal } from '../../core/chart/gnuplot.js';
 import { eventsPathFor, type Qos } from '../../core/records.js';
-import { renderSvg, svgToPng } from '../../io/output/chart-renderer.js';
+import { preloadChartModules, renderSvg, svgToPng } from '../../io/output/chart-renderer.js';
 import { readEventsIfPresent } from '../../io/logs/events-reader.js';
 import type { ProfileFormatOptions } from '../../io/input/profile-reader.js';
 import { isSentLogHeader, readHeader, readProfileAsSent, readSentTable, readSentTableInBackground } from '../../io/logs/sent-log-reader.js';
@@ -115,6 +115,8 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   if (options.received.length === 0) throw optionError('received', 'give at least one file');
   const formats = options.formats ?? [...COMPARE_FORMATS];
   for (const f of formats) if (!COMPARE_FORMATS.includes(f)) throw optionError('formats', `unknown output "${f}" (known: ${COMPARE_FORMATS.join(', ')})`);
+  // The chart modules load while the inputs are read (their import is most of a small compare's time).
+  if (options.output !== undefined && (formats.includes('svg') || formats.includes('png'))) void preloadChartModules();
 
   // A large sent log is read on another thread while this one reads the arrivals. Its errors
   // surface when awaited, after any error of the received files, as when read in turn.

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { SensortraceError } from '../../core/errors.js';
 
 /**
@@ -5,8 +6,22 @@ import { SensortraceError } from '../../core/errors.js';
  * vega and vega-lite are loaded on first use only: they take a noticeable time to import, and
  * only compare and experiment draw charts.
  */
+
+type ChartModules = [typeof import('vega'), typeof import('vega-lite'), typeof import('@resvg/resvg-js')];
+let loading: Promise<ChartModules> | undefined;
+
+/**
+ * Starts importing vega, vega-lite and resvg (~0.3 s) without waiting: a caller that will draw
+ * calls it before reading its inputs, so the file reads overlap the imports. Safe to call often.
+ */
+export function preloadChartModules(): Promise<ChartModules> {
+  loading ??= Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
+  loading.catch(() => undefined); // an import failure surfaces where the modules are used
+  return loading;
+}
+
 export async function renderSvg(spec: Record<string, unknown>): Promise<string> {
-  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  const [vega, vegaLite] = await preloadChartModules();
   let compiled;
   try {
     compiled = vegaLite.compile(spec as never).spec;
@@ -22,12 +37,25 @@ export async function renderSvg(spec: Record<string, unknown>): Promise<string> 
 }
 
 export async function svgToPng(svg: string, options: { width?: number } = {}): Promise<Buffer> {
-  const { Resvg } = await import('@resvg/resvg-js');
+  const [, , { Resvg }] = await preloadChartModules();
   const resvg = new Resvg(svg, {
     background: 'white',
     fitTo: options.width ? { mode: 'width', value: options.width } : { mode: 'original' },
-    // System fonts so text renders; DejaVu Sans is what the spec asks for and Debian ships.
-    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+    font: chartFonts(),
   });
   return resvg.render().asPng();
+}
+
+/** Where Debian and Ubuntu put the DejaVu Sans the chart spec asks for (regular and bold). */
+const DEJAVU = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'];
+
+/**
+ * The fonts resvg loads. Scanning every system font costs ~0.15 s a chart (measured with 147
+ * fonts installed); the chart uses DejaVu Sans only, so when its files are where Debian puts
+ * them, those two are loaded instead. Elsewhere, the system fonts as before.
+ */
+function chartFonts(): { loadSystemFonts: boolean; fontFiles?: string[]; defaultFontFamily: string } {
+  const files = DEJAVU.filter((path) => existsSync(path));
+  if (files.length === DEJAVU.length) return { loadSystemFonts: false, fontFiles: files, defaultFontFamily: 'DejaVu Sans' };
+  return { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' };
 }
