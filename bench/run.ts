@@ -11,6 +11,7 @@ import { findMosquitto, MosquittoBroker } from '../src/io/broker/mosquitto-broke
 import { cliPath, type BenchContext, type CaseResult } from './context.js';
 import { publishCase } from './cases/publish.js';
 import { traceCase } from './cases/trace.js';
+import { liveBurstCases } from './cases/live-burst.js';
 import { pacingCase } from './cases/pacing.js';
 import { compareCase } from './cases/compare.js';
 import { classroomCase } from './cases/classroom.js';
@@ -57,6 +58,7 @@ const cases: Case[] = [
   { name: 'trace QoS 0', run: () => traceCase(ctx, 0, N.trace) },
   { name: 'trace QoS 1', run: () => traceCase(ctx, 1, N.trace) },
   { name: 'live view (trace --web, --live)', run: async () => (await import('./cases/live.js')).liveCase(ctx, N.trace) },
+  ...liveBurstCases(ctx, quick ? [2000, 10_000] : [2000, 10_000, 50_000]),
   { name: 'pacing 200 Hz', run: () => pacingCase(ctx, 200, N.pacingSeconds) },
   { name: 'pacing 1000 Hz', run: () => pacingCase(ctx, 1000, N.pacingSeconds) },
   { name: 'compare', run: () => compareCase(ctx, N.compare) },

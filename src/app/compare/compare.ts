@@ -6,6 +6,7 @@ import { compileExpression, evaluateNumber, type CompiledExpression } from '../.
 import { optionError, SensortraceError } from '../../core/errors.js';
 import type { GnuplotTerminal } from '../../core/chart/gnuplot.js';
 import { eventsPathFor, type Qos } from '../../core/records.js';
+import { preloadChartModules } from '../../io/output/chart-renderer.js';
 import { checkOutputs, prepareOutputPath } from '../../io/output/output-path.js';
 import { writeChartFiles, type ChartFormat } from './chart-outputs.js';
 import { readEventsIfPresent } from '../../io/logs/events-reader.js';
@@ -134,6 +135,8 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   const formats = options.formats ?? [...DEFAULT_COMPARE_FORMATS];
   for (const f of formats) if (!COMPARE_FORMATS.includes(f)) throw optionError('formats', `unknown output "${f}" (known: ${COMPARE_FORMATS.join(', ')})`);
   checkCompareOutputs(options, formats);
+  // The chart modules load while the inputs are read (their import is most of a small compare's time).
+  if (options.output !== undefined && formats.some((f) => f !== 'json' && f !== 'gp')) void preloadChartModules();
 
   // A large sent log is read on another thread while this one reads the arrivals. Its errors
   // surface when awaited, after any error of the received files, as when read in turn.

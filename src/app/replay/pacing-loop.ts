@@ -1,4 +1,4 @@
-import type { PacingStats } from '../../core/schedule/pacing-stats.js';
+import type { PacingRecorder } from '../../core/schedule/pacing-stats.js';
 import { plannedOffset, type ScheduleInput } from '../../core/schedule/schedule.js';
 import type { Clock } from '../../io/clock.js';
 import type { LoopControl } from './loop-control.js';
@@ -16,8 +16,8 @@ export interface PacingLoopParts {
   window: PublishWindow;
   records: SentRecords;
   schedule: ScheduleInput;
-  /** |actual − planned| of every paced send. */
-  pacing: PacingStats;
+  /** |actual − planned| of every paced send, with its planned time (PacingSplit: connected vs outage). */
+  pacing: PacingRecorder;
   /** After each send (progress). */
   onSend?: () => void;
 }
@@ -46,7 +46,7 @@ export async function sendPaced(parts: PacingLoopParts, rows: PassCursor, from: 
       }
     }
     const sentAt = clock.now();
-    if (offset !== undefined) parts.pacing.add(sentAt - plannedAt);
+    if (offset !== undefined) parts.pacing.add(sentAt - plannedAt, plannedAt);
     window.publish(parts.records.make(row, pass, index + 1, { startAt: start.startAt, shiftMs: start.shiftMs, plannedAt, sentAt }), sentAt);
     index++;
     parts.onSend?.();

@@ -88,8 +88,10 @@ export interface ReplaySummary {
   unconfirmed: number;
   reconnects: number;
   durationMs: number;
-  /** |actual send − planned send|; zeros with --max. */
+  /** |actual send − planned send| of the sends made while connected; zeros with --max. */
   pacingErrorMs: PacingPercentiles;
+  /** Sends that waited out an outage (connection down between planned time and send): their delay. */
+  outageDelayMs?: PacingPercentiles & { count: number };
   maxInflight: number;
   stoppedBy: 'end' | 'signal';
   profile: ProfileSummary;

@@ -7,7 +7,7 @@
 import type { TopicTemplate } from '../../core/mqtt/topic-template.js';
 import { compileTopicTemplate } from '../../core/mqtt/topic-template.js';
 import { eventsPathFor, type ProfileRow } from '../../core/records.js';
-import { PacingStats } from '../../core/schedule/pacing-stats.js';
+import { PacingSplit } from '../../core/schedule/pacing-stats.js';
 import { replayStart } from '../../core/schedule/replay-start.js';
 import { expectedDurationMs, loopPeriodMs, type ResumePlan, type ScheduleInput } from '../../core/schedule/schedule.js';
 import { systemClock, type Clock } from '../../io/clock.js';
@@ -123,7 +123,9 @@ async function publishProfile(run: Run): Promise<ReplaySummary> {
   const stopListening = control.stopOn(options.signal);
   const schedule = scheduleFor(run);
   const progress = progressFor(run, window, schedule);
-  const pacing = new PacingStats();
+  const pacing = new PacingSplit();
+  // Sends that waited out an outage are reported apart from pacing while connected.
+  const unwatchLink = run.publisher.watch({ transmitted: () => {}, connected: () => pacing.cameBack(clock.now()), closed: () => pacing.wentDown() });
   const timing = { startAt: clock.now() };
   progress?.start();
   let error: unknown;
@@ -135,6 +137,7 @@ async function publishProfile(run: Run): Promise<ReplaySummary> {
     error ??= log?.failure;
     progress?.stop();
     stopListening();
+    unwatchLink();
   }
   const endedAt = clock.now();
   progress?.tick(true);
@@ -155,7 +158,7 @@ async function publishProfile(run: Run): Promise<ReplaySummary> {
 interface LoopParts {
   window: PublishWindow;
   schedule: ScheduleInput;
-  pacing: PacingStats;
+  pacing: PacingSplit;
   progress: ProgressReporter | undefined;
   /** When the loop starts (set once the first row is in hand). */
   timing: { startAt: number };
@@ -197,7 +200,7 @@ function progressFor(run: Run, window: PublishWindow, schedule: ScheduleInput): 
   return new ProgressReporter(run.clock, options.onProgress, counts, { ...(total !== undefined ? { total } : {}), ...(expectedMs !== undefined ? { expectedMs } : {}) });
 }
 
-function summaryOf(run: Run, window: PublishWindow, end: { durationMs: number; pacing: PacingStats }): ReplaySummary {
+function summaryOf(run: Run, window: PublishWindow, end: { durationMs: number; pacing: PacingSplit }): ReplaySummary {
   const summary: ReplaySummary = {
     sent: window.sent,
     published: window.published,
@@ -207,7 +210,7 @@ function summaryOf(run: Run, window: PublishWindow, end: { durationMs: number; p
     unconfirmed: window.unconfirmed,
     reconnects: run.events.reconnects,
     durationMs: end.durationMs,
-    pacingErrorMs: end.pacing.percentiles(),
+    pacingErrorMs: end.pacing.connected.percentiles(),
     maxInflight: window.maxInflight,
     stoppedBy: run.control.stopped ? 'signal' : 'end',
     profile: run.profile,
@@ -218,6 +221,8 @@ function summaryOf(run: Run, window: PublishWindow, end: { durationMs: number; p
   }
   if (run.plan) summary.resumed = run.plan;
   if (run.session.identity) summary.session = run.session.identity;
+  const { outage } = end.pacing;
+  if (outage.count > 0) summary.outageDelayMs = { ...outage.percentiles(), count: outage.count };
   return summary;
 }
 

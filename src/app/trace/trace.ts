@@ -16,6 +16,7 @@ import { IdleTimer, startDurationTimer } from './stop-timers.js';
 import { TraceSubscription } from './subscription.js';
 import { closeTraceConnection, connectUnlessStopped } from './trace-connection.js';
 import { closeKeepingError, openTraceFiles, removeTraceFiles, TraceEventLog, type TraceFiles } from './trace-files.js';
+import { warmUp } from './warm-up.js';
 
 export type { TraceStopReason, TraceSummary } from '../../core/trace/trace-tally.js';
 
@@ -48,6 +49,8 @@ export interface TraceOptions {
    * acknowledgement (and the next message) until it settles: back-pressure from a slow stdout.
    */
   onMessage?(record: TraceRecord, message: LineMessage): void | Promise<void>;
+  /** Run the message path on synthetic messages before subscribing (default true; see warm-up.ts). */
+  warmUp?: boolean;
   /** After the first SUBACK: the tracer is subscribed, publishers can start. */
   onReady?(): void;
   onEvent?(event: ConnectionEvent): void;
@@ -56,6 +59,9 @@ export interface TraceOptions {
   /** When stopping: how long to wait for a clean DISCONNECT before dropping the connection (default 2000 ms). */
   stopCloseWaitMs?: number;
 }
+
+/** MQTT 5 Receive Maximum the tracer announces unless told otherwise: the protocol's largest. */
+export const RECEIVE_MAXIMUM = 65535;
 
 /** One trace's parts, wired together by trace(). */
 interface TraceRun {
@@ -139,10 +145,18 @@ function prepare(options: TraceOptions): TraceRun {
 async function connectAndRecord(run: TraceRun): Promise<void> {
   const { options, latch, clock } = run;
   const clientId = options.connection.clientId ?? `st-trace-${randomBytes(6).toString('hex')}`;
+  const protocolVersion = options.connection.protocolVersion ?? 4;
+  // Compiled code before the first real message (a burst may follow the SUBACK at once): see warm-up.ts.
+  if (options.warmUp !== false) await warmUp({ qos: options.qos, protocolVersion, jsonl: options.jsonl ?? false });
+  if (latch.stopping) return;
+  // MQTT 5: a large Receive Maximum lets the broker keep more in flight to us instead of queueing
+  // (Mosquitto drops what passes max_queued_messages while the window is full). 3.1.1 has no such
+  // thing: Mosquitto's max_inflight_messages applies.
+  const receiveMaximum = options.connection.receiveMaximum ?? RECEIVE_MAXIMUM;
   // The recorder attaches before any packet is read: a persistent session's queued messages,
   // handed over before openConnection() resolves, are recorded before they are acknowledged.
   const opening = openConnection(
-    { ...options.connection, clientId },
+    { ...options.connection, clientId, receiveMaximum },
     {
       source: 'trace',
       onEvent: run.giveUp ? (event) => (run.log.emit(event), run.giveUp!.handle(event)) : run.log.emit,

@@ -119,8 +119,10 @@ export function describeReplaySummary(s: ReplaySummary, qos: number): string[] {
     `sent ${s.sent}, published ${s.published}${qos > 0 ? `, acknowledged ${s.acknowledged}` : ''}, still queued ${s.queued}${s.dropped > 0 ? `, dropped ${s.dropped} (QoS 0 while offline; --queue-qos0 keeps them)` : ''}`,
     `reconnects ${s.reconnects}, max in flight ${s.maxInflight}`,
     ...(s.unconfirmed > 0 ? [`unconfirmed ${s.unconfirmed}: the broker's answer does not confirm delivery (failure reason code, or PUBCOMP after a lost session); not acknowledged, see the events file`] : []),
-    `pacing error p50 ${f(s.pacingErrorMs.p50)}, p99 ${f(s.pacingErrorMs.p99)}, max ${f(s.pacingErrorMs.max)}`,
+    `pacing error p50 ${f(s.pacingErrorMs.p50)}, p99 ${f(s.pacingErrorMs.p99)}, max ${f(s.pacingErrorMs.max)} (while connected)`,
   ];
+  const outage = s.outageDelayMs;
+  if (outage) lines.push(`${outage.count} send${outage.count === 1 ? '' : 's'} waited out an outage: delay p50 ${f(outage.p50)}, p99 ${f(outage.p99)}, max ${f(outage.max)}`);
   if (s.resumed) {
     const { startSeq, unknown } = s.resumed;
     lines.push(`resumed at seq ${startSeq}${unknown.to >= unknown.from ? `; seq ${unknown.from}-${unknown.to} may have left the killed run unlogged: not sent again, logged without published_at` : ''}`);

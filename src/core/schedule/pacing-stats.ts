@@ -50,3 +50,37 @@ export class PacingStats {
     return { p50: this.quantile(0.5), p99: this.quantile(0.99), max: this.max };
   }
 }
+
+/** What the pacing loop records: each paced send's error and when it was planned. */
+export interface PacingRecorder {
+  add(errorMs: number, plannedAt: number): void;
+}
+
+/**
+ * Pacing while connected, kept apart from the delay of sends that waited out an outage. A send
+ * whose connection was down at some moment between its planned time and its send (down now, or
+ * back only after it was planned) is late because of the outage, not because of the timer: a
+ * run that rode out a 80 s restart would otherwise report "pacing p99 81335 ms".
+ */
+export class PacingSplit implements PacingRecorder {
+  readonly connected = new PacingStats();
+  readonly outage = new PacingStats();
+  private down = false;
+  private backAt = Number.NEGATIVE_INFINITY;
+
+  /** The connection closed. */
+  wentDown(): void {
+    this.down = true;
+  }
+
+  /** Connected again at `at` (epoch ms). */
+  cameBack(at: number): void {
+    this.down = false;
+    this.backAt = at;
+  }
+
+  add(errorMs: number, plannedAt: number): void {
+    if (this.down || this.backAt > plannedAt) this.outage.add(errorMs);
+    else this.connected.add(errorMs);
+  }
+}

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { SensortraceError } from '../../core/errors.js';
 
 /**
@@ -5,8 +6,22 @@ import { SensortraceError } from '../../core/errors.js';
  * vega and vega-lite are loaded on first use only: they take a noticeable time to import, and
  * only compare and experiment draw charts.
  */
+
+type ChartModules = [typeof import('vega'), typeof import('vega-lite'), typeof import('@resvg/resvg-js')];
+let loading: Promise<ChartModules> | undefined;
+
+/**
+ * Starts importing vega, vega-lite and resvg (~0.3 s) without waiting: a caller that will draw
+ * calls it before reading its inputs, so the file reads overlap the imports. Safe to call often.
+ */
+export function preloadChartModules(): Promise<ChartModules> {
+  loading ??= Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
+  loading.catch(() => undefined); // an import failure surfaces where the modules are used
+  return loading;
+}
+
 export async function renderSvg(spec: Record<string, unknown>): Promise<string> {
-  const [vega, compiled] = await Promise.all([import('vega'), compileVegaLite(spec)]);
+  const [[vega], compiled] = await Promise.all([preloadChartModules(), compileVegaLite(spec)]);
   // Vega logs a failed dataflow step and goes on with a half-drawn picture: collected and thrown instead.
   const errors: string[] = [];
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', logger: collectingLogger(errors) });
@@ -24,7 +39,7 @@ export async function renderSvg(spec: Record<string, unknown>): Promise<string> 
 
 /** Vega-Lite → Vega: what a page needs to draw the chart without vega-lite. */
 export async function compileVegaLite(spec: Record<string, unknown>): Promise<import('vega').Spec> {
-  const vegaLite = await import('vega-lite');
+  const [, vegaLite] = await preloadChartModules();
   try {
     return plainDatetimes(vegaLite.compile(spec as never).spec) as import('vega').Spec;
   } catch (error) {
@@ -70,12 +85,25 @@ function collectingLogger(errors: string[]): Logger {
 }
 
 export async function svgToPng(svg: string, options: { width?: number } = {}): Promise<Buffer> {
-  const { Resvg } = await import('@resvg/resvg-js');
+  const [, , { Resvg }] = await preloadChartModules();
   const resvg = new Resvg(svg, {
     background: 'white',
     fitTo: options.width ? { mode: 'width', value: options.width } : { mode: 'original' },
-    // System fonts so text renders; DejaVu Sans is what the spec asks for and Debian ships.
-    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+    font: chartFonts(),
   });
   return resvg.render().asPng();
+}
+
+/** Where Debian and Ubuntu put the DejaVu Sans the chart spec asks for (regular and bold). */
+const DEJAVU = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'];
+
+/**
+ * The fonts resvg loads. Scanning every system font costs ~0.15 s a chart (measured with 147
+ * fonts installed); the chart uses DejaVu Sans only, so when its files are where Debian puts
+ * them, those two are loaded instead. Elsewhere, the system fonts as before.
+ */
+function chartFonts(): { loadSystemFonts: boolean; fontFiles?: string[]; defaultFontFamily: string } {
+  const files = DEJAVU.filter((path) => existsSync(path));
+  if (files.length === DEJAVU.length) return { loadSystemFonts: false, fontFiles: files, defaultFontFamily: 'DejaVu Sans' };
+  return { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' };
 }
