@@ -122,7 +122,7 @@ export function describeReplaySummary(s: ReplaySummary, qos: number): string[] {
     `pacing error p50 ${f(s.pacingErrorMs.p50)}, p99 ${f(s.pacingErrorMs.p99)}, max ${f(s.pacingErrorMs.max)} (while connected)`,
   ];
   const outage = s.outageDelayMs;
-  if (outage) lines.push(`${outage.count} send${outage.count === 1 ? '' : 's'} waited out an outage: delay p50 ${f(outage.p50)}, p99 ${f(outage.p99)}, max ${f(outage.max)}`);
+  if (outage) lines.push(`${outage.count} send${outage.count === 1 ? '' : 's'} came due while the broker was away: handed to the client p50 ${f(outage.p50)}, p99 ${f(outage.p99)}, max ${f(outage.max)} after their planned time (not in the pacing error above)`);
   if (s.resumed) {
     const { startSeq, unknown } = s.resumed;
     lines.push(`resumed at seq ${startSeq}${unknown.to >= unknown.from ? `; seq ${unknown.from}-${unknown.to} may have left the killed run unlogged: not sent again, logged without published_at` : ''}`);
