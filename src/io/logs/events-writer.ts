@@ -10,6 +10,7 @@ import { BufferedFileWriter } from '../output/buffered-file-writer.js';
  */
 export class EventsWriter {
   private readonly writer: BufferedFileWriter;
+  private closed = false;
 
   constructor(path: string, options: { append?: boolean } = {}) {
     const hasHeader = Boolean(options.append) && existsSync(path) && statSync(path).size > 0;
@@ -22,12 +23,19 @@ export class EventsWriter {
     return this.writer.path;
   }
 
+  /**
+   * Writes one event. After close() events are dropped: a client's last events (its socket's
+   * close, a CONNACK racing the end) can come after the run's files are finished, and belong to
+   * no run.
+   */
   write(event: ConnectionEvent): void {
+    if (this.closed) return;
     this.writer.write(csvLine([event.at.toFixed(3), event.source, event.event, event.sessionPresent === undefined ? '' : event.sessionPresent, event.detail ?? '']));
     this.writer.flush();
   }
 
   close(): void {
+    this.closed = true;
     this.writer.close();
   }
 }
