@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { prepareOutputFolder } from '../output/output-path.js';
 import { resolve } from 'node:path';
 import { SensortraceError } from '../../core/errors.js';
@@ -74,7 +74,7 @@ export abstract class ChildProcessBroker {
       await Promise.race([
         waitForPort(this.port, this.host, startTimeoutMs),
         this.exited.then(() => {
-          throw new SensortraceError(`${name} exited at start; see ${this.logPath}`, 'E_BROKER');
+          throw new SensortraceError(`${name} exited at start (${lastLogLine(this.logPath)}); see ${this.logPath}`, 'E_BROKER');
         }),
       ]);
     } catch (error) {
@@ -92,5 +92,15 @@ export abstract class ChildProcessBroker {
     await this.exited;
     clearTimeout(timer);
     this.child = undefined;
+  }
+}
+
+/** The broker's last words (e.g. "Error: Address already in use"), for the error that says it died. */
+function lastLogLine(path: string): string {
+  try {
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    return lines[lines.length - 1]?.slice(0, 200) || 'no log';
+  } catch {
+    return 'no log';
   }
 }

@@ -89,8 +89,18 @@ export class MosquittoBroker extends ChildProcessBroker {
 
   async start(): Promise<void> {
     if (this.running) return;
-    const port = this.port || this.options.port || (await freePort(this.host));
-    await this.launch(port, 10_000);
+    const fixed = this.port || this.options.port;
+    if (fixed) return this.launch(fixed, 10_000);
+    // A port probed free can be taken before Mosquitto binds it (another test, another tool):
+    // a first start picks a fresh one then. A restart keeps its port (clients come back to it).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.launch(await freePort(this.host), 10_000);
+      } catch (error) {
+        if (attempt === 3 || !/Address already in use/.test((error as Error).message)) throw error;
+        this.port = 0;
+      }
+    }
   }
 
   async restart(kind: StopKind = 'graceful', downForMs = 0): Promise<void> {

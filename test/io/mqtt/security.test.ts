@@ -23,28 +23,38 @@ describe.runIf(mosquittoAvailable)('TLS and authentication against Mosquitto', (
     const passwords = join(dir, 'passwords');
     writeFileSync(passwords, '');
     execFileSync('mosquitto_passwd', ['-b', passwords, 'lab', 's3cret']);
-    tlsPort = await freePort();
-    mtlsPort = await freePort();
-    broker = new MosquittoBroker({
-      dir,
-      persistence: false,
-      allowAnonymous: false,
-      extraConfig: [
-        'per_listener_settings false',
-        `password_file ${passwords}`,
-        `listener ${tlsPort} 127.0.0.1`,
-        `cafile ${pki.caCert}`,
-        `certfile ${pki.serverCert}`,
-        `keyfile ${pki.serverKey}`,
-        // The 8884-style listener: a client certificate signed by our CA is required.
-        `listener ${mtlsPort} 127.0.0.1`,
-        `cafile ${pki.caCert}`,
-        `certfile ${pki.serverCert}`,
-        `keyfile ${pki.serverKey}`,
-        'require_certificate true',
-      ],
-    });
-    await broker.start();
+    // Three ports probed free then bound by Mosquitto: another process may take one in between
+    // (exit at start, "Address already in use"); a fresh set is tried then.
+    for (let attempt = 1; ; attempt++) {
+      tlsPort = await freePort();
+      do mtlsPort = await freePort();
+      while (mtlsPort === tlsPort);
+      broker = new MosquittoBroker({
+        dir,
+        persistence: false,
+        allowAnonymous: false,
+        extraConfig: [
+          'per_listener_settings false',
+          `password_file ${passwords}`,
+          `listener ${tlsPort} 127.0.0.1`,
+          `cafile ${pki.caCert}`,
+          `certfile ${pki.serverCert}`,
+          `keyfile ${pki.serverKey}`,
+          // The 8884-style listener: a client certificate signed by our CA is required.
+          `listener ${mtlsPort} 127.0.0.1`,
+          `cafile ${pki.caCert}`,
+          `certfile ${pki.serverCert}`,
+          `keyfile ${pki.serverKey}`,
+          'require_certificate true',
+        ],
+      });
+      try {
+        await broker.start();
+        break;
+      } catch (error) {
+        if (attempt === 3 || !/Address already in use/.test((error as Error).message)) throw error;
+      }
+    }
   });
 
   afterAll(async () => {
