@@ -7,6 +7,7 @@ import { createBrokerControl, type BrokerControl, type BrokerSpec } from '../../
 import type { Clock } from '../../io/clock.js';
 import { EventsWriter } from '../../io/logs/events-writer.js';
 import { sleepUntil } from './interruptible.js';
+import type { ClientChoreography } from './client-choreography.js';
 import type { ExperimentPhase } from './types.js';
 
 export function brokerSpecFor(broker: ScenarioBroker): BrokerSpec {
@@ -32,6 +33,8 @@ export interface BrokerRestartsOptions {
   onPhase: (phase: ExperimentPhase) => void;
   /** A restart failed (the broker did not come back): the run must end. */
   onFailure: () => void;
+  /** Holds the clients offline during each restart and lets them back in the scenario's order. */
+  choreography?: ClientChoreography;
 }
 
 /**
@@ -97,9 +100,15 @@ export class BrokerRestarts {
     const { clock, signal } = this.options;
     for (const restart of restarts) {
       if (!(await sleepUntil(clock, startAt + restart.atMs, signal))) return;
+      await this.options.choreography?.beforeStop();
       if (!(await this.stop(restart))) return;
       await this.control.start();
-      this.record('broker_start', restartDetail(restart), this.comeback.started(clock.now()));
+      const listeningAt = clock.now();
+      await this.options.choreography?.bringBack(startAt + restart.atMs + restart.downForMs);
+      // With the clients held, the broker is back for them (and for compare's outage window) at the first one's CONNACK.
+      const backAt = this.comeback.started(clock.now());
+      const held = this.options.choreography && backAt > listeningAt ? `; listening ${Math.round(backAt - listeningAt)} ms before the first client was let back` : '';
+      this.record('broker_start', restartDetail(restart) + held, backAt);
       this.options.onPhase('replay');
     }
   }

@@ -73,7 +73,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const ids = new SeqMessageIds();
   let connection: MqttConnection | undefined;
   try {
-    connection = await connectUnlessAborted(options.connection, { source: 'replay', onEvent: events.handle, clock, clientOptions: { messageIdProvider: ids } }, options.signal);
+    connection = await connectUnlessAborted(options.connection, { source: 'replay', onEvent: events.handle, clock, clientOptions: { messageIdProvider: ids }, ...(options.onClient ? { onClient: options.onClient } : {}) }, options.signal);
   } catch (error) {
     log?.discardIfFresh();
     throw error;

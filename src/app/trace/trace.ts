@@ -50,6 +50,8 @@ export interface TraceOptions {
   /** After the first SUBACK: the tracer is subscribed, publishers can start. */
   onReady?(): void;
   onEvent?(event: ConnectionEvent): void;
+  /** The MQTT client as soon as it exists: an experiment holds it offline during a broker restart. */
+  onClient?(client: MqttClient): void;
 }
 
 /** One trace's parts, wired together by trace(). */
@@ -141,6 +143,7 @@ async function connectAndRecord(run: TraceRun): Promise<void> {
       onClient: (client) => {
         run.claimed = client;
         run.recorder.attach(client);
+        options.onClient?.(client);
       },
     },
   );
