@@ -100,14 +100,15 @@ export class BrokerRestarts {
     const { clock, signal } = this.options;
     for (const restart of restarts) {
       if (!(await sleepUntil(clock, startAt + restart.atMs, signal))) return;
-      await this.options.choreography?.beforeStop();
+      await this.options.choreography?.beforeStop(startAt + restart.atMs);
       if (!(await this.stop(restart))) return;
       await this.control.start();
       const listeningAt = clock.now();
-      await this.options.choreography?.bringBack(startAt + restart.atMs + restart.downForMs);
-      // With the clients held, the broker is back for them (and for compare's outage window) at the first one's CONNACK.
-      const backAt = this.comeback.started(clock.now());
-      const held = this.options.choreography && backAt > listeningAt ? `; listening ${Math.round(backAt - listeningAt)} ms before the first client was let back` : '';
+      const comeback = await this.options.choreography?.bringBack(startAt + restart.atMs + restart.downForMs);
+      // With the clients held, the outage they saw (compare's window) ends when the first was let back.
+      const released = comeback?.releasedAt;
+      const backAt = released === undefined ? this.comeback.started(clock.now()) : (this.comeback.started(released), released);
+      const held = released === undefined ? '' : `; listening ${Math.round(released - listeningAt)} ms before the clients were let back`;
       this.record('broker_start', restartDetail(restart) + held, backAt);
       this.options.onPhase('replay');
     }

@@ -7,8 +7,8 @@ import { PublishQuiet } from './publish-quiet.js';
 
 /** What one restart's comeback looked like: when each client was back (CONNACK), and with what session. */
 export interface Comeback {
-  /** The first client's CONNACK: from then on the broker was back for the clients. */
-  backAt?: number;
+  /** When the first client was let back: the end of the outage the clients saw. */
+  releasedAt?: number;
   clients: Array<{ client: ClientRole; connackAt: number; sessionPresent: boolean }>;
 }
 
@@ -23,6 +23,9 @@ export interface Comeback {
 export class ClientChoreography {
   private readonly holds = new Map<ClientRole, ClientHold>();
   private quiet: PublishQuiet | undefined;
+  private recorder: MqttClient | undefined;
+  /** The replayer's socket corked across a stop (see beforeStop). */
+  private uncorkAfterStop: (() => void) | undefined;
 
   constructor(
     private readonly releases: readonly [Release, Release],
@@ -33,17 +36,23 @@ export class ClientChoreography {
   /** The replayer's MQTT client, as soon as it exists (replay's onClient). */
   readonly replayerClient = (client: MqttClient): void => {
     this.holds.set('replayer', new ClientHold(client, false));
-    this.quiet = new PublishQuiet(client);
+    this.quiet = new PublishQuiet(client, this.clock);
+    if (this.recorder) this.quiet.watchRecorder(this.recorder);
   };
 
   /** The recorder's MQTT client (trace's onClient): back once subscribed again. */
   readonly recorderClient = (client: MqttClient): void => {
     this.holds.set('recorder', new ClientHold(client, true));
+    this.recorder = client;
+    this.quiet?.watchRecorder(client);
   };
 
-  /** Before a stop: after the replayer's next burst is acknowledged, both clients are held. */
-  async beforeStop(): Promise<void> {
-    await this.afterBurst();
+  /** Before a stop due at `at`: once the replayer's burst due then is acknowledged, both clients are held. */
+  async beforeStop(at: number): Promise<void> {
+    await this.afterBurst(at);
+    // Nothing the replayer publishes after that burst reaches the broker before it goes, however
+    // long the stop takes: whether the next burst beats the close is no longer a race.
+    if (this.online('replayer')) this.uncorkAfterStop = this.holds.get('replayer')!.corkWrites();
     for (const hold of this.holds.values()) hold.hold();
   }
 
@@ -52,15 +61,24 @@ export class ClientChoreography {
     const comeback: Comeback = { clients: [] };
     const back = new Map<ClientRole, number>();
     for (const release of this.releases) {
-      const at = 'atMs' in release ? scheduledStartAt + release.atMs : this.afterOther(release, back, scheduledStartAt);
-      if (!(await sleepUntil(this.clock, Math.max(at, this.clock.now()), this.signal))) return comeback;
-      if (release.client === 'recorder' && this.online('replayer')) await this.afterBurst();
+      const at = Math.max('atMs' in release ? scheduledStartAt + release.atMs : this.afterOther(release, back, scheduledStartAt), this.clock.now());
+      if (!(await sleepUntil(this.clock, at, this.signal))) return comeback;
+      if (release.client === 'replayer') this.uncorkAfterStop?.();
+      // A recorder let back while the replayer publishes: right after a burst, and the replayer's
+      // writes held until the recorder is subscribed, so the broker sees the SUBSCRIBE first.
+      let uncork: () => void = () => undefined;
+      if (release.client === 'recorder' && this.online('replayer')) {
+        await this.afterBurst(at);
+        uncork = this.holds.get('replayer')!.corkWrites();
+      }
+      // The planned moment (the timer may fire a fraction early or late): a burst due at that very
+      // moment is then always after the outage, never on whichever side the timers put it.
+      comeback.releasedAt ??= at;
       const ready = await this.release(release.client);
+      uncork();
       // The gap of a follower counts from its leader's planned time, so it too is on the replay's timeline.
       back.set(release.client, at);
-      if (!ready) continue;
-      comeback.clients.push({ client: release.client, ...ready });
-      comeback.backAt = Math.min(comeback.backAt ?? Infinity, ready.connackAt);
+      if (ready) comeback.clients.push({ client: release.client, ...ready });
     }
     return comeback;
   }
@@ -74,9 +92,9 @@ export class ClientChoreography {
     return hold !== undefined && !hold.ended && hold.client.connected;
   }
 
-  /** Right after the replayer's next burst, when it is connected; at once otherwise. */
-  private async afterBurst(): Promise<void> {
-    if (this.quiet && this.online('replayer')) await this.quiet.afterNextPublish(this.clock);
+  /** Right after the replayer's burst due at or after `at`, when it is connected; at once otherwise. */
+  private async afterBurst(at: number): Promise<void> {
+    if (this.quiet && this.online('replayer')) await this.quiet.afterPublishSince(at);
   }
 
   private async release(role: ClientRole): Promise<{ connackAt: number; sessionPresent: boolean } | undefined> {

@@ -30,6 +30,24 @@ export class ClientHold {
     return this.client.disconnecting || this.client.disconnected;
   }
 
+  /**
+   * Holds back what the client writes from now on (its socket corked, counted, so MQTT.js's own
+   * cork/uncork pairs inside stay balanced); returns the uncork. The replayer's next burst then
+   * reaches the broker only after uncork: after the recorder's SUBSCRIBE, or not at all when the
+   * broker goes meanwhile (QoS 1/2 are resent from the store after the reconnect).
+   */
+  corkWrites(): () => void {
+    const stream = this.client.stream as unknown as { cork?: () => void; uncork?: () => void; destroyed?: boolean } | undefined;
+    if (!stream || typeof stream.cork !== 'function' || typeof stream.uncork !== 'function') return () => undefined;
+    stream.cork();
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      if (!stream.destroyed) stream.uncork!();
+    };
+  }
+
   /** From now on the client does not reconnect by itself. Call before the broker goes. */
   hold(): void {
     if (this.held || this.ended) return;

@@ -4,11 +4,19 @@ import type { Clock } from '../../io/clock.js';
 /** Longest wait for the replayer's next publish: past the last reading none comes, and the restart goes on. */
 export const QUIET_WAIT_MS = 1000;
 
+/** A filter nobody subscribes to, for the recorder's round trip. */
+const PROBE_FILTER = 'sensortrace/experiment/quiet-probe';
+
 interface Packet {
   cmd: string;
   qos?: number;
   messageId?: number;
+  topic?: string;
+  payload?: Buffer | string;
 }
+
+/** A publish as both ends see it (topic and payload; the payload carries the seq). */
+const key = (packet: Packet): string => `${packet.topic ?? ''}\u0000${packet.payload?.toString() ?? ''}`;
 
 /**
  * The replayer's quiet moments. The readings go out in bursts at planned times; a restart or a
@@ -20,13 +28,22 @@ interface Packet {
  */
 export class PublishQuiet {
   private readonly inFlight = new Set<number>();
-  private sent = 0;
+  private readonly received = new Set<number>();
+  /** The replayer's recent publishes the recorder has not received yet (time sent, pruned after QUIET_WAIT_MS). */
+  private readonly undelivered = new Map<string, number>();
+  /** The recorder, while it is connected: only then can the replayer's publishes reach it. */
+  private recorder: MqttClient | undefined;
+  private lastPublishAt = -Infinity;
   private waiters: Array<() => void> = [];
 
-  constructor(client: MqttClient) {
+  constructor(
+    client: MqttClient,
+    private readonly clock: Clock,
+  ) {
     client.on('packetsend', (packet: Packet) => {
       if (packet.cmd !== 'publish') return;
-      this.sent++;
+      this.lastPublishAt = clock.now();
+      if (this.recorder?.connected) this.noteUndelivered(packet);
       if ((packet.qos ?? 0) > 0 && packet.messageId !== undefined) this.inFlight.add(packet.messageId);
       this.check();
     });
@@ -40,13 +57,66 @@ export class PublishQuiet {
     client.on('close', () => this.inFlight.clear());
   }
 
-  /** Resolves after the next publish once nothing is in flight, or after QUIET_WAIT_MS at the latest. */
-  afterNextPublish(clock: Clock): Promise<void> {
-    const from = this.sent;
+  /**
+   * The recorder's side of a burst: a QoS 1/2 message it received is in flight until its PUBACK
+   * (or PUBCOMP) has gone out. A broker stopped before that keeps the message for the recorder's
+   * session and sends it again: a duplicate that only the timing of the cut decided.
+   */
+  watchRecorder(client: MqttClient): void {
+    this.recorder = client;
+    client.on('packetreceive', (packet: Packet) => {
+      if (packet.cmd !== 'publish') return;
+      if ((packet.qos ?? 0) > 0 && packet.messageId !== undefined) this.received.add(packet.messageId);
+      if (this.undelivered.delete(key(packet))) this.check();
+    });
+    client.on('packetsend', (packet: Packet) => {
+      if ((packet.cmd === 'puback' || packet.cmd === 'pubcomp') && packet.messageId !== undefined) {
+        this.received.delete(packet.messageId);
+        this.check();
+      }
+    });
+    client.on('close', () => {
+      this.received.clear();
+      this.undelivered.clear();
+      this.check();
+    });
+  }
+
+  /**
+   * Resolves once the replayer has published at or after `since` and nothing is in flight (the
+   * replayer's publishes acknowledged by the broker, received by the recorder and acknowledged by
+   * it, those acknowledgements processed by the broker), or after QUIET_WAIT_MS at the latest. `since` is a planned moment: the burst planned for it counts even
+   * when it went out a moment before this was called, so the outcome does not depend on which of
+   * two timers due at the same moment fired first.
+   */
+  async afterPublishSince(since: number): Promise<void> {
+    await this.quietSince(since);
+    await this.recorderRoundTrip();
+  }
+
+  /**
+   * 'packetsend' means handed to the socket, which the recorder corks per burst (ack-after-write):
+   * an UNSUBSCRIBE of a filter it never had, answered by UNSUBACK, proves the broker has read
+   * everything the recorder wrote before it (MQTT keeps a connection's packets in order).
+   */
+  private recorderRoundTrip(): Promise<void> {
+    const recorder = this.recorder;
+    if (!recorder?.connected) return Promise.resolve();
+    return new Promise((resolve) => {
+      const cancel = this.clock.setTimer(this.clock.now() + QUIET_WAIT_MS, resolve);
+      recorder.unsubscribe(PROBE_FILTER, () => {
+        cancel();
+        resolve();
+      });
+    });
+  }
+
+  private quietSince(since: number): Promise<void> {
+    const clock = this.clock;
     return new Promise((resolve) => {
       let cancel: () => void = () => undefined;
       const waiter = (): void => {
-        if (this.sent === from || this.inFlight.size > 0) return;
+        if (this.lastPublishAt < since || this.inFlight.size > 0 || this.received.size > 0 || this.undelivered.size > 0) return;
         finish();
       };
       const finish = (): void => {
@@ -56,7 +126,17 @@ export class PublishQuiet {
       };
       this.waiters.push(waiter);
       cancel = clock.setTimer(clock.now() + QUIET_WAIT_MS, finish);
+      waiter();
     });
+  }
+
+  private noteUndelivered(packet: Packet): void {
+    const now = this.clock.now();
+    for (const [k, at] of this.undelivered) {
+      if (at >= now - QUIET_WAIT_MS) break;
+      this.undelivered.delete(k);
+    }
+    this.undelivered.set(key(packet), now);
   }
 
   private check(): void {
