@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SensortraceError } from '../../core/errors.js';
 import type { ExperimentEta } from '../../core/experiment/run-plan.js';
+import type { ConnectionEvent } from '../../core/records.js';
 import type { RunSpec } from '../../core/scenario/scenario.js';
 import type { Clock } from '../../io/clock.js';
 import { replay } from '../replay/replay.js';
@@ -66,7 +67,7 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
     onPhase: (phase) => progress.report(phase),
     onFailure: () => runAbort.abort(),
   });
-  const run: ExperimentRun = { spec, dir, files: [], brokerEvents: broker.events, durationMs: 0 };
+  const run: ExperimentRun = { spec, dir, files: [], brokerEvents: broker.events, clientEvents: [], durationMs: 0 };
   const tracer = new RunTracer(clock, runAbort.signal, () => {
     progress.received = tracer.tally.received;
     progress.report();
@@ -103,9 +104,13 @@ async function record(context: RunContext, parts: RunParts): Promise<void> {
   progress.report('broker');
   await broker.start();
   const clients = new RunClients(options.connection, broker.url, scenario, run.spec);
+  const onClientEvent = (event: ConnectionEvent): void => {
+    run.clientEvents.push(event);
+    broker.onClientEvent(event);
+  };
 
   progress.report('tracer');
-  await tracer.start({ ...clients.tracer(files.trace, broker.onClientEvent), onClient: choreography.recorderClient });
+  await tracer.start({ ...clients.tracer(files.trace, onClientEvent), onClient: choreography.recorderClient });
   if (signal.aborted) throw new SensortraceError('interrupted', 'E_BROKER');
 
   progress.report('replay');
@@ -115,7 +120,7 @@ async function record(context: RunContext, parts: RunParts): Promise<void> {
     clock,
     onValidated: (summary) => context.eta.learnProfile(summary),
     onStart: ({ startAt }) => broker.schedule(startAt, run.spec.variant.restarts),
-    onEvent: broker.onClientEvent,
+    onEvent: onClientEvent,
     onClient: choreography.replayerClient,
     onProgress: (p) => {
       progress.sent = p.sent;

@@ -1,6 +1,7 @@
 import { describeRestarts } from '../scenario/scenario.js';
 import { describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
 import type { MarkdownReportMeta } from './markdown.js';
+import { narrativeOf } from './narrative.js';
 
 export interface EmbeddedChart {
   mime: 'image/png' | 'image/svg+xml';
@@ -59,7 +60,9 @@ export function htmlReport(meta: MarkdownReportMeta, runs: readonly ReportRunInp
       const figure = chart
         ? `<figure><a href="#chart-${escapeHtml(run.dir)}"><img id="chart-${escapeHtml(run.dir)}" class="chart" alt="sent and received over time, ${escapeHtml(run.dir)}" src="data:${chart.mime};base64,${chart.base64}"></a></figure>`
         : '<p class="note">no chart for this run</p>';
-      return `<section id="run-${escapeHtml(run.dir)}">\n<h2>${escapeHtml(run.dir)}</h2>\n<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>\n${figure}\n</section>`;
+      const story = narrativeOf(run);
+      const happened = story.length ? `\n<p class="narrative"><strong>What happened</strong> (computed from this run's events and counts): ${escapeHtml(story.join(' '))}</p>` : '';
+      return `<section id="run-${escapeHtml(run.dir)}">\n<h2>${escapeHtml(run.dir)}</h2>${happened}\n<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>\n${figure}\n</section>`;
     })
     .join('\n');
 
@@ -74,7 +77,7 @@ export function htmlReport(meta: MarkdownReportMeta, runs: readonly ReportRunInp
 </head>
 <body>
 <h1>${escapeHtml(meta.name)}</h1>
-${meta.description ? `<p>${escapeHtml(meta.description)}</p>` : ''}
+${meta.description ? `<p class="intent"><strong>Scenario's intent</strong> (the author's description): ${escapeHtml(meta.description)}</p>` : ''}
 <p class="note">Started ${escapeHtml(new Date(meta.startedAt).toISOString())}, ${runs.length} run${runs.length === 1 ? '' : 's'} in ${(meta.durationMs / 1000).toFixed(1)} s.${meta.interrupted ? ' <strong>Interrupted</strong>: later runs did not happen.' : ''}</p>
 <table id="summary">
 <thead><tr>${header}</tr></thead>

@@ -22,7 +22,7 @@ function folder(): { dir: string; files: RunFiles } {
 }
 
 function run(dir: string, extra: Partial<ExperimentRun> = {}): ExperimentRun {
-  return { spec, dir, files: [], brokerEvents: [], durationMs: 1234, ...extra };
+  return { spec, dir, files: [], brokerEvents: [], clientEvents: [], durationMs: 1234, ...extra };
 }
 
 describe('canCompare', () => {
