@@ -100,25 +100,27 @@ export class BrokerRestarts {
     const { clock, signal } = this.options;
     for (const restart of restarts) {
       if (!(await sleepUntil(clock, startAt + restart.atMs, signal))) return;
-      await this.options.choreography?.beforeStop(startAt + restart.atMs);
-      if (!(await this.stop(restart))) return;
+      const cutAt = await this.options.choreography?.beforeStop(startAt + restart.atMs);
+      if (!(await this.stop(restart, cutAt))) return;
       await this.control.start();
       const listeningAt = clock.now();
       const comeback = await this.options.choreography?.bringBack(startAt + restart.atMs + restart.downForMs);
       // With the clients held, the outage they saw (compare's window) ends when the first was let back.
       const released = comeback?.releasedAt;
       const backAt = released === undefined ? this.comeback.started(clock.now()) : (this.comeback.started(released), released);
-      const held = released === undefined ? '' : `; listening ${Math.round(released - listeningAt)} ms before the clients were let back`;
+      const held = released === undefined ? '' : released - listeningAt >= 1 ? `; listening ${Math.round(released - listeningAt)} ms before the clients were let back` : '; not listening until after the planned release: the clients were let back late';
       this.record('broker_start', restartDetail(restart) + held, backAt);
       this.options.onPhase('replay');
     }
   }
 
-  /** Stops the broker and keeps it down for the restart's time; false when the run was aborted meanwhile. */
-  private async stop(restart: ScenarioRestart): Promise<boolean> {
+  /** Stops the broker and keeps it down for the restart's time from the cut; false when the run was aborted meanwhile. */
+  private async stop(restart: ScenarioRestart, cutAt: number | undefined): Promise<boolean> {
     const { clock, signal } = this.options;
     this.options.onPhase('broker down');
-    const stopAt = clock.now();
+    // With the clients choreographed, the outage starts at the cut: the replayer's socket corked
+    // right after a settled burst (the stop follows once that burst is acknowledged all round).
+    const stopAt = cutAt ?? clock.now();
     this.record('broker_stop', restartDetail(restart), stopAt);
     await this.control.stop(restart.kind);
     this.comeback.stopped();

@@ -47,13 +47,16 @@ export class ClientChoreography {
     this.quiet?.watchRecorder(client);
   };
 
-  /** Before a stop due at `at`: once the replayer's burst due then is acknowledged, both clients are held. */
-  async beforeStop(at: number): Promise<void> {
-    await this.afterBurst(at);
-    // Nothing the replayer publishes after that burst reaches the broker before it goes, however
-    // long the stop takes: whether the next burst beats the close is no longer a race.
-    if (this.online('replayer')) this.uncorkAfterStop = this.holds.get('replayer')!.corkWrites();
+  /**
+   * Before a stop due at `at`: right after the replayer's burst due then, its socket corked (nothing
+   * it publishes later reaches the broker before it goes, however long the stop takes) and that
+   * burst settled; then both clients held. Returns the moment of the cut.
+   */
+  async beforeStop(at: number): Promise<number> {
+    const held = await this.holdReplayerAfterBurst(at);
+    this.uncorkAfterStop = held?.uncork;
     for (const hold of this.holds.values()) hold.hold();
+    return held?.at ?? this.clock.now();
   }
 
   /** The broker is listening again: lets the clients back as planned from `scheduledStartAt`. */
@@ -64,13 +67,10 @@ export class ClientChoreography {
       const at = Math.max('atMs' in release ? scheduledStartAt + release.atMs : this.afterOther(release, back, scheduledStartAt), this.clock.now());
       if (!(await sleepUntil(this.clock, at, this.signal))) return comeback;
       if (release.client === 'replayer') this.uncorkAfterStop?.();
-      // A recorder let back while the replayer publishes: right after a burst, and the replayer's
-      // writes held until the recorder is subscribed, so the broker sees the SUBSCRIBE first.
-      let uncork: () => void = () => undefined;
-      if (release.client === 'recorder' && this.online('replayer')) {
-        await this.afterBurst(at);
-        uncork = this.holds.get('replayer')!.corkWrites();
-      }
+      // A recorder let back while the replayer publishes: right after a burst, the replayer's writes
+      // held until the recorder is subscribed again, so the broker sees the SUBSCRIBE first.
+      const held = release.client === 'recorder' ? await this.holdReplayerAfterBurst(at) : undefined;
+      const uncork = held?.uncork ?? ((): void => undefined);
       // The planned moment (the timer may fire a fraction early or late): a burst due at that very
       // moment is then always after the outage, never on whichever side the timers put it.
       comeback.releasedAt ??= at;
@@ -92,9 +92,11 @@ export class ClientChoreography {
     return hold !== undefined && !hold.ended && hold.client.connected;
   }
 
-  /** Right after the replayer's burst due at or after `at`, when it is connected; at once otherwise. */
-  private async afterBurst(at: number): Promise<void> {
-    if (this.quiet && this.online('replayer')) await this.quiet.afterPublishSince(at);
+  /** The replayer corked right after its burst due at `at` (PublishQuiet), when it is connected. */
+  private async holdReplayerAfterBurst(at: number): Promise<{ at: number; uncork: () => void } | undefined> {
+    const replayer = this.holds.get('replayer');
+    if (!this.quiet || !replayer || !this.online('replayer')) return undefined;
+    return this.quiet.holdAfterBurst(at, () => replayer.corkWrites());
   }
 
   private async release(role: ClientRole): Promise<{ connackAt: number; sessionPresent: boolean } | undefined> {

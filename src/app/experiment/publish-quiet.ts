@@ -34,6 +34,7 @@ export class PublishQuiet {
   /** The recorder, while it is connected: only then can the replayer's publishes reach it. */
   private recorder: MqttClient | undefined;
   private lastPublishAt = -Infinity;
+  private corked = false;
   private waiters: Array<() => void> = [];
 
   constructor(
@@ -43,6 +44,8 @@ export class PublishQuiet {
     client.on('packetsend', (packet: Packet) => {
       if (packet.cmd !== 'publish') return;
       this.lastPublishAt = clock.now();
+      // Written into the corked socket: held back, it cannot be acknowledged or received until uncorked.
+      if (this.corked) return;
       if (this.recorder?.connected) this.noteUndelivered(packet);
       if ((packet.qos ?? 0) > 0 && packet.messageId !== undefined) this.inFlight.add(packet.messageId);
       this.check();
@@ -54,7 +57,10 @@ export class PublishQuiet {
       }
     });
     // A lost connection's in-flight messages are resent after the reconnect, their acks then.
-    client.on('close', () => this.inFlight.clear());
+    client.on('close', () => {
+      this.inFlight.clear();
+      this.corked = false;
+    });
   }
 
   /**
@@ -83,15 +89,28 @@ export class PublishQuiet {
   }
 
   /**
-   * Resolves once the replayer has published at or after `since` and nothing is in flight (the
-   * replayer's publishes acknowledged by the broker, received by the recorder and acknowledged by
-   * it, those acknowledgements processed by the broker), or after QUIET_WAIT_MS at the latest. `since` is a planned moment: the burst planned for it counts even
-   * when it went out a moment before this was called, so the outcome does not depend on which of
-   * two timers due at the same moment fired first.
+   * Once the replayer has published its burst due at `since` (a planned moment: the burst counts
+   * even when it went out a moment before this was called, so which of two timers due together
+   * fired first does not matter), corks it — nothing it publishes later reaches the broker until
+   * the returned uncork — and waits until that burst is settled: acknowledged by the broker,
+   * received and acknowledged by the recorder, those acknowledgements read by the broker. Each wait
+   * ends after QUIET_WAIT_MS at the latest (past the last reading no burst comes). Resolves with
+   * the moment of the cork and the uncork.
    */
-  async afterPublishSince(since: number): Promise<void> {
-    await this.quietSince(since);
+  async holdAfterBurst(since: number, cork: () => () => void): Promise<{ at: number; uncork: () => void }> {
+    await this.waitFor(() => this.lastPublishAt >= since);
+    // The burst's other publishes are written in the same turn of the event loop: let them go.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const uncorkSocket = cork();
+    this.corked = true;
+    const at = this.clock.now();
+    await this.waitFor(() => this.inFlight.size === 0 && this.received.size === 0 && this.undelivered.size === 0);
     await this.recorderRoundTrip();
+    const uncork = (): void => {
+      this.corked = false;
+      uncorkSocket();
+    };
+    return { at, uncork };
   }
 
   /**
@@ -111,13 +130,12 @@ export class PublishQuiet {
     });
   }
 
-  private quietSince(since: number): Promise<void> {
+  private waitFor(condition: () => boolean): Promise<void> {
     const clock = this.clock;
     return new Promise((resolve) => {
       let cancel: () => void = () => undefined;
       const waiter = (): void => {
-        if (this.lastPublishAt < since || this.inFlight.size > 0 || this.received.size > 0 || this.undelivered.size > 0) return;
-        finish();
+        if (condition()) finish();
       };
       const finish = (): void => {
         cancel();
