@@ -77,6 +77,7 @@ export class BrokerRestarts {
 
   /** Starts the schedule, timed from `startAt`. Failures are kept (never left unhandled) and end the run. */
   schedule(startAt: number, restarts: readonly ScenarioRestart[]): void {
+    this.options.choreography?.schedule(restarts.map((r) => startAt + r.atMs));
     this.restarts = this.apply(startAt, restarts).catch((error: unknown) => {
       this.failure = { error };
       this.options.onFailure();

@@ -24,6 +24,8 @@ export class ClientChoreography {
   private readonly holds = new Map<ClientRole, ClientHold>();
   private quiet: PublishQuiet | undefined;
   private recorder: MqttClient | undefined;
+  /** Planned cuts, armed as soon as the replayer exists (see schedule). */
+  private cuts: number[] = [];
   /** The replayer's socket corked across a stop (see beforeStop). */
   private uncorkAfterStop: (() => void) | undefined;
 
@@ -35,8 +37,10 @@ export class ClientChoreography {
 
   /** The replayer's MQTT client, as soon as it exists (replay's onClient). */
   readonly replayerClient = (client: MqttClient): void => {
-    this.holds.set('replayer', new ClientHold(client, false));
-    this.quiet = new PublishQuiet(client, this.clock);
+    const hold = new ClientHold(client, false);
+    this.holds.set('replayer', hold);
+    this.quiet = new PublishQuiet(client, this.clock, () => hold.corkWrites());
+    for (const at of this.cuts) this.quiet.arm(at);
     if (this.recorder) this.quiet.watchRecorder(this.recorder);
   };
 
@@ -46,6 +50,12 @@ export class ClientChoreography {
     this.recorder = client;
     this.quiet?.watchRecorder(client);
   };
+
+  /** The restarts' planned moments, known when the replay starts: each cut is armed now (PublishQuiet.arm). */
+  schedule(cuts: readonly number[]): void {
+    this.cuts = [...cuts];
+    for (const at of cuts) this.quiet?.arm(at);
+  }
 
   /**
    * Before a stop due at `at`: right after the replayer's burst due then, its socket corked (nothing
@@ -63,21 +73,31 @@ export class ClientChoreography {
   async bringBack(scheduledStartAt: number): Promise<Comeback> {
     const comeback: Comeback = { clients: [] };
     const back = new Map<ClientRole, number>();
+    let followerCut: number | undefined;
     for (const release of this.releases) {
       const at = Math.max('atMs' in release ? scheduledStartAt + release.atMs : this.afterOther(release, back, scheduledStartAt), this.clock.now());
       if (!(await sleepUntil(this.clock, at, this.signal))) return comeback;
       if (release.client === 'replayer') this.uncorkAfterStop?.();
       // A recorder let back while the replayer publishes: right after a burst, the replayer's writes
       // held until the recorder is subscribed again, so the broker sees the SUBSCRIBE first.
-      const held = release.client === 'recorder' ? await this.holdReplayerAfterBurst(at) : undefined;
+      // The cork armed for this moment (it fires at the first publish after it, even if we are late).
+      const held = release.client === 'recorder' ? await this.holdReplayerAfterBurst(followerCut ?? at) : undefined;
+      followerCut = undefined;
       const uncork = held?.uncork ?? ((): void => undefined);
       // The planned moment (the timer may fire a fraction early or late): a burst due at that very
       // moment is then always after the outage, never on whichever side the timers put it.
       comeback.releasedAt ??= at;
       const ready = await this.release(release.client);
+      // The replayer is back once its backlog is through: what it resent and queued reached the broker.
+      if (ready && release.client === 'replayer') await this.quiet?.backlogSent();
       uncork();
       // The gap of a follower counts from its leader's planned time, so it too is on the replay's timeline.
       back.set(release.client, at);
+      const next = this.releases[this.releases.indexOf(release) + 1];
+      if (next && next.client === 'recorder' && 'after' in next && this.online('replayer')) {
+        followerCut = Math.max(at + next.gapMs, this.clock.now());
+        this.quiet?.arm(followerCut);
+      }
       if (ready) comeback.clients.push({ client: release.client, ...ready });
     }
     return comeback;
@@ -95,8 +115,12 @@ export class ClientChoreography {
   /** The replayer corked right after its burst due at `at` (PublishQuiet), when it is connected. */
   private async holdReplayerAfterBurst(at: number): Promise<{ at: number; uncork: () => void } | undefined> {
     const replayer = this.holds.get('replayer');
-    if (!this.quiet || !replayer || !this.online('replayer')) return undefined;
-    return this.quiet.holdAfterBurst(at, () => replayer.corkWrites());
+    if (!this.quiet || !replayer) return undefined;
+    if (!this.online('replayer')) {
+      this.quiet.disarm(at);
+      return undefined;
+    }
+    return this.quiet.holdAfterBurst(at);
   }
 
   private async release(role: ClientRole): Promise<{ connackAt: number; sessionPresent: boolean } | undefined> {

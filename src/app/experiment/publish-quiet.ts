@@ -7,6 +7,14 @@ export const QUIET_WAIT_MS = 1000;
 /** A filter nobody subscribes to, for the recorder's round trip. */
 const PROBE_FILTER = 'sensortrace/experiment/quiet-probe';
 
+/** A cork armed for the first publish at or after `at`; `done` once corked. */
+interface CorkPoint {
+  at: number;
+  due: boolean;
+  done: Promise<{ at: number; uncork: () => void }>;
+  fire: () => void;
+}
+
 interface Packet {
   cmd: string;
   qos?: number;
@@ -36,16 +44,21 @@ export class PublishQuiet {
   private lastPublishAt = -Infinity;
   private corked = false;
   private waiters: Array<() => void> = [];
+  /** Moments to cork at, armed ahead: the cork follows the first publish at or after each. */
+  private points: CorkPoint[] = [];
 
   constructor(
     client: MqttClient,
     private readonly clock: Clock,
+    /** Corks the replayer's socket; returns the uncork (ClientHold.corkWrites). */
+    private readonly corkSocket: () => () => void,
   ) {
     client.on('packetsend', (packet: Packet) => {
       if (packet.cmd !== 'publish') return;
       this.lastPublishAt = clock.now();
       // Written into the corked socket: held back, it cannot be acknowledged or received until uncorked.
       if (this.corked) return;
+      this.fireDuePoints();
       if (this.recorder?.connected) this.noteUndelivered(packet);
       if ((packet.qos ?? 0) > 0 && packet.messageId !== undefined) this.inFlight.add(packet.messageId);
       this.check();
@@ -97,20 +110,71 @@ export class PublishQuiet {
    * ends after QUIET_WAIT_MS at the latest (past the last reading no burst comes). Resolves with
    * the moment of the cork and the uncork.
    */
-  async holdAfterBurst(since: number, cork: () => () => void): Promise<{ at: number; uncork: () => void }> {
-    await this.waitFor(() => this.lastPublishAt >= since);
-    // The burst's other publishes are written in the same turn of the event loop: let them go.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const uncorkSocket = cork();
-    this.corked = true;
-    const at = this.clock.now();
+  async holdAfterBurst(since: number): Promise<{ at: number; uncork: () => void }> {
+    const point = this.points.find((p) => p.at === since) ?? this.arm(since);
+    if (this.lastPublishAt >= since) this.fireSoon(point);
+    // Past the last reading no burst comes: cork anyway after QUIET_WAIT_MS.
+    const cancel = this.clock.setTimer(this.clock.now() + QUIET_WAIT_MS, point.fire);
+    const held = await point.done;
+    cancel();
+    this.points = this.points.filter((p) => p !== point);
     await this.waitFor(() => this.inFlight.size === 0 && this.received.size === 0 && this.undelivered.size === 0);
     await this.recorderRoundTrip();
-    const uncork = (): void => {
-      this.corked = false;
-      uncorkSocket();
+    return held;
+  }
+
+  /**
+   * Arms a cork for the first publish at or after `at`, ahead of time: a timer due at `at` that
+   * fires late on a loaded machine would otherwise find the next burst already gone.
+   */
+  arm(at: number): CorkPoint {
+    let resolve: (held: { at: number; uncork: () => void }) => void = () => undefined;
+    const done = new Promise<{ at: number; uncork: () => void }>((r) => (resolve = r));
+    let fired = false;
+    const point: CorkPoint = {
+      at,
+      due: false,
+      done,
+      fire: () => {
+        if (fired) return;
+        fired = true;
+        const uncorkSocket = this.corkSocket();
+        this.corked = true;
+        resolve({
+          at: this.clock.now(),
+          uncork: () => {
+            this.corked = false;
+            uncorkSocket();
+          },
+        });
+      },
     };
-    return { at, uncork };
+    this.points.push(point);
+    return point;
+  }
+
+  /**
+   * After a reconnect: once everything the replayer had queued is out and acknowledged. MQTT.js
+   * resends its store before 'connect', but the replay hands its backlog over only as fast as the
+   * acknowledgements free its in-flight window; nothing in flight means the backlog is through.
+   */
+  backlogSent(): Promise<void> {
+    return this.waitFor(() => this.inFlight.size === 0);
+  }
+
+  /** A cork armed for `at` that is no longer wanted (the replayer went offline meanwhile). */
+  disarm(at: number): void {
+    this.points = this.points.filter((p) => p.at !== at || p.due);
+  }
+
+  private fireDuePoints(): void {
+    for (const point of this.points) if (!point.due && this.lastPublishAt >= point.at) this.fireSoon(point);
+  }
+
+  /** The burst's other publishes are written in the same turn of the event loop: cork after them. */
+  private fireSoon(point: CorkPoint): void {
+    point.due = true;
+    setImmediate(point.fire);
   }
 
   /**
