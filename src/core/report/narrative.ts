@@ -66,6 +66,8 @@ function restartSentences(stop: ConnectionEvent, start: ConnectionEvent | undefi
       ? `The broker stopped at ${clockTime(stop.at)}${what} and was back for the clients at ${clockTime(start.at)}, ${((start.at - stop.at) / 1000).toFixed(1)} s later.`
       : `The broker stopped at ${clockTime(stop.at)}${what} and had not come back when the run ended.`,
   ];
+  const held = start?.detail?.split('; ')[1];
+  if (held) out.push(`It was ${held}.`);
   for (const b of back) {
     const session = b.sessionPresent ? 'with its session (session present 1)' : 'without its session (session present 0)';
     const ready = b.readyAt > b.connectAt ? `, subscribed again at ${clockTime(b.readyAt)}` : '';
