@@ -3,6 +3,8 @@ import type { Clock } from '../../io/clock.js';
 
 /** Longest wait for the replayer's next publish: past the last reading none comes, and the restart goes on. */
 export const QUIET_WAIT_MS = 1000;
+/** Longest wait for the replayer's backlog after a reconnect (a loaded machine acknowledges QoS 2 slowly). */
+export const BACKLOG_WAIT_MS = 5000;
 
 /** A filter nobody subscribes to, for the recorder's round trip. */
 const PROBE_FILTER = 'sensortrace/experiment/quiet-probe';
@@ -50,8 +52,8 @@ export class PublishQuiet {
   constructor(
     client: MqttClient,
     private readonly clock: Clock,
-    /** Corks the replayer's socket; returns the uncork (ClientHold.corkWrites). */
-    private readonly corkSocket: () => () => void,
+    /** Corks the replayer's socket once what it holds is written; resolves with the uncork (ClientHold.corkWrites). */
+    private readonly corkSocket: () => Promise<() => void>,
   ) {
     client.on('packetsend', (packet: Packet) => {
       if (packet.cmd !== 'publish') return;
@@ -138,14 +140,15 @@ export class PublishQuiet {
       fire: () => {
         if (fired) return;
         fired = true;
-        const uncorkSocket = this.corkSocket();
-        this.corked = true;
-        resolve({
-          at: this.clock.now(),
-          uncork: () => {
-            this.corked = false;
-            uncorkSocket();
-          },
+        void this.corkSocket().then((uncorkSocket) => {
+          this.corked = true;
+          resolve({
+            at: this.clock.now(),
+            uncork: () => {
+              this.corked = false;
+              uncorkSocket();
+            },
+          });
         });
       },
     };
@@ -159,7 +162,7 @@ export class PublishQuiet {
    * acknowledgements free its in-flight window; nothing in flight means the backlog is through.
    */
   backlogSent(): Promise<void> {
-    return this.waitFor(() => this.inFlight.size === 0);
+    return this.waitFor(() => this.inFlight.size === 0, BACKLOG_WAIT_MS);
   }
 
   /** A cork armed for `at` that is no longer wanted (the replayer went offline meanwhile). */
@@ -194,7 +197,7 @@ export class PublishQuiet {
     });
   }
 
-  private waitFor(condition: () => boolean): Promise<void> {
+  private waitFor(condition: () => boolean, maxMs = QUIET_WAIT_MS): Promise<void> {
     const clock = this.clock;
     return new Promise((resolve) => {
       let cancel: () => void = () => undefined;
@@ -207,7 +210,7 @@ export class PublishQuiet {
         resolve();
       };
       this.waiters.push(waiter);
-      cancel = clock.setTimer(clock.now() + QUIET_WAIT_MS, finish);
+      cancel = clock.setTimer(clock.now() + maxMs, finish);
       waiter();
     });
   }
