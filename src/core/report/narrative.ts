@@ -106,6 +106,26 @@ function lostSentence(input: NarrativeInput, counts: NarrativeCounts, lastBack: 
   return `Lost ${counts.lost}${split}${causes.length ? `: ${causes.join('; ')}` : ''}.`;
 }
 
+/** Clients' outages outside every restart window: something else cut them off (the report must say so). */
+function unplannedOutages(events: readonly ConnectionEvent[]): string[] {
+  const windows: Array<[number, number]> = [];
+  for (const stop of events.filter((e) => e.event === 'broker_stop')) {
+    const start = events.find((e) => e.event === 'broker_start' && e.at >= stop.at);
+    windows.push([stop.at, start?.at ?? Infinity]);
+  }
+  const inRestart = (at: number): boolean => windows.some(([from, to]) => at >= from && at <= to);
+  const out: string[] = [];
+  for (const source of ['replay', 'trace']) {
+    const mine = events.filter((e) => e.source === source);
+    for (const offline of mine.filter((e) => e.event === 'offline' && !inRestart(e.at))) {
+      const back = mine.find((e) => e.event === 'connect' && e.at > offline.at);
+      const until = back ? ` and was back at ${clockTime(back.at)}` : ' and did not come back';
+      out.push(`Not part of the experiment: ${NAMES[source]} lost the broker at ${clockTime(offline.at)}${until}.`);
+    }
+  }
+  return out;
+}
+
 /** The run's story: restarts and returns, then lost, late and duplicate counts explained. */
 export function runNarrative(input: NarrativeInput): string[] {
   const events = [...input.events].sort((a, b) => a.at - b.at);
@@ -118,6 +138,7 @@ export function runNarrative(input: NarrativeInput): string[] {
     out.push(...restartSentences(stop, start, lastBack));
   });
   if (stops.length === 0) out.push('The broker ran without a restart.');
+  out.push(...unplannedOutages(events));
   const counts = input.counts;
   if (!counts) return out;
   out.push(lostSentence(input, counts, lastBack));

@@ -81,6 +81,25 @@ describe('runNarrative', () => {
       ['The broker ran without a restart.', 'Nothing was lost: all 240 messages arrived.'],
     ],
     [
+      'a client outage outside the restart is reported as not part of the experiment',
+      {
+        qos: 1,
+        events: [ev(500, 'trace', 'offline'), ev(1266, 'trace', 'connect', { sessionPresent: false }), ev(2823, 'replay', 'offline'), ...restart('graceful, state kept', 5040, 5540, true)],
+        counts: counts({ duplicates: 45 }),
+      },
+      [
+        `The broker stopped at ${time(3000)} (graceful, state kept) and was back for the clients at ${time(5000)}, 2.0 s later.`,
+        'It was listening 600 ms before the clients were let back.',
+        `The replayer was back at ${time(5040)} without its session (session present 0).`,
+        `The recorder was back at ${time(5540)} with its session (session present 1).`,
+        'The replayer was back 500 ms before the recorder was back.',
+        `Not part of the experiment: the replayer lost the broker at ${time(2823)} and was back at ${time(5040)}.`,
+        `Not part of the experiment: the recorder lost the broker at ${time(500)} and was back at ${time(1266)}.`,
+        'Nothing was lost: all 240 messages arrived.',
+        '45 duplicates: received more than once.',
+      ],
+    ],
+    [
       'a broker that never came back',
       { qos: 1, events: [ev(3000, 'broker', 'broker_stop', { detail: 'graceful, state kept' })] },
       [`The broker stopped at ${time(3000)} (graceful, state kept) and had not come back when the run ended.`],
