@@ -95,7 +95,9 @@ export class ClientChoreography {
       back.set(release.client, at);
       const next = this.releases[this.releases.indexOf(release) + 1];
       if (next && next.client === 'recorder' && 'after' in next && this.online('replayer')) {
-        followerCut = Math.max(at + next.gapMs, this.clock.now());
+        // Armed once the leader's backlog is through, at the planned moment: the cut follows the first
+        // live burst at or after it, even when the leader came back late (its backlog is not a burst).
+        followerCut = at + next.gapMs;
         this.quiet?.arm(followerCut);
       }
       if (ready) comeback.clients.push({ client: release.client, ...ready });

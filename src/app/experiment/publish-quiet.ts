@@ -113,8 +113,9 @@ export class PublishQuiet {
    * the moment of the cork and the uncork.
    */
   async holdAfterBurst(since: number): Promise<{ at: number; uncork: () => void }> {
+    // Armed ahead (a cut, or a follower's return once the leader's backlog is through): a publish
+    // since then fired it. Armed only now: the next publish does.
     const point = this.points.find((p) => p.at === since) ?? this.arm(since);
-    if (this.lastPublishAt >= since) this.fireSoon(point);
     // Past the last reading no burst comes: cork anyway after QUIET_WAIT_MS.
     const cancel = this.clock.setTimer(this.clock.now() + QUIET_WAIT_MS, point.fire);
     const held = await point.done;
