@@ -75,6 +75,9 @@ describe('sensortrace experiment', () => {
     [['experiment', '--profile', 'p.csv', '--qos', '0,3', '-o', '/tmp/x'], 'qos[1]: expected 0, 1 or 2'],
     [['experiment', '--profile', 'p.csv', '-V', '5', '-o', '/tmp/x'], 'speaks MQTT 3.1.1 only'],
     [['experiment', '--profile', 'p.csv', '--restart-at', 'soon', '-o', '/tmp/x'], 'restarts[0].at: expected a duration'],
+    [['experiment', '--profile', 'p.csv', '--recorder-back', 'soon', '-o', '/tmp/x'], 'recorder.at: expected a duration'],
+    [['experiment', '--profile', 'p.csv', '--recorder-back', 'after-replayer+later', '-o', '/tmp/x'], 'recorder.gap: expected a duration'],
+    [['experiment', '--profile', 'p.csv', '--replayer-back', 'after-recorder', '--recorder-back', 'after-replayer', '-o', '/tmp/x'], 'each wait for the other'],
     [['experiment', '--profile', 'p.csv', '--broker', 'external', '--broker-url', 'mqtt://localhost:1', '--restart-at', '1s', '-o', '/tmp/x'], 'needs "stop" and "start"'],
   ])('rejects bad usage with exit 2: %j', async (args, message) => {
     const result = await runCli(args);

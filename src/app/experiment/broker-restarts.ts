@@ -7,6 +7,7 @@ import { createBrokerControl, type BrokerControl, type BrokerSpec } from '../../
 import type { Clock } from '../../io/clock.js';
 import { EventsWriter } from '../../io/logs/events-writer.js';
 import { sleepUntil } from './interruptible.js';
+import type { ClientChoreography } from './client-choreography.js';
 import type { ExperimentPhase } from './types.js';
 
 export function brokerSpecFor(broker: ScenarioBroker): BrokerSpec {
@@ -32,6 +33,8 @@ export interface BrokerRestartsOptions {
   onPhase: (phase: ExperimentPhase) => void;
   /** A restart failed (the broker did not come back): the run must end. */
   onFailure: () => void;
+  /** Holds the clients offline during each restart and lets them back in the scenario's order. */
+  choreography?: ClientChoreography;
 }
 
 /**
@@ -74,6 +77,7 @@ export class BrokerRestarts {
 
   /** Starts the schedule, timed from `startAt`. Failures are kept (never left unhandled) and end the run. */
   schedule(startAt: number, restarts: readonly ScenarioRestart[]): void {
+    this.options.choreography?.schedule(restarts.map((r) => startAt + r.atMs));
     this.restarts = this.apply(startAt, restarts).catch((error: unknown) => {
       this.failure = { error };
       this.options.onFailure();
@@ -97,18 +101,27 @@ export class BrokerRestarts {
     const { clock, signal } = this.options;
     for (const restart of restarts) {
       if (!(await sleepUntil(clock, startAt + restart.atMs, signal))) return;
-      if (!(await this.stop(restart))) return;
+      const cutAt = await this.options.choreography?.beforeStop(startAt + restart.atMs);
+      if (!(await this.stop(restart, cutAt))) return;
       await this.control.start();
-      this.record('broker_start', restartDetail(restart), this.comeback.started(clock.now()));
+      const listeningAt = clock.now();
+      const comeback = await this.options.choreography?.bringBack(startAt + restart.atMs + restart.downForMs);
+      // With the clients held, the outage they saw (compare's window) ends when the first was let back.
+      const released = comeback?.releasedAt;
+      const backAt = released === undefined ? this.comeback.started(clock.now()) : (this.comeback.started(released), released);
+      const held = released === undefined ? '' : released - listeningAt >= 1 ? `; listening ${Math.round(released - listeningAt)} ms before the clients were let back` : '; not listening until after the planned release: the clients were let back late';
+      this.record('broker_start', restartDetail(restart) + held, backAt);
       this.options.onPhase('replay');
     }
   }
 
-  /** Stops the broker and keeps it down for the restart's time; false when the run was aborted meanwhile. */
-  private async stop(restart: ScenarioRestart): Promise<boolean> {
+  /** Stops the broker and keeps it down for the restart's time from the cut; false when the run was aborted meanwhile. */
+  private async stop(restart: ScenarioRestart, cutAt: number | undefined): Promise<boolean> {
     const { clock, signal } = this.options;
     this.options.onPhase('broker down');
-    const stopAt = clock.now();
+    // With the clients choreographed, the outage starts at the cut: the replayer's socket corked
+    // right after a settled burst (the stop follows once that burst is acknowledged all round).
+    const stopAt = cutAt ?? clock.now();
     this.record('broker_stop', restartDetail(restart), stopAt);
     await this.control.stop(restart.kind);
     this.comeback.stopped();

@@ -13,6 +13,7 @@ export function reportInputs(runs: readonly ExperimentRun[]): ReportRunInput[] {
       restart: run.spec.variant.name,
       restarts: run.spec.variant.restarts,
       durationMs: run.durationMs,
+      events: [...run.brokerEvents, ...run.clientEvents],
     };
     if (run.report) input.report = run.report;
     if (run.error) input.error = run.error;

@@ -1,11 +1,14 @@
 import { join } from 'node:path';
 import { SensortraceError } from '../../core/errors.js';
 import type { ExperimentEta } from '../../core/experiment/run-plan.js';
+import type { ConnectionEvent } from '../../core/records.js';
 import type { RunSpec } from '../../core/scenario/scenario.js';
 import type { Clock } from '../../io/clock.js';
 import { prepareOutputFolder } from '../../io/output/output-path.js';
 import { replay } from '../replay/replay.js';
+import { releaseOrder, type Release } from '../../core/experiment/choreography.js';
 import { BrokerRestarts } from './broker-restarts.js';
+import { ClientChoreography } from './client-choreography.js';
 import { awaitDrain } from './drain.js';
 import { linkedController } from './interruptible.js';
 import { RunClients } from './run-clients.js';
@@ -30,6 +33,14 @@ interface RunParts {
   progress: RunProgress;
   broker: BrokerRestarts;
   tracer: RunTracer;
+  choreography: ClientChoreography;
+}
+
+function releasesOf(scenario: ExperimentOptions['scenario']): readonly [Release, Release] {
+  const order = releaseOrder(scenario.choreography);
+  // readScenario refused a choreography that cannot be played.
+  if (typeof order === 'string') throw new SensortraceError(order, 'E_INPUT');
+  return order;
 }
 
 function runFiles(dir: string): RunFiles {
@@ -48,18 +59,20 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
   const files = runFiles(dir);
   const runAbort = linkedController(options.signal);
   const progress = new RunProgress(spec, context.total, clock, (elapsed) => context.eta.leftMs(spec, elapsed), options.onProgress);
+  const choreography = new ClientChoreography(releasesOf(options.scenario), clock, runAbort.signal);
   const broker = new BrokerRestarts(BrokerRestarts.controlFor(spec.broker, dir, options.brokerCommand), files.brokerEvents, {
     clock,
     signal: runAbort.signal,
+    choreography,
     onPhase: (phase) => progress.report(phase),
     onFailure: () => runAbort.abort(),
   });
-  const run: ExperimentRun = { spec, dir, files: [], brokerEvents: broker.events, durationMs: 0 };
+  const run: ExperimentRun = { spec, dir, files: [], brokerEvents: broker.events, clientEvents: [], durationMs: 0 };
   const tracer = new RunTracer(clock, runAbort.signal, () => {
     progress.received = tracer.tally.received;
     progress.report();
   });
-  const parts: RunParts = { run, files, signal: runAbort.signal, progress, broker, tracer };
+  const parts: RunParts = { run, files, signal: runAbort.signal, progress, broker, tracer, choreography };
   try {
     await record(context, parts);
   } catch (error) {
@@ -87,14 +100,18 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
 /** The run proper: broker, tracer, replay and restarts, drain, tracer stopped. Throws what ends the run early. */
 async function record(context: RunContext, parts: RunParts): Promise<void> {
   const { options, clock } = context;
-  const { run, files, signal, progress, broker, tracer } = parts;
+  const { run, files, signal, progress, broker, tracer, choreography } = parts;
   const scenario = options.scenario;
   progress.report('broker');
   await broker.start();
   const clients = new RunClients(options.connection, broker.url, scenario, run.spec);
+  const onClientEvent = (event: ConnectionEvent): void => {
+    run.clientEvents.push(event);
+    broker.onClientEvent(event);
+  };
 
   progress.report('tracer');
-  await tracer.start(clients.tracer(files.trace, broker.onClientEvent));
+  await tracer.start({ ...clients.tracer(files.trace, onClientEvent), onClient: choreography.recorderClient });
   if (signal.aborted) throw new SensortraceError('interrupted', 'E_BROKER');
 
   progress.report('replay');
@@ -104,7 +121,8 @@ async function record(context: RunContext, parts: RunParts): Promise<void> {
     clock,
     onValidated: (summary) => context.eta.learnProfile(summary),
     onStart: ({ startAt }) => broker.schedule(startAt, run.spec.variant.restarts),
-    onEvent: broker.onClientEvent,
+    onEvent: onClientEvent,
+    onClient: choreography.replayerClient,
     onProgress: (p) => {
       progress.sent = p.sent;
       progress.report();

@@ -53,6 +53,8 @@ export interface ExperimentRun {
   replay?: ReplaySummary;
   trace?: TraceSummary;
   brokerEvents: ConnectionEvent[];
+  /** The replayer's and the recorder's connection events, for the run's narrative. */
+  clientEvents: ConnectionEvent[];
   error?: string;
   /** The error's code (E_BROKER, E_UNREACHABLE, ...), when the run failed. */
   errorCode?: string;

@@ -1,3 +1,4 @@
+import type { MqttClient } from 'mqtt';
 import type { ProfileFormatOptions } from '../../core/profile/format.js';
 import type { PayloadFormat } from '../../core/mqtt/payload.js';
 import type { ConnectionEvent, Qos } from '../../core/records.js';
@@ -47,6 +48,8 @@ export interface ReplayOptions {
   clock?: Clock;
   onProgress?: (progress: ReplayProgress) => void;
   onEvent?: (event: ConnectionEvent) => void;
+  /** The MQTT client as soon as it exists: an experiment holds it offline during a broker restart. */
+  onClient?: (client: MqttClient) => void;
   /** Called once the profile is validated, before connecting. */
   onValidated?: (summary: ProfileSummary) => void;
   /** Called at the replay's start time, once connected (experiment lines its broker actions up on this). */

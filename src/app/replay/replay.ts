@@ -83,7 +83,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const ids = new SeqMessageIds();
   let connection: MqttConnection | undefined;
   try {
-    connection = await connectSession(session, { source: 'replay', onEvent: events.handle, clock, clientOptions: { messageIdProvider: ids } }, options.signal);
+    connection = await connectSession(session, { source: 'replay', onEvent: events.handle, clock, clientOptions: { messageIdProvider: ids }, ...(options.onClient ? { onClient: options.onClient } : {}) }, options.signal);
   } catch (error) {
     log?.discardIfFresh();
     throw error;

@@ -58,6 +58,8 @@ export interface TraceOptions {
   stopQos2WaitMs?: number;
   /** When stopping: how long to wait for a clean DISCONNECT before dropping the connection (default 2000 ms). */
   stopCloseWaitMs?: number;
+  /** The MQTT client as soon as it exists: an experiment holds it offline during a broker restart. */
+  onClient?(client: MqttClient): void;
 }
 
 /** MQTT 5 Receive Maximum the tracer announces unless told otherwise: the protocol's largest. */
@@ -166,6 +168,7 @@ async function connectAndRecord(run: TraceRun): Promise<void> {
       onClient: (client) => {
         run.claimed = client;
         run.recorder.attach(client);
+        options.onClient?.(client);
       },
     },
   );

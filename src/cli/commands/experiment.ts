@@ -34,6 +34,8 @@ interface ExperimentFlags extends ConnectionFlagValues {
   drain?: string;
   quiet?: string;
   tracerReconnect?: string;
+  replayerBack?: string;
+  recorderBack?: string;
   maxInflight?: number;
   queueQos0?: boolean;
   loop?: number;
@@ -124,11 +126,20 @@ function scenarioInput(file: string | undefined, flags: ExperimentFlags, command
   if (flags.drain) raw.drain = flags.drain;
   if (flags.quiet) raw.quiet = flags.quiet;
   if (flags.tracerReconnect) raw.tracerReconnect = flags.tracerReconnect;
+  if (flags.replayerBack) raw.replayer = comebackFlag(flags.replayerBack);
+  if (flags.recorderBack) raw.recorder = comebackFlag(flags.recorderBack);
   if (flags.maxInflight !== undefined) raw.maxInflight = flags.maxInflight;
   if (flags.queueQos0) raw.queueQos0 = true;
   if (flags.loop !== undefined) raw.loop = flags.loop;
   if (raw.profile === undefined) throw usageError('experiment: give a scenario file or --profile FILE');
   return { raw, source: file ?? 'command line', baseDir, locate };
+}
+
+/** `after-replayer+300ms` → {back, gap}; `500ms` → {back: 'at', at}; the scenario schema checks the rest. */
+function comebackFlag(value: string): Record<string, string> {
+  const tied = /^((?:after|before)-(?:replayer|recorder))(?:\+(.+))?$/.exec(value.trim());
+  if (!tied) return { back: 'at', at: value.trim() };
+  return tied[2] === undefined ? { back: tied[1]! } : { back: tied[1]!, gap: tied[2] };
 }
 
 function progressText(p: ExperimentProgress): string {
@@ -162,7 +173,9 @@ export function registerExperiment(command: Command, context: CliContext): void 
       .option('--kill-cmd <command>', 'external: shell command for a crash stop (default: --stop-cmd)')
       .option('--drain <duration>', 'after the replay, wait at most this long for the last messages')
       .option('--quiet-after <duration>', 'stop waiting once nothing arrived for this long')
-      .option('--tracer-reconnect <duration>', "the tracer's delay between reconnect attempts (replayer: 250ms); longer makes it come back second")
+      .option('--tracer-reconnect <duration>', "the recorder's delay between reconnect attempts once let back (replayer: 250ms)")
+      .option('--replayer-back <when>', 'after a restart, the replayer is let back: 500ms (after the broker\'s scheduled start), after-recorder+300ms, before-recorder+300ms')
+      .option('--recorder-back <when>', 'the recorder is let back: after-replayer+300ms (default), before-replayer+300ms, or 1s after the broker\'s scheduled start')
       .option('--max-inflight <n>', 'replay: most unacknowledged QoS 1/2 messages', parseInteger('--max-inflight', 1, 65535))
       .option('--queue-qos0', 'replay: keep QoS 0 messages while the broker is away')
       .option('--loop <n>', 'replay the profile N times', parseInteger('--loop', 1, 1_000_000))

@@ -2,6 +2,7 @@ import { describeRestarts } from '../scenario/scenario.js';
 import { describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
 import type { MarkdownReportMeta } from './markdown.js';
 import { LIVE_CHART_STYLE, liveFigure, pageCsp, type LiveChartAssets } from '../chart/live-chart.js';
+import { narrativeOf } from './narrative.js';
 
 export interface EmbeddedChart {
   mime: 'image/png' | 'image/svg+xml';
@@ -69,7 +70,9 @@ export function htmlReport(meta: MarkdownReportMeta, runs: readonly ReportRunInp
       if (run.error) items.push(`<strong>error</strong>: ${escapeHtml(run.error)}`);
       items.push(`files: <a href="${escapeHtml(run.dir)}/sent.csv">sent.csv</a>, <a href="${escapeHtml(run.dir)}/trace.csv">trace.csv</a>, <a href="${escapeHtml(run.dir)}/broker.events.csv">broker.events.csv</a>`);
       const figure = chartFigure(run.dir, charts.get(run.dir), live);
-      return `<section id="run-${escapeHtml(run.dir)}">\n<h2>${escapeHtml(run.dir)}</h2>\n<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>\n${figure}\n</section>`;
+      const story = narrativeOf(run);
+      const happened = story.length ? `\n<p class="narrative"><strong>What happened</strong> (computed from this run's events and counts): ${escapeHtml(story.join(' '))}</p>` : '';
+      return `<section id="run-${escapeHtml(run.dir)}">\n<h2>${escapeHtml(run.dir)}</h2>${happened}\n<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>\n${figure}\n</section>`;
     })
     .join('\n');
 
@@ -84,7 +87,7 @@ export function htmlReport(meta: MarkdownReportMeta, runs: readonly ReportRunInp
 </head>
 <body>
 <h1>${escapeHtml(meta.name)}</h1>
-${meta.description ? `<p>${escapeHtml(meta.description)}</p>` : ''}
+${meta.description ? `<p class="intent"><strong>Scenario's intent</strong> (the author's description): ${escapeHtml(meta.description)}</p>` : ''}
 <p class="note">Started ${escapeHtml(new Date(meta.startedAt).toISOString())}, ${runs.length} run${runs.length === 1 ? '' : 's'} in ${(meta.durationMs / 1000).toFixed(1)} s.${meta.interrupted ? ' <strong>Interrupted</strong>: later runs did not happen.' : ''}</p>
 <table id="summary">
 <thead><tr>${header}</tr></thead>

@@ -1,4 +1,5 @@
 import { describeRestarts } from '../scenario/scenario.js';
+import { narrativeOf } from './narrative.js';
 import { describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
 
 export interface MarkdownReportMeta {
@@ -20,13 +21,15 @@ function cell(text: string): string {
  */
 export function markdownReport(meta: MarkdownReportMeta, runs: readonly ReportRunInput[], charts: ReadonlyMap<string, string> = new Map()): string {
   const out: string[] = [`# ${cell(meta.name)}`, ''];
-  if (meta.description) out.push(meta.description, '');
+  if (meta.description) out.push(`**Scenario's intent** (the author's description): ${meta.description}`, '');
   out.push(`Started ${new Date(meta.startedAt).toISOString()}, ${runs.length} run${runs.length === 1 ? '' : 's'} in ${(meta.durationMs / 1000).toFixed(1)} s.${meta.interrupted ? ' **Interrupted**: later runs did not happen.' : ''}`, '');
   out.push(`| ${SUMMARY_COLUMNS.join(' | ')} |`, `|${SUMMARY_COLUMNS.map((_, i) => (i >= 3 && i <= 10 ? ' ---: ' : ' --- ')).join('|')}|`);
   for (const row of summaryRows(runs)) out.push(`| ${row.map(cell).join(' | ')} |`);
   out.push('', '*lost*: sent but never received; *late*: sent during an outage and received after it; latencies are first arrivals only.', '');
   for (const run of runs) {
     out.push(`## ${cell(run.dir)}`, '');
+    const story = narrativeOf(run);
+    if (story.length) out.push(`**What happened** (computed from this run's events and counts): ${story.join(' ')}`, '');
     out.push(`- broker: ${run.broker} (${run.brokerKind}), QoS ${run.qos}`);
     out.push(`- restarts: ${describeRestarts(run.restarts)}`);
     if (run.replay) out.push(`- replay: ${run.replay.sent} sent, ${run.replay.published} published, ${run.replay.dropped} dropped while offline, ${run.replay.queued} still queued, ${run.replay.reconnects} reconnects`);

@@ -3,7 +3,7 @@
  * that report.md, report.html and the terminal all show. Pure.
  */
 import type { CompareReport, OutageReport } from '../compare/report.js';
-import type { Qos } from '../records.js';
+import type { ConnectionEvent, Qos } from '../records.js';
 import type { ScenarioRestart } from '../scenario/scenario.js';
 
 export interface ReportRunInput {
@@ -19,6 +19,8 @@ export interface ReportRunInput {
   trace?: { received: number; reconnects: number; sessionsLost: number };
   error?: string;
   durationMs: number;
+  /** Broker and client connection events (sources broker, replay, trace): the run's narrative. */
+  events?: readonly ConnectionEvent[];
 }
 
 /** One entry of report.json's runs: the run's identity, then every field of compare's report. */

@@ -4,6 +4,7 @@ import type { PayloadFormat } from '../mqtt/payload.js';
 import type { ProfileFormatOptions } from '../profile/format.js';
 import type { Qos } from '../records.js';
 import type { Pacing } from '../schedule/schedule.js';
+import { DEFAULT_CHOREOGRAPHY, DEFAULT_REPLAYER, releaseOrder, type Choreography, type ClientComeback } from '../experiment/choreography.js';
 import { NO_LINES, type Locate } from '../schema/json-lines.js';
 import { SCENARIO_SCHEMA } from '../schema/scenario-schema.js';
 import { schemaProblem, type Path } from '../schema/validate.js';
@@ -85,12 +86,39 @@ function buildScenario(root: Json, errors: ScenarioErrors): Scenario {
     drainMs: ms(root.drain, 10_000),
     quietMs: ms(root.quiet, 1_500),
     tracerReconnectMs: ms(root.tracerReconnect, 250),
+    choreography: readChoreography(root, errors),
     queueQos0: onOff(root.queueQos0, false),
     loop: (root.loop as number | undefined) ?? 1,
   };
   if (root.description !== undefined) scenario.description = root.description as string;
   if (root.maxInflight !== undefined) scenario.maxInflight = root.maxInflight as number;
   return scenario;
+}
+
+function readComeback(spec: Json | undefined, role: 'replayer' | 'recorder', errors: ScenarioErrors): ClientComeback | undefined {
+  if (spec === undefined) return undefined;
+  const back = (spec.back as string | undefined) ?? (spec.at !== undefined ? 'at' : undefined);
+  if (back === undefined) throw errors.at([role, 'back'], 'is required (at, after-replayer, before-replayer, after-recorder, before-recorder)');
+  if (back === 'at') {
+    if (spec.gap !== undefined) throw errors.at([role, 'gap'], '"gap" goes with "after-…" or "before-…"; "at" takes "at"');
+    return { back, atMs: spec.at === undefined ? DEFAULT_REPLAYER.atMs : durationToMs(spec.at)! };
+  }
+  if (spec.at !== undefined) throw errors.at([role, 'at'], `"at" goes with "back": "at"; "${back}" takes "gap"`);
+  return { back: back as Exclude<ClientComeback['back'], 'at'>, gapMs: spec.gap === undefined ? 0 : durationToMs(spec.gap)! };
+}
+
+/** The clients' comeback; a client that is not given one follows the defaults (or comes back at its own `at` when the other one names it). */
+function readChoreography(root: Json, errors: ScenarioErrors): Choreography {
+  const replayer = readComeback(root.replayer as Json | undefined, 'replayer', errors);
+  const recorder = readComeback(root.recorder as Json | undefined, 'recorder', errors);
+  const standAlone: ClientComeback = { back: 'at', atMs: DEFAULT_REPLAYER.atMs };
+  const choreography: Choreography = {
+    replayer: replayer ?? (recorder && recorder.back !== 'at' ? standAlone : DEFAULT_CHOREOGRAPHY.replayer),
+    recorder: recorder ?? (replayer && replayer.back !== 'at' ? standAlone : DEFAULT_CHOREOGRAPHY.recorder),
+  };
+  const order = releaseOrder(choreography);
+  if (typeof order === 'string') throw errors.at([recorder ? 'recorder' : 'replayer'], order);
+  return choreography;
 }
 
 function readPacing(root: Json, errors: ScenarioErrors): Pacing {

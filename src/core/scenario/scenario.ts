@@ -6,6 +6,7 @@
  */
 import { inputError } from '../errors.js';
 import { lazyJsonLocator, type Locate } from '../schema/json-lines.js';
+import type { Choreography } from '../experiment/choreography.js';
 import { readScenario } from './read-scenario.js';
 import type { PayloadFormat } from '../mqtt/payload.js';
 import type { ProfileFormatOptions } from '../profile/format.js';
@@ -52,11 +53,12 @@ export interface Scenario {
   /** Stop waiting early once nothing arrived for this long after the replay ended. */
   quietMs: number;
   /**
-   * The tracer's delay between reconnect attempts (the replayer's is 250 ms). Longer makes the
-   * tracer come back second after a restart: a broker that lost its state then drops what the
-   * replayer sends before the tracer has subscribed again — the case "state lost" is about.
+   * The tracer's delay between reconnect attempts once it is let back after a restart and the
+   * broker refuses it (the replayer's is 250 ms). When it comes back is `choreography`'s.
    */
   tracerReconnectMs: number;
+  /** When each client comes back after a restart (both are held offline until then). */
+  choreography: Choreography;
   maxInflight?: number;
   queueQos0: boolean;
   loop: number;

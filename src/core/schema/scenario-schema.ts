@@ -44,6 +44,18 @@ const variant: Schema = {
   ],
 };
 
+/** How a client comes back after a restart: `{back: "after-replayer", gap: "300ms"}`, `{back: "at", at: "500ms"}`. */
+const comeback: Schema = {
+  type: 'object',
+  message: 'expected an object like {"back": "after-replayer", "gap": "300ms"} or {"at": "500ms"}',
+  properties: {
+    back: { enum: ['at', 'after-replayer', 'before-replayer', 'after-recorder', 'before-recorder'] },
+    at: duration,
+    gap: duration,
+  },
+  additionalProperties: false,
+};
+
 const broker: Schema = {
   type: 'object',
   message: 'expected an object',
@@ -83,6 +95,8 @@ export const SCENARIO_SCHEMA: Schema = {
     drain: duration,
     quiet: duration,
     tracerReconnect: duration,
+    replayer: comeback,
+    recorder: comeback,
     maxInflight: atLeastOne,
     queueQos0: onOff,
     loop: atLeastOne,

@@ -18,10 +18,10 @@ afterAll(() => {
 });
 
 /** 50 readings, 0.1 s apart, replayed at 40/s: about 1.25 s, with the broker down 0.4–0.9 s. */
-function fixture(): { dir: string; profile: string } {
+function fixture(readings = 50): { dir: string; profile: string } {
   const dir = tempDir('sensortrace-experiment-');
   dirs.push(dir);
-  const rows = ['time,sensor,value', ...Array.from({ length: 50 }, (_, i) => `${(i * 0.1).toFixed(1)},lab,${(20 + Math.sin(i / 8)).toFixed(2)}`)];
+  const rows = ['time,sensor,value', ...Array.from({ length: readings }, (_, i) => `${(i * 0.1).toFixed(1)},lab,${(20 + Math.sin(i / 8)).toFixed(2)}`)];
   const profile = join(dir, 'profile.csv');
   writeFileSync(profile, `${rows.join('\n')}\n`);
   return { dir, profile };
@@ -120,6 +120,17 @@ describe('experiment on the embedded broker (child process)', () => {
       const widths = await page.locator('img.chart').evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
       expect(widths).toHaveLength(2);
       for (const w of widths) expect(w).toBeGreaterThan(100);
+      // Each run's computed story states the lost and late counts its table row shows.
+      const rows = await page.locator('#summary tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      for (const row of rows) {
+        const story = await page.locator(`section[id="run-${row[0]}"] p.narrative`).textContent();
+        const [lost, late] = [Number(row[6]), Number(row[8])];
+        expect(story).toContain(lost === 0 ? 'Nothing was lost' : `Lost ${lost}`);
+        if (late > 0) expect(story).toContain(`Late ${late}:`);
+        else expect(story).not.toContain('Late ');
+        expect(story).toMatch(/The broker stopped at \d\d:\d\d:\d\d\.\d{3} \(graceful, state kept\)/);
+      }
+      expect(await page.locator('p.intent').count()).toBe(0);
       expect(problems).toEqual([]);
     } finally {
       await browser.close();
@@ -127,23 +138,50 @@ describe('experiment on the embedded broker (child process)', () => {
   });
 });
 
-describe('broker state across a restart, with the recorder reconnecting after the replayer', () => {
+/**
+ * The choreography of the tests below, on the replay's timeline (120 readings, 40/s, one every
+ * 25 ms: 3 s): the broker stops right after the reading planned at 400 ms and is due back at
+ * 500 ms; the replayer is let back at 2000 ms (time for a loaded machine to start the broker), the
+ * recorder right after the reading planned at 2150 ms (150 ms later).
+ */
+const CHOREOGRAPHED = {
+  rate: 40,
+  qos: [1],
+  replayer: { back: 'at', at: '1500ms' },
+  recorder: { back: 'after-replayer', gap: '150ms' },
+  drain: '8s',
+  quiet: '1500ms',
+};
+const READINGS = 120;
+const RESTART = { at: '400ms', downFor: '100ms', kind: 'graceful' };
+
+function plannedOffsets(dir: string): Map<number, number> {
+  const lines = readFileSync(join(dir, 'sent.csv'), 'utf8').trimEnd().split('\n').slice(1);
+  // seq and planned_at come before the payload, the only cell that may hold commas.
+  const rows = lines.map((l) => l.split(','));
+  const first = Number(rows[0]![7]);
+  return new Map(rows.map((r) => [Number(r[0]), Number(r[7]) - first]));
+}
+
+function lostSeqs(dir: string): number[] {
+  // seq is the sixth cell from the end (after the payload, which may hold commas).
+  const received = new Set(readFileSync(join(dir, 'trace.csv'), 'utf8').trimEnd().split('\n').slice(1).map((l) => Number(l.split(',').at(-6))));
+  return [...plannedOffsets(dir).keys()].filter((seq) => !received.has(seq));
+}
+
+describe('broker state across a restart, the recorder let back after the replayer', () => {
   it('QoS 1: the broker that kept the session delivers everything; the one that lost it drops what came before the recorder was back', async () => {
-    const { dir, profile } = fixture();
+    const { dir, profile } = fixture(READINGS);
     const scenario = scenarioFromValue(
       {
         name: 'state kept vs lost',
         profile,
         profileFormat: { timeFormat: 'relative-s' },
-        rate: 40,
-        qos: [1],
+        ...CHOREOGRAPHED,
         restarts: [
-          { name: 'kept', at: '400ms', downFor: '400ms', kind: 'graceful', state: 'kept' },
-          { name: 'lost', at: '400ms', downFor: '400ms', kind: 'graceful', state: 'lost' },
+          { name: 'kept', ...RESTART, state: 'kept' },
+          { name: 'lost', ...RESTART, state: 'lost' },
         ],
-        tracerReconnect: '1200ms',
-        drain: '8s',
-        quiet: '1500ms',
       },
       'test',
     );
@@ -151,12 +189,38 @@ describe('broker state across a restart, with the recorder reconnecting after th
     const [kept, lost] = result.runs;
     expect(kept?.error).toBeUndefined();
     expect(lost?.error).toBeUndefined();
-    expect(kept?.report).toMatchObject({ sent: 50, lost: 0 });
-    // The replayer resends its queue as soon as it is back; no subscription exists for it yet.
-    expect(lost?.report?.lost).toBeGreaterThan(0);
-    expect(lost?.report?.sent).toBe(50);
-    expect(lost!.report!.delivered + lost!.report!.lost).toBe(50);
-  });
+    expect(kept?.report).toMatchObject({ sent: READINGS, delivered: READINGS, lost: 0, duplicates: 0 });
+    // Lost: exactly what reached the broker after the cut and before the recorder's SUBSCRIBE,
+    // the messages planned after the reading at 400 ms up to the one at 2150 ms.
+    const offsets = plannedOffsets(lost!.dir);
+    const expected = [...offsets].filter(([, at]) => at > 400 + 1 && at <= 2150 + 1).map(([seq]) => seq);
+    expect(expected.length).toBeGreaterThan(60);
+    expect(lostSeqs(lost!.dir)).toEqual(expected);
+    expect(lost!.report).toMatchObject({ sent: READINGS, lost: expected.length, delivered: READINGS - expected.length, duplicates: 0 });
+  }, 60_000);
+
+  it('QoS 1, state lost: three runs, the same counts', async () => {
+    const { dir, profile } = fixture(READINGS);
+    const scenario = scenarioFromValue(
+      {
+        name: 'state lost, three times',
+        profile,
+        profileFormat: { timeFormat: 'relative-s' },
+        ...CHOREOGRAPHED,
+        restarts: [1, 2, 3].map((n) => ({ name: `lost ${n}`, ...RESTART, state: 'lost' })),
+      },
+      'test',
+    );
+    const result = await runExperiment({ scenario, profile, outDir: join(dir, 'out') });
+    const counts = result.runs.map((run) => {
+      expect(run.error).toBeUndefined();
+      const { sent, delivered, lost, duplicates, late } = run.report!;
+      return { sent, delivered, lost, duplicates, late, lostSeqs: lostSeqs(run.dir) };
+    });
+    expect(counts[0]!.lost).toBeGreaterThan(0);
+    expect(counts[1]).toEqual(counts[0]);
+    expect(counts[2]).toEqual(counts[0]);
+  }, 120_000);
 });
 
 describe.runIf(mosquittoAvailable)('experiment on a real Mosquitto', () => {

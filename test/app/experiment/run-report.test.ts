@@ -22,7 +22,7 @@ function folder(): { dir: string; files: RunFiles } {
 }
 
 function run(dir: string, extra: Partial<ExperimentRun> = {}): ExperimentRun {
-  return { spec, dir, files: [], brokerEvents: [], durationMs: 1234, ...extra };
+  return { spec, dir, files: [], brokerEvents: [], clientEvents: [], durationMs: 1234, ...extra };
 }
 
 describe('canCompare', () => {
@@ -58,7 +58,9 @@ describe('compareRun', () => {
 describe('report files', () => {
   it('give the report each run\'s identity, counts and error', () => {
     const replay = { sent: 10, published: 10, acknowledged: 9, queued: 1, dropped: 0, reconnects: 1, extra: 'ignored' };
-    const [input] = reportInputs([run('/x', { error: 'boom', replay: replay as unknown as ExperimentRun['replay'] })]);
+    const stop = { at: 5, source: 'broker', event: 'broker_stop' as const };
+    const back = { at: 7, source: 'replay', event: 'connect' as const, sessionPresent: false };
+    const [input] = reportInputs([run('/x', { error: 'boom', replay: replay as unknown as ExperimentRun['replay'], brokerEvents: [stop], clientEvents: [back] })]);
     expect(input).toEqual({
       dir: spec.id,
       qos: 1,
@@ -69,6 +71,8 @@ describe('report files', () => {
       durationMs: 1234,
       error: 'boom',
       replay: { sent: 10, published: 10, acknowledged: 9, queued: 1, dropped: 0, reconnects: 1 },
+      // Broker and client events together: the run's narrative is computed from them.
+      events: [stop, back],
     });
   });
 
