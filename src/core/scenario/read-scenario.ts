@@ -1,3 +1,4 @@
+import { checkBrokerUrl } from '../mqtt/broker-url.js';
 import { durationToMs } from '../duration.js';
 import { inputError, type SensortraceError } from '../errors.js';
 import type { PayloadFormat } from '../mqtt/payload.js';
@@ -71,6 +72,7 @@ function buildScenario(root: Json, errors: ScenarioErrors): Scenario {
   const variantNames = variants.map((v) => v.name);
   if (new Set(variantNames).size !== variantNames.length) throw errors.at(['restarts'], 'two restart variants have the same name', variantNames.join(', '));
   checkExternalBrokers(brokers, variants, errors);
+  brokers.forEach((b, i) => checkExternalUrl(b, i, errors));
 
   const ms = (value: unknown, otherwise: number): number => (value === undefined ? otherwise : durationToMs(value)!);
   const scenario: Scenario = {
@@ -131,6 +133,16 @@ function readPacing(root: Json, errors: ScenarioErrors): Pacing {
 }
 
 const onOff = (value: unknown, otherwise: boolean): boolean => (value === undefined ? otherwise : value === true || value === 'on');
+
+/** An external broker's URL is held to the same rules as `-L` (scheme, host, port 1–65535). */
+function checkExternalUrl(broker: ScenarioBroker, index: number, errors: ScenarioErrors): void {
+  if (broker.kind !== 'external') return;
+  try {
+    checkBrokerUrl(broker.url);
+  } catch (error) {
+    throw errors.at(['brokers', index, 'url'], (error as Error).message.replace(/^url: /, ''));
+  }
+}
 
 function readBroker(spec: Json): ScenarioBroker {
   const kind = spec.kind as ScenarioBroker['kind'];

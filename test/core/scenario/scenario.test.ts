@@ -109,3 +109,20 @@ describe('matrix expansion', () => {
     expect(expandMatrix(s).length).toBeGreaterThan(1);
   });
 });
+
+describe('external broker URLs in a scenario', () => {
+  it.each([
+    ['mqtt://lab:99999', 'the port must be a whole number from 1 to 65535'],
+    ['mqtt://', 'mqtt://'],
+    ['http://lab:1883', 'expected mqtt://'],
+  ])('%s is refused at its line and field', (url, message) => {
+    const text = JSON.stringify({ profile: 'p.csv', broker: { kind: 'external', url } }, null, 2);
+    expect(() => parseScenario(text, 's.json')).toThrow(expect.objectContaining({ code: 'E_INPUT', message: expect.stringMatching(/^s\.json:5: brokers\[0\]\.url: /) }));
+    expect(() => parseScenario(text, 's.json')).toThrow(message);
+  });
+
+  it('a good one passes', () => {
+    const text = JSON.stringify({ profile: 'p.csv', broker: { kind: 'external', url: 'mqtt://lab.example:1883' } });
+    expect(parseScenario(text, 's.json').brokers[0]).toMatchObject({ kind: 'external', url: 'mqtt://lab.example:1883' });
+  });
+});
