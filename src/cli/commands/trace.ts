@@ -3,28 +3,19 @@ import { trace, type TraceOptions } from '../../app/trace/trace.js';
 import { formatDuration, parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
 import { compileLineFormat, verboseLine, type LineFormatter, type LineMessage } from '../../core/trace/line-format.js';
-import type { Qos } from '../../core/records.js';
 import { applyGiveUp, GIVE_UP_HELP } from '../give-up-flag.js';
-import { addConnectionFlags, connectionOptionsFrom, parseInteger, parseQos, type ConnectionFlagValues } from '../connection-flags.js';
+import { addConnectionFlags, connectionOptionsFrom, type ConnectionFlagValues } from '../connection-flags.js';
 import { writeLine, type CliContext } from '../context.js';
 import { traceLive } from '../../app/watch/live-view.js';
 import { addLiveFlags, liveViewFrom, type LiveFlags } from '../live-flags.js';
+import { addSubscriptionFlags, type SubscriptionFlagValues } from '../subscription-flags.js';
 
-export interface TraceFlags extends ConnectionFlagValues, LiveFlags {
-  topic: string[];
-  filterOut: string[];
-  qos: Qos;
+export interface TraceFlags extends ConnectionFlagValues, LiveFlags, SubscriptionFlagValues {
   output?: string;
   jsonl?: boolean;
   append?: boolean;
   fsync?: boolean;
   flushInterval: string;
-  count?: number;
-  idle?: string;
-  duration?: string;
-  retained: boolean;
-  clean: boolean;
-  sessionExpiry?: number;
   giveUpAfter?: string;
   stopQos2Wait?: string;
   stopCloseWait?: string;
@@ -35,26 +26,14 @@ export interface TraceFlags extends ConnectionFlagValues, LiveFlags {
   quiet?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
 export function registerTrace(command: Command, context: CliContext): void {
   addLiveFlags(addConnectionFlags(
-    command
-      .description('record every message on the given topics to CSV (or JSON lines), losing nothing across broker restarts')
-      .option('-t, --topic <filter>', 'topic filter to subscribe to, + and # allowed, $share/<group>/... too (repeatable)', collect, [])
-      .option('-T, --filter-out <filter>', 'do not record topics matching this filter (repeatable)', collect, [])
-      .option('-q, --qos <qos>', 'maximum QoS to subscribe with', parseQos, 0)
+    addSubscriptionFlags(command.description('record every message on the given topics to CSV (or JSON lines), losing nothing across broker restarts'), 'record')
       .option('-o, --output <file>', 'trace file (CSV; events go to FILE.events.csv)')
       .option('--jsonl', 'write JSON lines instead of CSV')
       .option('--append', 'append to an existing trace instead of replacing it')
       .option('--fsync', 'fsync after every flush (durable against power loss, slower)')
       .option('--flush-interval <duration>', 'flush the trace at least this often', '1s')
-      .option('-C, --count <n>', 'stop after recording N messages', parseInteger('--count', 1, Number.MAX_SAFE_INTEGER))
-      .option('-W, --idle <seconds>', 'stop when nothing arrived for this long (seconds, or 500ms, 2m)')
-      .option('--duration <duration>', 'stop after this long (e.g. 90s, 10m)')
-      .option('-R, --no-retained', 'skip retained messages delivered at subscribe time (stale values)')
-      .option('-c, --no-clean', 'persistent session: the broker keeps our subscription and queues QoS 1/2 messages while we are away (needs -i)')
-      .option('--session-expiry <seconds>', 'MQTT 5 session expiry interval; implies a persistent session (needs -V 5 and -i)', parseInteger('--session-expiry', 0, 4294967295))
       .option('-F, --format <format>', 'print each message on stdout in mosquitto_sub -F format (%t topic, %p payload, %q, %r, %U, %I, %j, ...)')
       .option('-v, --verbose', 'print "topic payload" lines on stdout')
       .option('-N, --no-eol', 'do not end stdout lines with a newline')

@@ -1,40 +1,19 @@
 import type { Command } from 'commander';
 import { watch } from '../../app/watch/watch.js';
 import { formatDuration } from '../../core/duration.js';
-import type { Qos } from '../../core/records.js';
-import { addConnectionFlags, parseInteger, parseQos, type ConnectionFlagValues } from '../connection-flags.js';
+import { addConnectionFlags, type ConnectionFlagValues } from '../connection-flags.js';
 import { writeLine, type CliContext } from '../context.js';
 import { addWebFlags, liveViewFrom, type LiveFlags } from '../live-flags.js';
+import { addSubscriptionFlags, type SubscriptionFlagValues } from '../subscription-flags.js';
 import { traceOptionsFrom } from './trace.js';
 
-interface WatchFlags extends ConnectionFlagValues, Omit<LiveFlags, 'live'> {
-  topic: string[];
-  filterOut: string[];
-  qos: Qos;
-  count?: number;
-  idle?: string;
-  duration?: string;
-  retained: boolean;
-  clean: boolean;
-  sessionExpiry?: number;
+interface WatchFlags extends ConnectionFlagValues, Omit<LiveFlags, 'live'>, SubscriptionFlagValues {
   quiet?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
 export function registerWatch(command: Command, context: CliContext): void {
   addWebFlags(addConnectionFlags(
-    command
-      .description('show what arrives on the given topics, live (per topic: last value, count, rate, age, recent values); writes no file')
-      .option('-t, --topic <filter>', 'topic filter to subscribe to, + and # allowed (repeatable)', collect, [])
-      .option('-T, --filter-out <filter>', 'do not show topics matching this filter (repeatable)', collect, [])
-      .option('-q, --qos <qos>', 'maximum QoS to subscribe with', parseQos, 0)
-      .option('-C, --count <n>', 'stop after N messages', parseInteger('--count', 1, Number.MAX_SAFE_INTEGER))
-      .option('-W, --idle <seconds>', 'stop when nothing arrived for this long (seconds, or 500ms, 2m)')
-      .option('--duration <duration>', 'stop after this long (e.g. 90s, 10m)')
-      .option('-R, --no-retained', 'skip retained messages delivered at subscribe time')
-      .option('-c, --no-clean', 'persistent session (needs -i)')
-      .option('--session-expiry <seconds>', 'MQTT 5 session expiry interval (needs -V 5 and -i)', parseInteger('--session-expiry', 0, 4294967295))
+    addSubscriptionFlags(command.description('show what arrives on the given topics, live (per topic: last value, count, rate, age, recent values); writes no file'), 'show')
       .option('--quiet', 'no status lines on stderr (errors are still printed)'),
   ))
     .addHelpText('after', `
