@@ -12,15 +12,8 @@ import { addConnectionFlags, connectionOptionsFrom, parseInteger, parsePositiveN
 import { writeLine, type CliContext } from '../context.js';
 import { addGiveUpFlag, applyGiveUp } from '../give-up-flag.js';
 
-interface ProfileFlagValues {
-  timeFormat?: string;
-  delimiter?: string;
-  decimalComma?: boolean;
-  timeColumn?: string;
-  valueColumn?: string;
-  sensorColumn?: string;
-  sensor?: string;
-}
+/** The profile layout flags are the library's options, the time format still unchecked text. */
+type ProfileFlagValues = Omit<ProfileFormatOptions, 'timeFormat'> & { timeFormat?: string };
 
 interface ReplayFlagValues extends ConnectionFlagValues, ProfileFlagValues {
   topic?: string;
