@@ -129,6 +129,9 @@ export function parsePort(text: string): number {
   return parseInteger('--port', 1, 65535)(text);
 }
 
+/** A repeatable flag's values, in the order given (`-t a -t b`). */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
 export function parseQos(text: string): Qos {
   if (text !== '0' && text !== '1' && text !== '2') throw usageError(`QoS must be 0, 1 or 2 (found "${text}")`);
   return Number(text) as Qos;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Qos } from '../core/records.js';
-import { parseInteger, parseQos } from './connection-flags.js';
+import { collect, parseInteger, parseQos } from './connection-flags.js';
 
 /** What trace and watch share: what to subscribe to, which session to keep, when to stop. */
 export interface SubscriptionFlagValues {
@@ -14,8 +14,6 @@ export interface SubscriptionFlagValues {
   clean: boolean;
   sessionExpiry?: number;
 }
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** Adds the subscription flags (mosquitto_sub's letters); `verb` says what the command does with a message. */
 export function addSubscriptionFlags(command: Command, verb: 'record' | 'show'): Command {

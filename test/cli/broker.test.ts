@@ -1,21 +1,15 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort, waitForPort } from '../../src/io/broker/free-port.js';
 import { openConnection } from '../../src/io/mqtt/connection.js';
 import { tempDir } from '../helpers/brokers.js';
 import { runCli } from '../helpers/cli.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
 describe('sensortrace broker', () => {
   it('serves MQTT and WebSocket with a password file, logs with -v, and stops on abort', async () => {
     const dir = tempDir('sensortrace-broker-cli-');
-    dirs.push(dir);
     const users = join(dir, 'users.txt');
     writeFileSync(users, '# lab users\nalice:s3cret\n');
     const [port, wsPort] = [await freePort(), await freePort()];
@@ -52,7 +46,6 @@ describe('sensortrace broker', () => {
 
   it('rejects a malformed password file with file:line, exit 2', async () => {
     const dir = tempDir('sensortrace-broker-cli-');
-    dirs.push(dir);
     const users = join(dir, 'users.txt');
     writeFileSync(users, 'alice\n');
     const result = await runCli(['broker', '-p', String(await freePort()), '--password-file', users]);

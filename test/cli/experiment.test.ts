@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/brokers.js';
 import { runCli } from '../helpers/cli.js';
 import { ensureBuilt } from '../helpers/build.js';
@@ -9,14 +9,8 @@ import { processesMentioning } from '../helpers/processes.js';
 /** The embedded broker runs as a child (`node dist/cli/bin.js broker`): build once. */
 beforeAll(() => ensureBuilt(), 120_000);
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
 function setup(rows = 40): { dir: string; profile: string } {
   const dir = tempDir('sensortrace-experiment-cli-');
-  dirs.push(dir);
   const profile = join(dir, 'profile.csv');
   writeFileSync(profile, ['time,value', ...Array.from({ length: rows }, (_, i) => `${(i * 0.1).toFixed(1)},${20 + i / 10}`)].join('\n') + '\n');
   return { dir, profile };

@@ -136,7 +136,7 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   for (const f of formats) if (!COMPARE_FORMATS.includes(f)) throw optionError('formats', `unknown output "${f}" (known: ${COMPARE_FORMATS.join(', ')})`);
   checkCompareOutputs(options, formats);
   // The chart modules load while the inputs are read (their import is most of a small compare's time).
-  if (options.output !== undefined && formats.some((f) => f !== 'json' && f !== 'gp')) void preloadChartModules();
+  if (options.output !== undefined && formats.some((f) => f === 'svg' || f === 'png' || f === 'vg' || f === 'html')) void preloadChartModules();
 
   // A large sent log is read on another thread while this one reads the arrivals. Its errors
   // surface when awaited, after any error of the received files, as when read in turn.

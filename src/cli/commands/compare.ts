@@ -4,7 +4,7 @@ import { usageError } from '../../core/errors.js';
 import type { GnuplotTerminal } from '../../core/chart/gnuplot.js';
 import type { Qos } from '../../core/records.js';
 import { summaryTable } from '../../core/compare/summary-table.js';
-import { parseInteger, parseQos } from '../connection-flags.js';
+import { collect, parseInteger, parseQos } from '../connection-flags.js';
 import { writeLine, type CliContext } from '../context.js';
 
 interface CompareFlags {
@@ -23,8 +23,6 @@ interface CompareFlags {
   json?: boolean;
   expect?: string;
 }
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function parseFormats(text: string): CompareFormat[] {
   const formats = text.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);

@@ -4,6 +4,8 @@
 // loaded from the network, and the page's Content-Security-Policy allows only the inline scripts
 // it carries, by their sha256 hashes: no 'unsafe-inline' and no 'unsafe-eval' for scripts.
 
+import { escapeHtml } from '../escape-html.js';
+
 /** The scripts a page with live charts carries: the `<script>` elements and their CSP sources. */
 export interface LiveChartAssets {
   /** `<script>` elements, to put at the end of the body (after the figures they bring to life). */
@@ -72,9 +74,6 @@ export function pageCsp(assets?: LiveChartAssets): string {
   return `default-src 'none'; img-src data:; style-src 'unsafe-inline'${script}`;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 /** compare's BASE.html: one live chart on a page of its own. */
 export function livePage(title: string, figure: string, assets: LiveChartAssets): string {

@@ -1,3 +1,4 @@
+import { escapeHtml } from '../escape-html.js';
 import { describeRestarts } from '../scenario/scenario.js';
 import { describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
 import type { MarkdownReportMeta } from './markdown.js';
@@ -11,9 +12,7 @@ export interface EmbeddedChart {
   vega?: unknown;
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+export { escapeHtml };
 
 const STYLE = `
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#1b1f24;background:#fff}

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SensortraceError } from '../../core/errors.js';
+import { cspHash } from './csp-hash.js';
 import { BOOT_SCRIPT, type LiveChartAssets } from '../../core/chart/live-chart.js';
 
 /**
@@ -27,10 +27,6 @@ function browserBuild(pkg: string, file: string): string {
   }
 }
 
-/** A script's CSP source: 'sha256-<base64 of the digest of its exact text>'. */
-export function scriptHash(text: string): string {
-  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
-}
 
 /** Read once per process: about 580 kB of script. */
 export function liveChartAssets(): LiveChartAssets {
@@ -42,7 +38,7 @@ export function liveChartAssets(): LiveChartAssets {
   }
   cached = {
     scripts: texts.map((text) => `<script>${text}</script>`).join('\n'),
-    scriptSources: texts.map(scriptHash),
+    scriptSources: texts.map(cspHash),
     bytes: texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0),
   };
   return cached;

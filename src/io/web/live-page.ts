@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { cspHash } from '../output/csp-hash.js';
 import { LIVE_PAGE_SCRIPT } from './live-page-script.js';
 
 const STYLE = `
@@ -14,16 +14,14 @@ figure{margin:.5rem 0}figcaption{font-family:ui-monospace,monospace}svg{width:10
 #marks{font-family:ui-monospace,monospace;padding-left:1.2rem}.note{color:#57606a;font-size:.85rem}
 `;
 
-const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
-
 /**
  * Nothing but this page's own inline script and style may run, and it may talk only to its own
  * origin (the event stream): no network, no eval, no framing, no forms.
  */
 export const LIVE_PAGE_CSP = [
   "default-src 'none'",
-  `script-src ${sha256(LIVE_PAGE_SCRIPT)}`,
-  `style-src ${sha256(STYLE)}`,
+  `script-src ${cspHash(LIVE_PAGE_SCRIPT)}`,
+  `style-src ${cspHash(STYLE)}`,
   "connect-src 'self'",
   'img-src data:',
   "base-uri 'none'",

@@ -1,19 +1,13 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readPasswordFile, startBrokerServer } from '../../../src/app/broker/broker-server.js';
 import { freePort } from '../../../src/io/broker/free-port.js';
 import { tempDir } from '../../helpers/brokers.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
 function file(text: string): string {
   const dir = tempDir('sensortrace-broker-server-');
-  dirs.push(dir);
   const path = join(dir, 'users.txt');
   writeFileSync(path, text);
   return path;

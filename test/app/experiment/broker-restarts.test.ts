@@ -1,17 +1,12 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BrokerRestarts } from '../../../src/app/experiment/broker-restarts.js';
 import type { ExperimentPhase } from '../../../src/app/experiment/types.js';
 import type { ScenarioRestart } from '../../../src/core/scenario/scenario.js';
 import type { BrokerControl, StopKind } from '../../../src/io/broker/broker-control.js';
 import { tempDir } from '../../helpers/brokers.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
 
 /**
  * A broker control that records what it was told, at which (fake) time. The choreography's
@@ -61,7 +56,6 @@ const T0 = 1_700_000_000_000;
 
 function setUp(options: { startFails?: Error } = {}) {
   const dir = tempDir('sensortrace-restarts-');
-  dirs.push(dir);
   const clock = new FakeClock(T0);
   const control = new RecordingControl(clock);
   if (options.startFails) control.startFails = options.startFails;

@@ -1,7 +1,7 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compare } from '../../../src/app/compare/compare.js';
 import { runExperiment, type ExperimentResult } from '../../../src/app/experiment/experiment.js';
 import { scenarioFromValue } from '../../../src/core/scenario/scenario.js';
@@ -12,15 +12,9 @@ import { processesMentioning } from '../../helpers/processes.js';
 /** The embedded broker is a child process running the built CLI: build once. */
 beforeAll(() => ensureBuilt(), 120_000);
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
 /** 50 readings, 0.1 s apart, replayed at 40/s: about 1.25 s, with the broker down 0.4–0.9 s. */
 function fixture(readings = 50): { dir: string; profile: string } {
   const dir = tempDir('sensortrace-experiment-');
-  dirs.push(dir);
   const rows = ['time,sensor,value', ...Array.from({ length: readings }, (_, i) => `${(i * 0.1).toFixed(1)},lab,${(20 + Math.sin(i / 8)).toFixed(2)}`)];
   const profile = join(dir, 'profile.csv');
   writeFileSync(profile, `${rows.join('\n')}\n`);

@@ -1,23 +1,17 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reportInputs, writeReports } from '../../../src/app/experiment/report-files.js';
 import { canCompare, compareRun, type RunFiles } from '../../../src/app/experiment/run-compare.js';
 import type { ExperimentRun } from '../../../src/app/experiment/types.js';
 import { expandMatrix, scenarioFromValue } from '../../../src/core/scenario/scenario.js';
 import { tempDir } from '../../helpers/brokers.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
 const scenario = scenarioFromValue({ name: 'report', profile: 'p.csv', qos: [1], restarts: [{ at: '1s', downFor: '2s' }] }, 'test');
 const spec = expandMatrix(scenario)[0]!;
 
 function folder(): { dir: string; files: RunFiles } {
   const dir = tempDir('sensortrace-run-report-');
-  dirs.push(dir);
   return { dir, files: { sent: join(dir, 'sent.csv'), trace: join(dir, 'trace.csv'), brokerEvents: join(dir, 'broker.events.csv'), compare: join(dir, 'compare') } };
 }
 

@@ -1,20 +1,14 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunTracer } from '../../../src/app/experiment/run-tracer.js';
 import { freePort } from '../../../src/io/broker/free-port.js';
 import { systemClock } from '../../../src/io/clock.js';
 import { tempDir, withEmbeddedBroker } from '../../helpers/brokers.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
 function output(): string {
   const dir = tempDir('sensortrace-run-tracer-');
-  dirs.push(dir);
   return join(dir, 'trace.csv');
 }
 

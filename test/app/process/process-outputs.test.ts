@@ -1,19 +1,12 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PROCESS_LOG_COLUMNS, ProcessOutputs, processLogRow } from '../../../src/app/process/process-outputs.js';
 import type { CsvEmission, PublishEmission } from '../../../src/core/rules/engine.js';
 import { tempDir } from '../../helpers/brokers.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
 function folder(): string {
-  const dir = tempDir('sensortrace-process-outputs-');
-  dirs.push(dir);
-  return dir;
+  return tempDir('sensortrace-process-outputs-');
 }
 
 const publish: PublishEmission = { kind: 'publish', rule: 'hot', at: 1_700_000_000_000 + 123.4567, topic: 'alert/a', payload: '{"v":1}', qos: 1, retain: true, cause: ['e1', 'e2'], userProperties: {} };

@@ -1,20 +1,14 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TableWatcher } from '../../../src/app/process/table-watcher.js';
 import { RuleEngine } from '../../../src/core/rules/engine.js';
 import { loadRules } from '../../../src/io/input/rules-loader.js';
 import { tempDir } from '../../helpers/brokers.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
 async function setUp(intervalMs = 1000) {
   const dir = tempDir('sensortrace-tables-');
-  dirs.push(dir);
   const table = join(dir, 'limits.csv');
   writeFileSync(table, 'sensor,high\nx,100\n');
   writeFileSync(join(dir, 'rules.yaml'), 'data: { limits: { file: limits.csv } }\nrules: [{ name: hot, on: t/+, when: value > limits.high, do: { publish: { topic: "alert/{sensor}", payload: "{value}" } } }]\n');
