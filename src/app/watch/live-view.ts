@@ -4,6 +4,7 @@ import { LiveState } from '../../core/live/live-state.js';
 import { systemClock, type Clock } from '../../io/clock.js';
 import { LiveTerminal } from '../../io/output/live-terminal.js';
 import { LiveServer } from '../../io/web/live-server.js';
+import { topicsView } from '../../io/web/live-page.js';
 import { trace, type TraceOptions, type TraceSummary } from '../trace/trace.js';
 
 export interface LiveViewOptions {
@@ -46,7 +47,7 @@ export async function traceLive(options: TraceOptions, view: LiveViewOptions): P
     },
   };
   const terminal = view.terminal ? new LiveTerminal(state, view.terminal.stream, { tty: view.terminal.tty, clock, ...(view.terminal.size ? { size: view.terminal.size } : {}) }) : undefined;
-  const server = view.web ? new LiveServer(state, { port: view.web.port, clock, ...(view.web.host ? { host: view.web.host } : {}) }) : undefined;
+  const server = view.web ? new LiveServer(topicsView(state), { port: view.web.port, clock, ...(view.web.host ? { host: view.web.host } : {}) }) : undefined;
   const url = await server?.start();
   if (url) view.onWebListening?.(url);
   terminal?.start();

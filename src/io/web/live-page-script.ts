@@ -1,38 +1,13 @@
 /**
- * The live page's script, inline and allowed by its sha256 in the CSP. Hand-written SVG drawing,
- * no library. Every topic, payload and detail reaches the page through textContent or an SVG
+ * The topics page's script (watch, trace), after the kit's helpers (page-kit.ts); inline and
+ * allowed by its sha256 in the CSP. Hand-written SVG drawing, no library. Every topic, payload and detail reaches the page through textContent or an SVG
  * text node, never as markup. EventSource reconnects by itself (the server sends `retry: 1000`),
  * so a tab survives the tool being restarted.
  */
 export const LIVE_PAGE_SCRIPT = `
-'use strict';
-const NS = 'http://www.w3.org/2000/svg';
-const W = 800, H = 150, L = 52, R = 8, T = 8, B = 20;
-const $ = (id) => document.getElementById(id);
 const rows = new Map();
 const figures = new Map();
 
-function el(name, cls, text) {
-  const e = document.createElement(name);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-function svgEl(name, attrs, text) {
-  const e = document.createElementNS(NS, name);
-  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-function clock(at) {
-  const d = new Date(at);
-  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-}
-function age(ms) {
-  if (ms < 10000) return (ms / 1000).toFixed(1) + ' s';
-  if (ms < 60000) return Math.floor(ms / 1000) + ' s';
-  return Math.floor(ms / 60000) + ' min';
-}
 const MARK_TEXT = { offline: 'connection lost', reconnect: 'reconnected', session_lost: 'session lost', error: 'error' };
 function markText(m) {
   return clock(m.at) + ' ' + MARK_TEXT[m.kind] + (m.detail ? ' (' + m.detail + ')' : '');
@@ -57,24 +32,12 @@ function renderTable(f) {
   }
 }
 
-function frame(svg, t0, t1, lo, hi) {
-  while (svg.firstChild) svg.removeChild(svg.firstChild);
-  const x = (t) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
-  const y = (v) => (hi === lo ? H / 2 : T + (1 - (v - lo) / (hi - lo)) * (H - T - B));
-  svg.appendChild(svgEl('rect', { class: 'plot', x: L, y: T, width: W - L - R, height: H - T - B }));
-  svg.appendChild(svgEl('text', { class: 'axis', x: L - 4, y: T + 10, 'text-anchor': 'end' }, String(+hi.toPrecision(6))));
-  svg.appendChild(svgEl('text', { class: 'axis', x: L - 4, y: H - B, 'text-anchor': 'end' }, String(+lo.toPrecision(6))));
-  svg.appendChild(svgEl('text', { class: 'axis', x: L, y: H - 4 }, '-' + Math.round((t1 - t0) / 1000) + ' s'));
-  svg.appendChild(svgEl('text', { class: 'axis', x: W - R, y: H - 4, 'text-anchor': 'end' }, 'now'));
-  return { x, y };
+function windowFrame(svg, t0, t1, lo, hi) {
+  return frame(svg, t0, t1, lo, hi, '-' + Math.round((t1 - t0) / 1000) + ' s', 'now');
 }
 
 function drawMarks(svg, s, marks) {
-  for (const m of marks) {
-    const line = svgEl('line', { class: 'mark mark-' + m.kind, x1: s.x(m.at), x2: s.x(m.at), y1: T, y2: H - B });
-    line.appendChild(svgEl('title', {}, markText(m)));
-    svg.appendChild(line);
-  }
+  for (const m of marks) vline(svg, s, m.at, 'mark-' + m.kind, markText(m));
 }
 
 /** A gap: two points further apart than 4 times the usual spacing (and at least 2 s). */
@@ -89,7 +52,7 @@ function drawSeries(svg, points, t0, t1, marks) {
   const values = points.map((p) => p[1]).filter((v) => v !== null);
   const lo = values.length ? Math.min(...values) : 0;
   const hi = values.length ? Math.max(...values) : 1;
-  const s = frame(svg, t0, t1, lo, hi);
+  const s = windowFrame(svg, t0, t1, lo, hi);
   const limit = gapLimit(points);
   let run = [];
   const flush = () => {
@@ -112,7 +75,7 @@ function drawSeries(svg, points, t0, t1, marks) {
 
 function drawArrivals(svg, arrivals, t0, t1, marks) {
   const hi = Math.max(1, ...arrivals.map((a) => a[1]));
-  const s = frame(svg, t0, t1, 0, hi);
+  const s = windowFrame(svg, t0, t1, 0, hi);
   const w = Math.max(1, s.x(t0 + 1000) - s.x(t0) - 1);
   for (const [at, n] of arrivals) {
     if (n > 0) svg.appendChild(svgEl('rect', { class: 'bar', x: s.x(at), y: s.y(n), width: w, height: H - B - s.y(n) }));
@@ -140,7 +103,7 @@ function renderCharts(f) {
 
 function renderMarks(f) {
   const list = $('marks');
-  while (list.firstChild) list.removeChild(list.firstChild);
+  clear(list);
   for (const m of f.marks.slice().reverse()) list.appendChild(el('li', 'mark-' + m.kind, markText(m)));
 }
 
@@ -156,8 +119,5 @@ function render(f) {
   renderMarks(f);
 }
 
-const source = new EventSource('/events');
-source.onopen = () => { $('link').textContent = 'live'; $('link').className = 'up'; };
-source.onerror = () => { $('link').textContent = 'tool not reachable, retrying…'; $('link').className = 'down'; };
-source.onmessage = (e) => render(JSON.parse(e.data));
+follow(render);
 `;

@@ -1,10 +1,23 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { apiState, liveFrame } from '../../core/live/live-json.js';
-import type { LiveState } from '../../core/live/live-state.js';
 import { SensortraceError, optionError } from '../../core/errors.js';
 import { systemClock, type Clock } from '../clock.js';
-import { LIVE_PAGE_CSP, LIVE_PAGE_HTML } from './live-page.js';
+
+/**
+ * What a live page shows, whatever the command: its fixed page, and the state it draws, read
+ * only when a frame or /api/state is due (never per message). The state objects are pure
+ * (core/live); a view only names them and the page.
+ */
+export interface LiveView {
+  /** The page (HTML) and its Content-Security-Policy. */
+  page: { html: string; csp: string };
+  /** Bumped on every change: a frame is skipped while it stays the same (but one a second goes anyway). */
+  version(): number;
+  /** One event-stream frame (JSON). */
+  frame(now: number): unknown;
+  /** GET /api/state (JSON). */
+  state(now: number): unknown;
+}
 
 export interface LiveServerOptions {
   /** 0: any free port (read it from `url`). */
@@ -38,7 +51,7 @@ export class LiveServer {
   private port = 0;
 
   constructor(
-    private readonly state: LiveState,
+    private readonly view: LiveView,
     private readonly options: LiveServerOptions,
   ) {
     this.clock = options.clock ?? systemClock;
@@ -95,10 +108,11 @@ export class LiveServer {
   private broadcast(force: boolean): void {
     if (this.clients.size === 0) return;
     const now = this.clock.now();
-    if (!force && this.state.version === this.sentVersion && now - this.sentAt < 1000) return;
-    this.sentVersion = this.state.version;
+    const version = this.view.version();
+    if (!force && version === this.sentVersion && now - this.sentAt < 1000) return;
+    this.sentVersion = version;
     this.sentAt = now;
-    const data = `data: ${JSON.stringify(liveFrame(this.state, now))}\n\n`;
+    const data = `data: ${JSON.stringify(this.view.frame(now))}\n\n`;
     const limit = this.options.maxBufferedBytes ?? 1_000_000;
     for (const res of this.clients) {
       if (res.writableLength > limit) {
@@ -117,14 +131,14 @@ export class LiveServer {
       return this.reply(res, 405, 'text/plain; charset=utf-8', 'read-only: only GET\n');
     }
     if (path === '/') {
-      res.setHeader('Content-Security-Policy', LIVE_PAGE_CSP);
-      return this.reply(res, 200, 'text/html; charset=utf-8', req.method === 'HEAD' ? '' : LIVE_PAGE_HTML);
+      res.setHeader('Content-Security-Policy', this.view.page.csp);
+      return this.reply(res, 200, 'text/html; charset=utf-8', req.method === 'HEAD' ? '' : this.view.page.html);
     }
     if (req.method === 'HEAD') return this.reply(res, 200, path === '/events' ? 'text/event-stream; charset=utf-8' : 'application/json; charset=utf-8', '');
-    if (path === '/api/state') return this.reply(res, 200, 'application/json; charset=utf-8', `${JSON.stringify(apiState(this.state.snapshot(this.clock.now())))}\n`);
+    if (path === '/api/state') return this.reply(res, 200, 'application/json; charset=utf-8', `${JSON.stringify(this.view.state(this.clock.now()))}\n`);
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
     // retry: a tab whose tool went away asks again every second, and picks up the next run.
-    res.write(`retry: 1000\ndata: ${JSON.stringify(liveFrame(this.state, this.clock.now()))}\n\n`);
+    res.write(`retry: 1000\ndata: ${JSON.stringify(this.view.frame(this.clock.now()))}\n\n`);
     this.clients.add(res);
     res.on('close', () => this.clients.delete(res));
   }

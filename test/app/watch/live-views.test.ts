@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { LiveState } from '../../../src/core/live/live-state.js';
 import { LiveTerminal } from '../../../src/io/output/live-terminal.js';
 import { LiveServer } from '../../../src/io/web/live-server.js';
+import { topicsView } from '../../../src/io/web/live-page.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 
 const bytes = (s: string): Buffer => Buffer.from(s);
@@ -82,7 +83,7 @@ describe('LiveServer (fake clock)', () => {
   it('sends sampled frames: one per interval while something changes, one a second otherwise, never one per message', async () => {
     const clock = new FakeClock();
     const state = new LiveState();
-    const server = new LiveServer(state, { port: 0, clock });
+    const server = new LiveServer(topicsView(state), { port: 0, clock });
     const url = await server.start();
     try {
       const stream = await openStream(url);
@@ -106,7 +107,7 @@ describe('LiveServer (fake clock)', () => {
   it('drops a client that does not read', async () => {
     const clock = new FakeClock();
     const state = new LiveState();
-    const server = new LiveServer(state, { port: 0, clock, maxBufferedBytes: 64_000 });
+    const server = new LiveServer(topicsView(state), { port: 0, clock, maxBufferedBytes: 64_000 });
     const url = new URL(await server.start());
     const socket = connect(Number(url.port), url.hostname);
     try {
