@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { WebViewOptions } from '../app/live/web-view.js';
 import type { LiveViewOptions } from '../app/watch/live-view.js';
 import { usageError } from '../core/errors.js';
 import { parseInteger } from './connection-flags.js';
@@ -39,4 +40,10 @@ export function liveViewFrom(flags: LiveFlags, context: CliContext, stdoutTaken:
     view.onWebListening = (url) => writeLine(context.stderr, `live page: ${url}`);
   }
   return view;
+}
+
+/** replay's and experiment's live page, if --web was given: its address goes to stderr once it listens. */
+export function webViewFrom(flags: Omit<LiveFlags, 'live'>, context: CliContext): WebViewOptions | undefined {
+  if (flags.web === undefined) return undefined;
+  return { port: flags.web, host: flags.webHost, onListening: (url) => writeLine(context.stderr, `live page: ${url}`) };
 }

@@ -35,6 +35,8 @@ export interface BrokerRestartsOptions {
   onFailure: () => void;
   /** Holds the clients offline during each restart and lets them back in the scenario's order. */
   choreography?: ClientChoreography;
+  /** Each broker_stop / broker_start as it is recorded (a live view marks it). */
+  onEvent?: (event: ConnectionEvent) => void;
 }
 
 /**
@@ -134,5 +136,6 @@ export class BrokerRestarts {
     const e: ConnectionEvent = { at, source: 'broker', event, detail };
     this.events.push(e);
     this.writer.write(e);
+    this.options.onEvent?.(e);
   }
 }

@@ -7,6 +7,7 @@ import type { Clock } from '../../io/clock.js';
 import { prepareOutputFolder } from '../../io/output/output-path.js';
 import { replay } from '../replay/replay.js';
 import { releaseOrder, type Release } from '../../core/experiment/choreography.js';
+import { brokerMark } from '../../core/live/experiment-state.js';
 import { BrokerRestarts } from './broker-restarts.js';
 import { ClientChoreography } from './client-choreography.js';
 import { awaitDrain } from './drain.js';
@@ -66,6 +67,10 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
     choreography,
     onPhase: (phase) => progress.report(phase),
     onFailure: () => runAbort.abort(),
+    onEvent: (event) => {
+      const mark = brokerMark(spec.id, event);
+      if (mark) options.onMark?.(mark);
+    },
   });
   const run: ExperimentRun = { spec, dir, files: [], brokerEvents: broker.events, clientEvents: [], durationMs: 0 };
   const tracer = new RunTracer(clock, runAbort.signal, () => {

@@ -1,4 +1,5 @@
 import type { CompareReport } from '../../core/compare/report.js';
+import type { ExperimentMark } from '../../core/live/experiment-state.js';
 import type { ConnectionEvent } from '../../core/records.js';
 import type { RunSpec, Scenario } from '../../core/scenario/scenario.js';
 import type { ReportFiles } from '../../io/output/report-writer.js';
@@ -7,6 +8,8 @@ import type { ConnectionOptions } from '../../io/mqtt/connection.js';
 import type { CompareFormat } from '../compare/compare.js';
 import type { ReplaySummary } from '../replay/replay.js';
 import type { TraceSummary } from '../trace/trace.js';
+
+export type { ExperimentMark };
 
 export type ExperimentPhase = 'broker' | 'tracer' | 'replay' | 'broker down' | 'drain' | 'compare' | 'done';
 
@@ -37,6 +40,8 @@ export interface ExperimentOptions {
   clock?: Clock;
   onProgress?: (progress: ExperimentProgress) => void;
   onLog?: (line: string) => void;
+  /** Something done to the system under test, as it happens (a broker stopped or back; any later kind of fault alike). */
+  onMark?: (mark: ExperimentMark) => void;
   /** After each run (its report files are already rewritten). */
   onRunDone?: (run: ExperimentRun) => void;
   /** A paragraph for the top of the report. */

@@ -48,6 +48,8 @@ export interface ReplayOptions {
   clock?: Clock;
   onProgress?: (progress: ReplayProgress) => void;
   onEvent?: (event: ConnectionEvent) => void;
+  /** Each paced send's error (actual − planned send, ms) with its planned time; on the publish path, so O(1) please (a live view). */
+  onPacing?: (errorMs: number, plannedAt: number) => void;
   /** The MQTT client as soon as it exists: an experiment holds it offline during a broker restart. */
   onClient?: (client: MqttClient) => void;
   /** Called once the profile is validated, before connecting. */

@@ -7,7 +7,7 @@
 import type { TopicTemplate } from '../../core/mqtt/topic-template.js';
 import { compileTopicTemplate } from '../../core/mqtt/topic-template.js';
 import { eventsPathFor, type ProfileRow } from '../../core/records.js';
-import { PacingSplit } from '../../core/schedule/pacing-stats.js';
+import { PacingSplit, type PacingRecorder } from '../../core/schedule/pacing-stats.js';
 import { replayStart } from '../../core/schedule/replay-start.js';
 import { expectedDurationMs, loopPeriodMs, type ResumePlan, type ScheduleInput } from '../../core/schedule/schedule.js';
 import { systemClock, type Clock } from '../../io/clock.js';
@@ -178,7 +178,9 @@ async function sendAndDrain(run: Run, parts: LoopParts): Promise<void> {
   if (parts.progress) parts.progress.startAt = start.startAt;
   options.onStart?.({ startAt: start.startAt, maxInflight: parts.window.maxInflight });
   const onSend = parts.progress && (() => parts.progress!.tick());
-  await sendPaced({ clock, control, window: parts.window, records, schedule: parts.schedule, pacing: parts.pacing, ...(onSend ? { onSend } : {}) }, rows, position, start);
+  const { onPacing } = options;
+  const pacing: PacingRecorder = onPacing ? { add: (errorMs, plannedAt) => (parts.pacing.add(errorMs, plannedAt), onPacing(errorMs, plannedAt)) } : parts.pacing;
+  await sendPaced({ clock, control, window: parts.window, records, schedule: parts.schedule, pacing, ...(onSend ? { onSend } : {}) }, rows, position, start);
   // Wait for what is still outstanding, unless stopped by a signal.
   await drain(clock, control, parts.window, options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
 }

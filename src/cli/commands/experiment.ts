@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { runExperiment, reportInputs, type ExperimentProgress } from '../../app/experiment/experiment.js';
+import { runExperiment, reportInputs, type ExperimentProgress, type ExperimentRun } from '../../app/experiment/experiment.js';
 import { formatDuration } from '../../core/duration.js';
 import { SensortraceError, inputError, usageError } from '../../core/errors.js';
 import { headlineTable } from '../../core/report/model.js';
@@ -10,8 +10,9 @@ import { lazyJsonLocator, NO_LINES, type Locate } from '../../core/schema/json-l
 import { ProgressLine } from '../../io/output/progress-line.js';
 import { addConnectionFlags, connectionOptionsFrom, parseInteger, type ConnectionFlagValues } from '../connection-flags.js';
 import { writeLine, type CliContext } from '../context.js';
+import { addWebFlags, webViewFrom, type LiveFlags } from '../live-flags.js';
 
-interface ExperimentFlags extends ConnectionFlagValues {
+interface ExperimentFlags extends ConnectionFlagValues, Omit<LiveFlags, 'live'> {
   output: string;
   profile?: string;
   topic?: string;
@@ -146,8 +147,21 @@ function progressText(p: ExperimentProgress): string {
   return `run ${p.run.index}/${p.total} ${p.run.id} · ${p.phase} · sent ${p.sent} · received ${p.received} · ~${formatDuration(p.etaMs)} left`;
 }
 
+function runDoneText(run: ExperimentRun): string {
+  const r = run.report;
+  const counts = r ? `sent ${r.sent}, delivered ${r.delivered}, lost ${r.lost}, duplicates ${r.duplicates}` : `failed: ${run.error ?? 'no data'}`;
+  return `run ${run.spec.index} ${run.spec.id}: ${counts} (${formatDuration(run.durationMs)})`;
+}
+
+/** runExperiment, or with --web the same behind a live page (its code loaded only then). */
+function runnerFor(flags: ExperimentFlags, context: CliContext): typeof runExperiment {
+  const web = webViewFrom(flags, context);
+  if (!web) return runExperiment;
+  return async (options) => (await import('../../app/live/experiment-live.js')).experimentLive(options, web);
+}
+
 export function registerExperiment(command: Command, context: CliContext): void {
-  addConnectionFlags(
+  addWebFlags(addConnectionFlags(
     command
       .description('run replay → broker restarts → trace → compare for each QoS and broker variant, and write a report')
       .argument('[scenario]', 'scenario JSON file (see scenarios/); flags override its settings')
@@ -180,10 +194,11 @@ export function registerExperiment(command: Command, context: CliContext): void 
       .option('--queue-qos0', 'replay: keep QoS 0 messages while the broker is away')
       .option('--loop <n>', 'replay the profile N times', parseInteger('--loop', 1, 1_000_000))
       .option('--no-progress', 'no progress line'),
-  )
+  ))
     .addHelpText('after', `
 Examples:
   sensortrace experiment scenarios/demo.json -o out/demo
+  sensortrace experiment scenarios/demo.json -o out/demo --web 8080   # and watch it at http://127.0.0.1:8080/
   sensortrace experiment --profile profiles/room-day.csv --rate 20 --qos 0,1,2 \\
     --restart-at 5s --down-for 3s --restart-kind graceful --broker mosquitto -o out/exp1
   sensortrace experiment --profile profiles/room-day.csv --rate 20 --qos 1 --broker external \\
@@ -199,7 +214,7 @@ Connection flags (-u, -P, --cafile, ...) apply to the replayer and tracer; -L/-h
       const { url: _url, host: _host, port: _port, clientId: _id, clean: _clean, ...clientSettings } = connection;
       const outDir = resolve(flags.output);
       const line = new ProgressLine(context.stderr, { enabled: context.interactive && flags.progress });
-      const result = await runExperiment({
+      const result = await runnerFor(flags, context)({
         scenario,
         profile,
         outDir,
@@ -208,9 +223,7 @@ Connection flags (-u, -P, --cafile, ...) apply to the replayer and tracer; -L/-h
         onProgress: (p) => line.update(() => progressText(p), p.phase === 'done'),
         onRunDone: (run) => {
           line.clear();
-          const r = run.report;
-          const counts = r ? `sent ${r.sent}, delivered ${r.delivered}, lost ${r.lost}, duplicates ${r.duplicates}` : `failed: ${run.error ?? 'no data'}`;
-          writeLine(context.stderr, `run ${run.spec.index} ${run.spec.id}: ${counts} (${formatDuration(run.durationMs)})`);
+          writeLine(context.stderr, runDoneText(run));
         },
       });
       line.clear();

@@ -11,11 +11,12 @@ import { ProgressLine } from '../../io/output/progress-line.js';
 import { addConnectionFlags, connectionOptionsFrom, parseInteger, parsePositiveNumber, parseQos, type ConnectionFlagValues } from '../connection-flags.js';
 import { writeLine, type CliContext } from '../context.js';
 import { addGiveUpFlag, applyGiveUp } from '../give-up-flag.js';
+import { addWebFlags, webViewFrom, type LiveFlags } from '../live-flags.js';
 
 /** The profile layout flags are the library's options, the time format still unchecked text. */
 type ProfileFlagValues = Omit<ProfileFormatOptions, 'timeFormat'> & { timeFormat?: string };
 
-interface ReplayFlagValues extends ConnectionFlagValues, ProfileFlagValues {
+interface ReplayFlagValues extends ConnectionFlagValues, ProfileFlagValues, Omit<LiveFlags, 'live'> {
   topic?: string;
   qos: 0 | 1 | 2;
   retain?: boolean;
@@ -147,6 +148,7 @@ export function registerReplay(command: Command, context: CliContext): void {
     .option('--validate-only', 'check the profile, print what was detected, publish nothing')
     .option('--quiet', 'no progress line and no summary');
   addGiveUpFlag(command);
+  addWebFlags(command);
   addProfileFormatFlags(command);
   addConnectionFlags(command);
   command.action(async (profilePath: string, flags: ReplayFlagValues, self: Command) => {
@@ -188,7 +190,9 @@ export function registerReplay(command: Command, context: CliContext): void {
     if (flags.resume) options.resume = true;
     let summary: ReplaySummary;
     try {
-      summary = await replay(options);
+      const web = webViewFrom(flags, context);
+      // The live page is loaded (and its port taken) only when asked for.
+      summary = web ? await (await import('../../app/live/replay-live.js')).replayLive(options, web) : await replay(options);
     } finally {
       line.clear();
     }

@@ -146,8 +146,8 @@ export class ReplayLiveState {
   }
 
   /** The replay returned: its last counts. */
-  finish(at: number, counts: ReplayCounts): void {
-    this.progress(at, counts);
+  finish(at: number, counts: Omit<ReplayCounts, 'total'>): void {
+    this.progress(at, { ...this.counts, ...counts });
     this.linkUp = false;
     this.phase = 'done';
   }
