@@ -11,7 +11,7 @@ export function feedExperimentState(state: ExperimentLiveState, options: Experim
     ...options,
     clock,
     onProgress: (p) => {
-      state.progress(clock.now(), { index: p.run.index, total: p.total, id: p.run.id, phase: p.phase, sent: p.sent, received: p.received, etaMs: p.etaMs });
+      state.progress(clock.now(), p);
       onProgress?.(p);
     },
     onMark: (mark) => {

@@ -21,9 +21,8 @@ export interface ExperimentMark {
 
 /** A run's progress as the experiment reports it (its progress line has these). */
 export interface ExperimentRunProgress {
-  index: number;
+  run: { index: number; id: string };
   total: number;
-  id: string;
   phase: string;
   sent: number;
   received: number;
@@ -98,18 +97,26 @@ export class ExperimentLiveState {
   private total = 0;
   private current: ExperimentApiState['current'] = null;
   private series = this.newSeries();
+  private readonly pair = [0, 0];
   private readonly marks = new MarkList<ExperimentMark>(EXPERIMENT_LIVE_LIMITS.maxMarks);
   private readonly rows = new MarkList<ExperimentRowJson>(EXPERIMENT_LIVE_LIMITS.maxRows);
 
+  /** A progress report: the experiment makes one on every arrival, so this allocates nothing within a run. */
   progress(at: number, p: ExperimentRunProgress): void {
     this.version++;
     this.total = p.total;
-    if (this.current?.id !== p.id || this.current.index !== p.index) {
+    let current = this.current;
+    if (current?.id !== p.run.id || current.index !== p.run.index) {
       this.series = this.newSeries();
-      this.current = { index: p.index, id: p.id, phase: p.phase, sent: 0, received: 0, eta_ms: p.etaMs, started_at: at };
+      current = this.current = { index: p.run.index, id: p.run.id, phase: p.phase, sent: 0, received: 0, eta_ms: p.etaMs, started_at: at };
     }
-    Object.assign(this.current, { phase: p.phase, sent: p.sent, received: p.received, eta_ms: p.etaMs });
-    this.series.push(at, [p.sent, p.received]);
+    current.phase = p.phase;
+    current.sent = p.sent;
+    current.received = p.received;
+    current.eta_ms = p.etaMs;
+    this.pair[0] = p.sent;
+    this.pair[1] = p.received;
+    this.series.push(at, this.pair);
   }
 
   mark(mark: ExperimentMark): void {

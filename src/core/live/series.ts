@@ -27,22 +27,23 @@ export class CoarseSeries {
     return this.times.length;
   }
 
-  /** A sample at `at` (not before the last one). */
+  /** A sample at `at` (not before the last one); allocates nothing within a slot. */
   push(at: number, values: readonly number[]): void {
     const n = this.times.length;
+    const k = this.combine.length;
     if (n > 0 && at - this.slotStart < this.slotMs) {
       this.times[n - 1] = at;
-      this.combine.forEach((how, c) => {
+      for (let c = 0; c < k; c++) {
         const column = this.columns[c]!;
         const v = values[c] ?? NaN;
-        column[n - 1] = how === 'max' ? maxOf(column[n - 1]!, v) : v;
-      });
+        column[n - 1] = this.combine[c] === 'max' ? maxOf(column[n - 1]!, v) : v;
+      }
       return;
     }
     if (n >= this.capacity) this.halve();
     this.slotStart = at;
     this.times.push(at);
-    this.combine.forEach((_, c) => this.columns[c]!.push(values[c] ?? NaN));
+    for (let c = 0; c < k; c++) this.columns[c]!.push(values[c] ?? NaN);
   }
 
   /** The points, oldest first: [time, ...values]. */

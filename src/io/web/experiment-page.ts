@@ -58,7 +58,7 @@ function render(f) {
   $('phase').textContent = c ? c.phase : '-';
   $('sent').textContent = c ? String(c.sent) : '0';
   $('received').textContent = c ? String(c.received) : '0';
-  $('eta').textContent = c ? age(c.eta_ms) : '-';
+  $('eta').textContent = !c ? '-' : c.phase === 'done' && f.finished >= f.total ? 'nothing' : 'about ' + age(c.eta_ms);
   renderChart(f);
   const list = $('marks');
   clear(list);
@@ -80,7 +80,7 @@ export const EXPERIMENT_PAGE = livePage({
   style: STYLE,
   script: SCRIPT,
   body: `<h1>sensortrace experiment</h1>
-<p id="summary"><span>page: <b id="link">connecting…</b></span><span>run <b id="index">0</b> of <b id="total">0</b>: <b id="run">-</b></span><span>phase: <b id="phase">-</b></span><span>about <b id="eta">-</b> left</span></p>
+<p id="summary"><span>page: <b id="link">connecting…</b></span><span>run <b id="index">0</b> of <b id="total">0</b>: <b id="run">-</b></span><span>phase: <b id="phase">-</b></span><span><b id="eta">-</b> left</span></p>
 <p><span class="key-sent">sent: <b id="sent">0</b></span> · <span class="key-received">received: <b id="received">0</b></span></p>
 <h2>this run: sent and received</h2>
 <p class="note"><span class="key-sent">blue: sent</span>, <span class="key-received">green dashed: received</span>; shaded: from a fault (broker stopped) to its recovery; dashed lines: faults (red), recoveries (green).</p>

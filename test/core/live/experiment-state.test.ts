@@ -4,7 +4,7 @@ import { EXPERIMENT_LIVE_LIMITS, ExperimentLiveState, brokerMark, experimentRow,
 import { SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from '../../../src/core/report/model.js';
 
 const t0 = 1_700_000_000_000;
-const progress = (id: string, index: number, phase: string, sent = 0, received = 0): ExperimentRunProgress => ({ index, total: 3, id, phase, sent, received, etaMs: 5000 });
+const progress = (id: string, index: number, phase: string, sent = 0, received = 0): ExperimentRunProgress => ({ run: { index, id }, total: 3, phase, sent, received, etaMs: 5000 });
 
 /** The fields of compare's report the summary table reads. */
 const report = (sent: number, delivered: number, lost: number, duplicates: number, late: number): CompareReport =>
