@@ -19,6 +19,11 @@ export { generateProfile, type GenerateProfileOptions, type GeneratorPattern, ty
 export { startBrokerServer, type BrokerServerOptions, type RunningBrokerServer } from './app/broker/broker-server.js';
 export { watch, type WatchOptions } from './app/watch/watch.js';
 export { traceLive, type LiveViewOptions, type LiveTraceSummary } from './app/watch/live-view.js';
+export { replayLive } from './app/live/replay-live.js';
+export { experimentLive } from './app/live/experiment-live.js';
+export type { WebViewOptions } from './app/live/web-view.js';
+export type { ReplayApiState } from './core/live/replay-state.js';
+export type { ExperimentApiState, ExperimentMark } from './core/live/experiment-state.js';
 
 // What the options are made of.
 export type { ConnectionOptions } from './io/mqtt/connection.js';
