@@ -58,6 +58,7 @@ const cases: Case[] = [
   { name: 'trace QoS 0', run: () => traceCase(ctx, 0, N.trace) },
   { name: 'trace QoS 1', run: () => traceCase(ctx, 1, N.trace) },
   { name: 'live view (trace --web, --live)', run: async () => (await import('./cases/live.js')).liveCase(ctx, N.trace) },
+  { name: 'live view (replay --web)', run: async () => (await import('./cases/replay-web.js')).replayWebCase(ctx, N.q12) },
   ...liveBurstCases(ctx, quick ? [2000, 10_000] : [2000, 10_000, 50_000]),
   { name: 'pacing 200 Hz', run: () => pacingCase(ctx, 200, N.pacingSeconds) },
   { name: 'pacing 1000 Hz', run: () => pacingCase(ctx, 1000, N.pacingSeconds) },
