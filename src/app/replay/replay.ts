@@ -179,7 +179,11 @@ async function sendAndDrain(run: Run, parts: LoopParts): Promise<void> {
   options.onStart?.({ startAt: start.startAt, maxInflight: parts.window.maxInflight });
   const onSend = parts.progress && (() => parts.progress!.tick());
   const { onPacing } = options;
-  const pacing: PacingRecorder = onPacing ? { add: (errorMs, plannedAt) => (parts.pacing.add(errorMs, plannedAt), onPacing(errorMs, plannedAt)) } : parts.pacing;
+  const tee = (errorMs: number, plannedAt: number): void => {
+    parts.pacing.add(errorMs, plannedAt);
+    onPacing!(errorMs, plannedAt);
+  };
+  const pacing: PacingRecorder = onPacing ? { add: tee } : parts.pacing;
   await sendPaced({ clock, control, window: parts.window, records, schedule: parts.schedule, pacing, ...(onSend ? { onSend } : {}) }, rows, position, start);
   // Wait for what is still outstanding, unless stopped by a signal.
   await drain(clock, control, parts.window, options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
