@@ -212,6 +212,13 @@ function summarise(def: SysCounterDef, topicName: string, track: Track): SysCoun
   return { ...base, ...values, delta: track.growth };
 }
 
+/** A $SYS recording: its file, the picked counters, and why it is incomplete if it is. */
+export interface SysRecording extends SysSummary {
+  output: string;
+  /** The recorder could not connect or subscribe, or its file failed: the counters are partial or absent. */
+  error?: string;
+}
+
 /** One counter of a summary by key. */
 export function sysCounter(summary: SysSummary | undefined, key: string): SysCounterSummary | undefined {
   return summary?.counters.find((c) => c.key === key);

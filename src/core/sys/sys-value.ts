@@ -26,3 +26,8 @@ export function parseSysValue(text: string): number | undefined {
   const n = Number(match[1]);
   return Number.isFinite(n) ? n : undefined;
 }
+
+/** `trace --sys` without a file: beside the trace, `out/trace.csv` → `out/trace.sys.csv` (like its events file). */
+export function sysPathFor(outputPath: string): string {
+  return outputPath.replace(/\.(csv|jsonl)$/i, '') + '.sys.csv';
+}
