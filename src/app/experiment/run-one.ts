@@ -15,7 +15,7 @@ import { RunClients } from './run-clients.js';
 import { canCompare, compareRun, type RunFiles } from './run-compare.js';
 import { RunProgress } from './run-progress.js';
 import { RunTracer } from './run-tracer.js';
-import { startRunSys } from './run-sys.js';
+import { startRunSys, SYS_TICK_WAIT_MS } from './run-sys.js';
 import type { SysRecorder } from '../sys/sys-recorder.js';
 import type { ExperimentOptions, ExperimentRun } from './types.js';
 
@@ -140,4 +140,6 @@ async function record(context: RunContext, parts: RunParts): Promise<void> {
   progress.report('drain');
   await awaitDrain(clock, signal, tracer.tally, { target: run.replay.sent, drainMs: scenario.drainMs, quietMs: scenario.quietMs });
   run.trace = await tracer.stop();
+  // The broker's counters as of now, not of its last tick (up to 2 s ago): wait for the next one.
+  await parts.sys?.nextTick(SYS_TICK_WAIT_MS, signal);
 }

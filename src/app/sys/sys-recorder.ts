@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { SysTally, type SysRecording } from '../../core/sys/sys-counters.js';
-import { SYS_FILTER } from '../../core/sys/sys-value.js';
+import { SYS_FILTER, SYS_UPTIME } from '../../core/sys/sys-value.js';
 import { systemClock, type Clock } from '../../io/clock.js';
 import { SysWriter } from '../../io/logs/sys-writer.js';
 import { openConnection, type ConnectionOptions } from '../../io/mqtt/connection.js';
@@ -13,6 +13,11 @@ export interface SysRecorderOptions {
   output: string;
   clock?: Clock;
   flushIntervalMs?: number;
+  /**
+   * The recorder loses its broker only when the broker stops (an experiment's, on loopback): each
+   * reconnection starts the counters of a new broker. Otherwise the broker's uptime tells.
+   */
+  reconnectMeansRestart?: boolean;
 }
 
 /**
@@ -23,6 +28,9 @@ export interface SysRecorderOptions {
  * It never holds anything up: start() resolves once subscribed or failed (a failure is kept, not
  * thrown), and stop() drops the connection at once and closes the file.
  */
+/** A $SYS tick is over once no row came for this long after its uptime. */
+const TICK_QUIET_MS = 150;
+
 export class SysRecorder {
   private readonly tally = new SysTally();
   private readonly writer: SysWriter;
@@ -31,6 +39,7 @@ export class SysRecorder {
   private client: MqttClient | undefined;
   private error: string | undefined;
   private stopped = false;
+  private readonly rowWaiters = new Set<(topic: string) => void>();
 
   constructor(private readonly options: SysRecorderOptions) {
     this.clock = options.clock ?? systemClock;
@@ -63,6 +72,36 @@ export class SysRecorder {
     return Promise.race([ready, failed]);
   }
 
+  /**
+   * Waits for the broker's next $SYS tick to be over, so the counters include everything up to
+   * now: Mosquitto publishes every sys_interval (in practice every other second with
+   * sys_interval 1), uptime first and the counters after it, all within milliseconds. Resolves
+   * TICK_QUIET_MS after the last row of the tick; at most `maxMs`; at once when aborted or when the
+   * broker publishes no uptime.
+   */
+  nextTick(maxMs: number, signal: AbortSignal): Promise<boolean> {
+    if (this.stopped || !this.tally.ticks || signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      let quiet: (() => void) | undefined;
+      const done = (ticked: boolean): void => {
+        cancel();
+        quiet?.();
+        signal.removeEventListener('abort', onAbort);
+        this.rowWaiters.delete(onRow);
+        resolve(ticked);
+      };
+      const onRow = (topic: string): void => {
+        if (topic !== SYS_UPTIME && !quiet) return;
+        quiet?.();
+        quiet = this.clock.setTimer(this.clock.now() + TICK_QUIET_MS, () => done(true));
+      };
+      const onAbort = (): void => done(false);
+      const cancel = this.clock.setTimer(this.clock.now() + maxMs, () => done(false));
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.rowWaiters.add(onRow);
+    });
+  }
+
   /** Drops the connection (no DISCONNECT wait: the broker may be down) and closes the file. */
   stop(): SysRecording {
     if (!this.stopped) {
@@ -81,8 +120,10 @@ export class SysRecorder {
   private attach(client: MqttClient, subscribed: () => void): void {
     this.client = client;
     client.on('message', (topic, payload) => this.record(topic, payload));
+    let connections = 0;
     // Each connection is a new clean session: subscribe again every time.
     client.on('connect', () => {
+      if (++connections > 1) this.tally.noteReconnect(this.options.reconnectMeansRestart ?? false);
       client.subscribe(SYS_FILTER, { qos: 0 }, (error, granted) => {
         const refused = granted?.find((g) => g.qos === 128);
         if (error || refused) this.error ??= `the broker refused ${SYS_FILTER}${error ? `: ${error.message}` : ' (no access to $SYS?)'}`;
@@ -101,6 +142,7 @@ export class SysRecorder {
       return this.fail(error);
     }
     this.tally.note(at, topic, text);
+    for (const waiter of [...this.rowWaiters]) waiter(topic);
   }
 
   /** Keeps the first failure; a failed file ends the recording (the trace or run goes on). */

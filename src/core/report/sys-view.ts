@@ -49,7 +49,8 @@ export function sysTableRows(run: ReportRunInput): string[][] {
   const sys = run.sys;
   if (!sys) return [];
   return sys.counters.map((c) => {
-    const label = `${c.label} (${c.topic.replace(/^\$SYS\/(broker\/)?/, '')})`;
+    // `$SYS/broker/…` (Mosquitto) or `$SYS/<broker id>/…` (aedes): the part after the broker.
+    const label = `${c.label} (${c.topic.replace(/^\$SYS\/[^/]+\//, '')})`;
     if (c.kind === 'events') return [label, '-', '-', String(c.delta), clientsSaw(run, c)];
     const peak = c.kind === 'gauge' && c.max !== undefined && c.max > Math.max(c.first ?? 0, c.last ?? 0) ? ` (peak ${c.max})` : '';
     return [label, String(c.first), `${c.last}${peak}`, signed(c.delta), clientsSaw(run, c)];
@@ -61,8 +62,11 @@ export function sysNote(run: ReportRunInput): string | undefined {
   const sys = run.sys;
   if (!sys) return undefined;
   const parts = [`${sys.rows} $SYS message${sys.rows === 1 ? '' : 's'} recorded`];
-  if (sys.restarts > 0) parts.push(`${sys.restarts} broker restart${sys.restarts === 1 ? '' : 's'} seen in the counters (changes summed across them)`);
-  if (sys.counters.length === 0) parts.push('none of them a counter (aedes publishes only client connects and a heartbeat; Mosquitto publishes counters every sys_interval)');
+  if (sys.restarts > 0) {
+    const restarts = `${sys.restarts} broker restart${sys.restarts === 1 ? '' : 's'}`;
+    parts.push(`${restarts} seen (changes summed across them; what the broker counted after its last $SYS tick before a restart is not in them)`);
+  }
+  if (!sys.counters.some((c) => c.kind !== 'events')) parts.push('no message counters among them (aedes publishes only client connects and disconnects and a heartbeat; Mosquitto publishes its counters every sys_interval)');
   if (sys.error) parts.push(`incomplete: ${sys.error}`);
   return `${parts.join('; ')}.`;
 }

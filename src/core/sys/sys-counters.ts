@@ -9,7 +9,7 @@
  * last value (counted from 0). A gauge (clients connected, heap) has a start, an end and a peak.
  * An event topic (aedes's `$SYS/<id>/new/clients`) counts its messages.
  */
-import { parseSysValue } from './sys-value.js';
+import { parseSysValue, SYS_UPTIME } from './sys-value.js';
 
 export type SysCounterKind = 'counter' | 'gauge' | 'events';
 
@@ -38,7 +38,9 @@ export const SYS_COUNTERS: readonly SysCounterDef[] = [
   { key: 'client_disconnects', label: 'client disconnects', kind: 'events', topics: [/^\$SYS\/[^/]+\/disconnect\/clients$/] },
 ];
 
-const UPTIME = '$SYS/broker/uptime';
+const UPTIME = SYS_UPTIME;
+/** Uptime is in whole seconds: how far behind the clock it may fall (beyond one sys_interval) without a restart. */
+const UPTIME_SLACK_MS = 1500;
 
 export interface SysCounterSummary {
   key: string;
@@ -128,7 +130,11 @@ export class SysTally {
   private rows = 0;
   private firstAt: number | undefined;
   private lastAt: number | undefined;
-  private uptime: number | undefined;
+  private uptime: { value: number; at: number } | undefined;
+  /** Set by a reconnect until the next uptime row: was it a restart, or must that row tell. */
+  private reconnected: 'restart' | 'check' | undefined;
+  /** The largest step between two uptime rows (s): the broker's sys_interval, once seen. */
+  private longestStepS: number | undefined;
   private readonly uptimeClock: UptimeClock = { rows: 0, restartRows: new Set() };
   /** Restarts seen through uptime. */
   private epoch = 0;
@@ -141,7 +147,7 @@ export class SysTally {
     this.firstAt ??= at;
     this.lastAt = at;
     const def = this.ownerOf(topicName);
-    if (topicName === UPTIME) this.noteUptime(text);
+    if (topicName === UPTIME) this.noteUptime(at, text);
     if (!def) return;
     let track = this.tracks.get(topicName);
     if (!track) this.tracks.set(topicName, (track = new Track()));
@@ -151,6 +157,11 @@ export class SysTally {
     }
     const value = parseSysValue(text);
     if (value !== undefined) track.note(value, this.epoch, this.uptimeClock);
+  }
+
+  /** Whether the broker publishes its uptime (then a fresh tick can be waited for). */
+  get ticks(): boolean {
+    return this.uptime !== undefined;
   }
 
   summary(): SysSummary {
@@ -171,15 +182,38 @@ export class SysTally {
     };
   }
 
-  private noteUptime(text: string): void {
+  /**
+   * The recorder's connection came back. With `restarted` (the caller knows: an experiment's
+   * recorder loses its broker only when the broker stops) the values that follow are a new
+   * broker's. Otherwise the first uptime after it decides: lower than before, or behind the time
+   * that passed by more than a sys_interval and UPTIME_SLACK_MS, and the broker restarted meanwhile.
+   */
+  noteReconnect(restarted: boolean): void {
+    if (restarted) this.restart();
+    this.reconnected = restarted ? 'restart' : 'check';
+  }
+
+  private noteUptime(at: number, text: string): void {
     const value = parseSysValue(text);
     if (value === undefined) return;
     this.uptimeClock.rows++;
-    if (this.uptime !== undefined && value < this.uptime) {
-      this.epoch++;
+    const before = this.uptime;
+    const check = this.reconnected;
+    this.reconnected = undefined;
+    this.uptime = { value, at };
+    if (!before || check === 'restart') return;
+    if (!check && value > before.value) this.longestStepS = Math.max(this.longestStepS ?? 0, value - before.value);
+    // A retained uptime is as old as the last tick: up to one sys_interval (Mosquitto's default 10 s).
+    const slackMs = UPTIME_SLACK_MS + 1000 * (this.longestStepS ?? 10);
+    const behind = check === 'check' && value * 1000 + slackMs < before.value * 1000 + (at - before.at);
+    if (value < before.value || behind) {
+      this.restart();
       this.uptimeClock.restartRows.add(this.uptimeClock.rows);
     }
-    this.uptime = value;
+  }
+
+  private restart(): void {
+    this.epoch++;
   }
 
   private ownerOf(topicName: string): SysCounterDef | undefined {

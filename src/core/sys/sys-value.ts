@@ -10,6 +10,9 @@ export const SYS_COLUMNS = ['at', 'topic', 'value'] as const;
 /** The filter the recorder subscribes to. */
 export const SYS_FILTER = '$SYS/#';
 
+/** Mosquitto's uptime (`12 seconds`), published at every $SYS tick: restarts and fresh ticks are seen by it. */
+export const SYS_UPTIME = '$SYS/broker/uptime';
+
 export interface SysRow {
   at: number;
   topic: string;

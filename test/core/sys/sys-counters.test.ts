@@ -94,3 +94,46 @@ describe('SysTally', () => {
     expect(tally([])).toEqual({ rows: 0, restarts: 0, counters: [] });
   });
 });
+
+describe('SysTally: reconnections of the recorder', () => {
+  /** Rows at given ms, with reconnects in between. */
+  function run(steps: Array<[number, string, string] | ['reconnect', boolean]>): SysSummary {
+    const t = new SysTally();
+    for (const step of steps) {
+      if (step[0] === 'reconnect') t.noteReconnect(step[1]);
+      else t.note(step[0], step[1], step[2]);
+    }
+    return t.summary();
+  }
+
+  it.each<[string, Array<[number, string, string] | ['reconnect', boolean]>, number, number]>([
+    [
+      'a reconnect its caller knows to be a restart: the counters that follow are a new broker\'s, even when higher',
+      [[0, U, '0 seconds'], [10, RECEIVED, '3'], [20, RECEIVED, '5'], ['reconnect', true], [900, U, '0 seconds'], [910, RECEIVED, '20']],
+      2 + 20,
+      1,
+    ],
+    [
+      'a reconnect without a restart (uptime kept pace with the clock): one segment',
+      [[0, U, '5 seconds'], [1000, U, '6 seconds'], [1010, RECEIVED, '3'], ['reconnect', false], [4000, U, '9 seconds'], [4010, RECEIVED, '20']],
+      17,
+      0,
+    ],
+    [
+      'a reconnect after which uptime fell behind the clock by more than a sys_interval: a restart',
+      [[0, U, '5 seconds'], [1000, U, '6 seconds'], [1010, RECEIVED, '3'], ['reconnect', false], [9000, U, '4 seconds'], [9010, RECEIVED, '20']],
+      0 + 20,
+      1,
+    ],
+    [
+      'uptime behind the clock without a reconnect is not a restart (a stalled recorder)',
+      [[0, U, '5 seconds'], [1000, U, '6 seconds'], [1010, RECEIVED, '3'], [9000, U, '7 seconds'], [9010, RECEIVED, '20']],
+      17,
+      0,
+    ],
+  ])('%s', (_name, steps, delta, restarts) => {
+    const summary = run(steps);
+    expect(sysCounter(summary, 'publish_received')!.delta).toBe(delta);
+    expect(summary.restarts).toBe(restarts);
+  });
+});
