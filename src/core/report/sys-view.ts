@@ -81,7 +81,7 @@ export function brokerDropSentence(sys: SysRecording | undefined, lost: number):
   if (lost > 0) {
     return dropped > 0
       ? { cause: `the broker dropped ${dropped} (publish/messages/dropped: a queue for an offline or slow client was full, e.g. max_queued_messages)` }
-      : { cause: 'the broker dropped none (publish/messages/dropped +0): they were lost on the way to or from a client, not in the broker\'s queues' };
+      : { cause: "the broker's queues dropped none of them (publish/messages/dropped +0)" };
   }
   return dropped > 0 ? { sentence: `The broker counted ${dropped} dropped (publish/messages/dropped), yet every message of the run arrived.` } : {};
 }

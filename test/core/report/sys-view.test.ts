@@ -62,7 +62,7 @@ describe('the broker\'s own view in the report', () => {
   it.each<[string, SysRecording | undefined, number, ReturnType<typeof brokerDropSentence>]>([
     ['no counter: nothing to say', recording([['$SYS/abc/new/clients', 'x']]), 5, {}],
     ['lost, and dropped by the broker', mosquitto, 72, { cause: 'the broker dropped 72 (publish/messages/dropped: a queue for an offline or slow client was full, e.g. max_queued_messages)' }],
-    ['lost, none dropped by the broker', recording([[`${B}publish/messages/dropped`, '0']]), 3, { cause: "the broker dropped none (publish/messages/dropped +0): they were lost on the way to or from a client, not in the broker's queues" }],
+    ['lost, none dropped by the broker', recording([[`${B}publish/messages/dropped`, '0']]), 3, { cause: "the broker's queues dropped none of them (publish/messages/dropped +0)" }],
     ['nothing lost, yet dropped', mosquitto, 0, { sentence: 'The broker counted 72 dropped (publish/messages/dropped), yet every message of the run arrived.' }],
     ['nothing lost, nothing dropped', recording([[`${B}publish/messages/dropped`, '0']]), 0, {}],
   ])('narrative: %s', (_name, sys, lost, expected) => {
