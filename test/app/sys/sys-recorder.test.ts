@@ -46,7 +46,9 @@ describe('SysRecorder', () => {
       const grown = (counter: () => number, from: number): Promise<void> =>
         new Promise<void>((resolve) => {
           const check = setInterval(() => {
-            if (counter() > from) (clearInterval(check), resolve());
+            if (counter() <= from) return;
+            clearInterval(check);
+            resolve();
           }, 20);
         });
       const connectOne = async (): Promise<void> => {
