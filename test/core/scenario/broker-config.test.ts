@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { brokerSpecFor } from '../../../src/app/experiment/broker-restarts.js';
-import { scenarioFromValue } from '../../../src/core/scenario/scenario.js';
+import { parseScenario, scenarioFromValue } from '../../../src/core/scenario/scenario.js';
 
 const base = { profile: 'p.csv' };
 
@@ -9,6 +11,12 @@ describe('scenario: config lines for a Mosquitto broker', () => {
     const s = scenarioFromValue({ ...base, broker: { kind: 'mosquitto', config: ['max_queued_messages 10'] } }, 's.json');
     expect(s.brokers[0]).toMatchObject({ kind: 'mosquitto', config: ['max_queued_messages 10'] });
     expect(brokerSpecFor(s.brokers[0]!)).toMatchObject({ kind: 'mosquitto', extraConfig: ['max_queued_messages 10'] });
+  });
+
+  it('the shipped scenarios/broker-queue.json is valid: a default Mosquitto and one with a 20-message queue', () => {
+    const path = join(import.meta.dirname, '../../../scenarios/broker-queue.json');
+    const s = parseScenario(readFileSync(path, 'utf8'), path);
+    expect(s.brokers.map((b) => (b.kind === 'mosquitto' ? b.config : undefined))).toEqual([undefined, ['max_queued_messages 20']]);
   });
 
   it.each<[unknown, RegExp]>([
