@@ -13,6 +13,8 @@ export interface SysRecorderOptions {
   output: string;
   clock?: Clock;
   flushIntervalMs?: number;
+  /** Add to an existing file (a trace resumed with `append`) instead of replacing it. */
+  append?: boolean;
   /**
    * The recorder loses its broker only when the broker stops (an experiment's, on loopback): each
    * reconnection starts the counters of a new broker. Otherwise the broker's uptime tells.
@@ -43,7 +45,7 @@ export class SysRecorder {
 
   constructor(private readonly options: SysRecorderOptions) {
     this.clock = options.clock ?? systemClock;
-    this.writer = new SysWriter(options.output, { flushIntervalMs: options.flushIntervalMs ?? 1000, clock: this.clock, onError: (error) => this.fail(error) });
+    this.writer = new SysWriter(options.output, { append: options.append ?? false, flushIntervalMs: options.flushIntervalMs ?? 1000, clock: this.clock, onError: (error) => this.fail(error) });
   }
 
   get path(): string {

@@ -155,7 +155,7 @@ function prepare(options: TraceOptions): TraceRun {
 function openSysRecorder(options: TraceOptions, clock: Clock, files: TraceFiles): SysRecorder | undefined {
   if (options.sys === undefined) return undefined;
   try {
-    return new SysRecorder({ connection: options.connection, output: options.sys, clock, ...optional({ flushIntervalMs: options.flushIntervalMs }) });
+    return new SysRecorder({ connection: options.connection, output: options.sys, clock, ...optional({ flushIntervalMs: options.flushIntervalMs, append: options.append }) });
   } catch (error) {
     files.writer?.close();
     files.events?.close();

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { csvLine } from '../../core/csv/csv.js';
 import { SYS_COLUMNS } from '../../core/sys/sys-value.js';
 import { BufferedFileWriter } from '../output/buffered-file-writer.js';
@@ -12,13 +13,16 @@ export class SysWriter {
   private readonly writer: BufferedFileWriter;
   private closed = false;
 
-  constructor(path: string, options: { flushIntervalMs?: number; clock?: Clock; onError?: (error: unknown) => void } = {}) {
+  /** With `append`, rows go after an existing file's (its header kept). */
+  constructor(path: string, options: { append?: boolean; flushIntervalMs?: number; clock?: Clock; onError?: (error: unknown) => void } = {}) {
+    const hasHeader = Boolean(options.append) && existsSync(path) && statSync(path).size > 0;
     this.writer = new BufferedFileWriter(path, {
+      append: Boolean(options.append),
       flushIntervalMs: options.flushIntervalMs ?? 1000,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
     });
-    this.writer.write(csvLine([...SYS_COLUMNS]));
+    if (!hasHeader) this.writer.write(csvLine([...SYS_COLUMNS]));
     this.writer.flush();
   }
 
