@@ -84,4 +84,16 @@ describe.skipIf(!mosquittoAvailable)('trace --sys against Mosquitto (sys_interva
       expect(readFileSync(output, 'utf8').trim().split('\n')).toHaveLength(26);
     });
   }, 30_000);
+
+  it('watch --sys FILE records the counters while it shows the stream (the snapshot at subscription at least)', async () => {
+    await withMosquitto(async (broker) => {
+      const sysPath = join(tempDir(), 'watch.sys.csv');
+      const run = await runCli(['watch', '-h', broker.host, '-p', String(broker.port), '-t', 'lab/#', '--duration', '2s', '--sys', sysPath]);
+      expect(run.code, run.stderr).toBe(0);
+      const topics = (await readSys(sysPath)).map((r) => r.topic);
+      expect(topics).toContain('$SYS/broker/uptime');
+      expect(topics).toContain('$SYS/broker/clients/connected');
+      expect(run.stderr).toMatch(/watch: \d+ \$SYS rows to /);
+    });
+  }, 30_000);
 });
