@@ -45,6 +45,16 @@ describe('trace --sys: usage', () => {
   });
 });
 
+describe('trace --sys: an unwritable file', () => {
+  it('exits 2 before connecting, naming the file, and leaves no trace file behind', async () => {
+    const output = join(tempDir(), 'trace.csv');
+    const run = await runCli(['trace', '-t', 'a', '-p', '1', '-o', output, '--sys', '/proc/sensortrace/sys.csv']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/\/proc\/sensortrace\/sys\.csv: cannot write here/);
+    expect(existsSync(output)).toBe(false);
+  });
+});
+
 describe.skipIf(!mosquittoAvailable)('trace --sys against Mosquitto (sys_interval 1)', () => {
   it('records the broker counters beside the trace: messages received grow with what was published', async () => {
     await withMosquitto(async (broker) => {
