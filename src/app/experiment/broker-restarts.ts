@@ -13,8 +13,9 @@ import type { ExperimentPhase } from './types.js';
 export function brokerSpecFor(broker: ScenarioBroker): BrokerSpec {
   switch (broker.kind) {
     case 'embedded':
-    case 'mosquitto':
       return { kind: broker.kind, persistence: broker.persistence, autosaveIntervalS: broker.autosaveIntervalS };
+    case 'mosquitto':
+      return { kind: broker.kind, persistence: broker.persistence, autosaveIntervalS: broker.autosaveIntervalS, ...(broker.config ? { extraConfig: broker.config } : {}) };
     case 'external': {
       const spec: BrokerSpec = { kind: 'external', url: broker.url };
       if (broker.stopCommand) spec.stopCommand = broker.stopCommand;

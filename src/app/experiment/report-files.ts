@@ -21,6 +21,7 @@ export function reportInputs(runs: readonly ExperimentRun[]): ReportRunInput[] {
       const r = run.replay;
       input.replay = { sent: r.sent, published: r.published, acknowledged: r.acknowledged, queued: r.queued, dropped: r.dropped, reconnects: r.reconnects };
     }
+    if (run.sys) input.sys = run.sys;
     if (run.trace) input.trace = { received: run.trace.received, reconnects: run.trace.reconnects, sessionsLost: run.trace.sessionsLost };
     return input;
   });

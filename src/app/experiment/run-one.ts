@@ -16,6 +16,8 @@ import { RunClients } from './run-clients.js';
 import { canCompare, compareRun, type RunFiles } from './run-compare.js';
 import { RunProgress } from './run-progress.js';
 import { RunTracer } from './run-tracer.js';
+import { startRunSys, SYS_TICK_WAIT_MS } from './run-sys.js';
+import type { SysRecorder } from '../sys/sys-recorder.js';
 import type { ExperimentOptions, ExperimentRun } from './types.js';
 
 /** What every run of one experiment shares. */
@@ -35,6 +37,8 @@ interface RunParts {
   broker: BrokerRestarts;
   tracer: RunTracer;
   choreography: ClientChoreography;
+  /** The broker's own view (broker.sys.csv), once the broker is up. */
+  sys?: SysRecorder;
 }
 
 function releasesOf(scenario: ExperimentOptions['scenario']): readonly [Release, Release] {
@@ -90,6 +94,7 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
     runAbort.abort();
     runAbort.unlink();
     tracer.unlink();
+    if (parts.sys) run.sys = parts.sys.stop();
     await broker.dispose();
   }
   if (canCompare(run, files)) {
@@ -109,6 +114,7 @@ async function record(context: RunContext, parts: RunParts): Promise<void> {
   const scenario = options.scenario;
   progress.report('broker');
   await broker.start();
+  parts.sys = await startRunSys({ ...options.connection, url: broker.url }, join(run.dir, 'broker.sys.csv'), clock, signal);
   const clients = new RunClients(options.connection, broker.url, scenario, run.spec);
   const onClientEvent = (event: ConnectionEvent): void => {
     run.clientEvents.push(event);
@@ -139,4 +145,6 @@ async function record(context: RunContext, parts: RunParts): Promise<void> {
   progress.report('drain');
   await awaitDrain(clock, signal, tracer.tally, { target: run.replay.sent, drainMs: scenario.drainMs, quietMs: scenario.quietMs });
   run.trace = await tracer.stop();
+  // The broker's counters as of now, not of its last tick (up to 2 s ago): wait for the next one.
+  await parts.sys?.nextTick(SYS_TICK_WAIT_MS, signal);
 }

@@ -1,6 +1,7 @@
 import type { CompareReport } from '../../core/compare/report.js';
 import type { ExperimentMark } from '../../core/live/experiment-state.js';
 import type { ConnectionEvent } from '../../core/records.js';
+import type { SysRecording } from '../../core/sys/sys-counters.js';
 import type { RunSpec, Scenario } from '../../core/scenario/scenario.js';
 import type { ReportFiles } from '../../io/output/report-writer.js';
 import type { Clock } from '../../io/clock.js';
@@ -58,6 +59,8 @@ export interface ExperimentRun {
   replay?: ReplaySummary;
   trace?: TraceSummary;
   brokerEvents: ConnectionEvent[];
+  /** The broker's $SYS counters over the run (broker.sys.csv), when the recorder started. */
+  sys?: SysRecording;
   /** The replayer's and the recorder's connection events, for the run's narrative. */
   clientEvents: ConnectionEvent[];
   error?: string;

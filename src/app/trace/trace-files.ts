@@ -34,8 +34,8 @@ export function openTraceFiles(options: TraceFileOptions, onWriteError: (error: 
 }
 
 /** A trace that never connected leaves no empty file behind that could pass for "nothing arrived". */
-export function removeTraceFiles(files: TraceFiles): void {
-  for (const path of [files.writer?.path, files.events?.path]) if (path) rmSync(path, { force: true });
+export function removeTraceFiles(files: TraceFiles, sysPath?: string): void {
+  for (const path of [files.writer?.path, files.events?.path, sysPath]) if (path) rmSync(path, { force: true });
 }
 
 /** Closes one of the files; a failure (the last flush) becomes the trace's error. */

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { optionError } from '../../core/errors.js';
 import type { MqttClient } from 'mqtt';
 import type { ParsedFilter } from '../../core/mqtt/topic-filter.js';
-import type { ConnectionEvent, Qos, TraceRecord } from '../../core/records.js';
+import { eventsPathFor, type ConnectionEvent, type Qos, type TraceRecord } from '../../core/records.js';
 import type { LineMessage } from '../../core/trace/line-format.js';
 import { Qos2Dedupe } from '../../core/trace/qos2-dedupe.js';
 import { StopLatch } from '../../core/trace/stop-latch.js';
@@ -17,6 +19,7 @@ import { TraceSubscription } from './subscription.js';
 import { closeTraceConnection, connectUnlessStopped } from './trace-connection.js';
 import { closeKeepingError, openTraceFiles, removeTraceFiles, TraceEventLog, type TraceFiles } from './trace-files.js';
 import { warmUp } from './warm-up.js';
+import { SysRecorder } from '../sys/sys-recorder.js';
 
 export type { TraceStopReason, TraceSummary } from '../../core/trace/trace-tally.js';
 
@@ -60,6 +63,8 @@ export interface TraceOptions {
   stopCloseWaitMs?: number;
   /** The MQTT client as soon as it exists: an experiment holds it offline during a broker restart. */
   onClient?(client: MqttClient): void;
+  /** Also record the broker's `$SYS` counters to this file, by a client of its own (app/sys/sys-recorder.ts). */
+  sys?: string;
 }
 
 /** MQTT 5 Receive Maximum the tracer announces unless told otherwise: the protocol's largest. */
@@ -84,6 +89,7 @@ interface TraceRun {
   /** The connection once adopted (connected before the trace was stopped). */
   connection?: MqttConnection;
   giveUp?: GiveUpWatch;
+  sys?: SysRecorder;
 }
 
 /**
@@ -115,7 +121,7 @@ export async function trace(options: TraceOptions): Promise<TraceSummary> {
   if (run.giveUp?.gaveUp) throw gaveUpError(describeBroker(options.connection), run.giveUp.downForMs, `recorded ${summary.received}; the trace is complete`);
   const fatal = latch.fatal;
   if (fatal !== undefined) {
-    if (!run.connection && !options.append) removeTraceFiles(run.files);
+    if (!run.connection && !options.append) removeTraceFiles(run.files, summary.sys?.output);
     throw fatal.error;
   }
   return summary;
@@ -127,6 +133,7 @@ function prepare(options: TraceOptions): TraceRun {
   const clock = options.clock ?? systemClock;
   const latch = new StopLatch<TraceStopReason>('signal');
   const fail = (error: unknown): void => latch.fail(error);
+  checkSysPath(options);
   const files = openTraceFiles(options, fail);
   const tally = new TraceTally();
   const dedupe = new Qos2Dedupe();
@@ -140,7 +147,29 @@ function prepare(options: TraceOptions): TraceRun {
   latch.onStop(() => recorder.flushAndRelease());
   const after = options.connection.giveUpAfterMs;
   const giveUp = after === undefined ? undefined : new GiveUpWatch(clock, after, () => latch.stop('signal'));
-  return { options, filters, clock, startedAt: clock.now(), latch, files, tally, log, dedupe, recorder, ...optional({ idle, giveUp }) };
+  const sys = openSysRecorder(options, clock, files);
+  return { options, filters, clock, startedAt: clock.now(), latch, files, tally, log, dedupe, recorder, ...optional({ idle, giveUp, sys }) };
+}
+
+/** The $SYS recorder of `sys`, its file opened (checked before any work); the trace's files removed if it cannot be. */
+function openSysRecorder(options: TraceOptions, clock: Clock, files: TraceFiles): SysRecorder | undefined {
+  if (options.sys === undefined) return undefined;
+  try {
+    return new SysRecorder({ connection: options.connection, output: options.sys, clock, ...optional({ flushIntervalMs: options.flushIntervalMs, append: options.append }) });
+  } catch (error) {
+    files.writer?.close();
+    files.events?.close();
+    if (!options.append) removeTraceFiles(files);
+    throw error;
+  }
+}
+
+/** The $SYS file is neither the trace nor its events file. */
+function checkSysPath(options: TraceOptions): void {
+  if (options.sys === undefined || options.output === undefined) return;
+  if ([options.output, eventsPathFor(options.output)].some((p) => resolve(p) === resolve(options.sys!))) {
+    throw optionError('sys', 'the $SYS file must differ from the trace file and its events file');
+  }
 }
 
 /** Connects, subscribes, and records until something stops the trace. */
@@ -179,6 +208,8 @@ async function connectAndRecord(run: TraceRun): Promise<void> {
   );
   if (connection) run.connection = connection;
   if (!connection || latch.stopping) return;
+  // The broker's own view beside the trace: its client never holds the trace up (a failure is kept on its summary).
+  void run.sys?.start();
   const subscription = new TraceSubscription(connection.client, run.filters, options.qos);
   subscription.resubscribeAfterLostSession(
     () => !latch.stopping,
@@ -197,6 +228,7 @@ async function connectAndRecord(run: TraceRun): Promise<void> {
 async function finish(run: TraceRun): Promise<TraceSummary> {
   const { latch, files, tally } = run;
   latch.stop('signal'); // already stopped unless an error ended the run: no-op then
+  const sys = run.sys?.stop();
   run.idle?.stop();
   run.cancelDuration?.();
   closeKeepingError(files.writer, latch);
@@ -207,6 +239,7 @@ async function finish(run: TraceRun): Promise<TraceSummary> {
     stoppedBy: latch.reason ?? 'signal',
     ...optional({ output: files.writer?.path, eventsPath: files.events?.path }),
   });
+  if (sys) summary.sys = sys;
   if (run.connection) run.log.note('close', `stopped by ${summary.stoppedBy}: ${summary.received} recorded`);
   closeKeepingError(files.events, latch);
   return summary;

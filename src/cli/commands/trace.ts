@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { trace, type TraceOptions } from '../../app/trace/trace.js';
 import { formatDuration, parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
+import { sysPathFor } from '../../core/sys/sys-value.js';
 import { compileLineFormat, verboseLine, type LineFormatter, type LineMessage } from '../../core/trace/line-format.js';
 import { applyGiveUp, GIVE_UP_HELP } from '../give-up-flag.js';
 import { addConnectionFlags, connectionOptionsFrom, type ConnectionFlagValues } from '../connection-flags.js';
@@ -24,6 +25,8 @@ export interface TraceFlags extends ConnectionFlagValues, LiveFlags, Subscriptio
   eol: boolean;
   utc?: boolean;
   quiet?: boolean;
+  /** `--sys` alone (true) or `--sys FILE`. */
+  sys?: string | boolean;
 }
 
 export function registerTrace(command: Command, context: CliContext): void {
@@ -41,6 +44,7 @@ export function registerTrace(command: Command, context: CliContext): void {
       .option('--give-up-after <duration>', GIVE_UP_HELP)
       .option('--stop-qos2-wait <duration>', 'when stopping, let recorded QoS 2 messages finish PUBREL/PUBCOMP this long (else the broker sends them again next session)', '1s')
       .option('--stop-close-wait <duration>', 'when stopping, wait this long for a clean DISCONNECT before dropping the connection', '2s')
+      .option('--sys [file]', "also record the broker's $SYS counters (clients, messages received/sent/dropped, heap) to FILE (default: the trace's name with .sys.csv)")
       .option('--quiet', 'no status lines on stderr (errors are still printed)'),
   ))
     .addHelpText('after', `
@@ -49,6 +53,7 @@ Examples:
   sensortrace trace -t 'sensors/+/temp' -C 100 -v
   sensortrace trace -t 'sensors/#' -W 5 -o out/trace.csv -F '%I %t %p'
   sensortrace trace -t '$share/recorders/sensors/#' -V 5 -q 1 -o out/trace-a.csv
+  sensortrace trace -t 'sensors/#' -q 1 -o out/trace.csv --sys      # and out/trace.sys.csv
 
 Every way of stopping (-C, -W, --duration, Ctrl+C) writes every row received so far and closes the file whole.`)
     .action(async (flags: TraceFlags, self: Command) => {
@@ -83,6 +88,7 @@ Every way of stopping (-C, -W, --duration, Ctrl+C) writes every row received so 
       parts.push(`${summary.reconnects} reconnect${summary.reconnects === 1 ? '' : 's'}`);
       if (summary.sessionsLost) parts.push(`${summary.sessionsLost} session${summary.sessionsLost === 1 ? '' : 's'} lost`);
       status(`trace: ${parts.join(', ')}; ${formatDuration(summary.durationMs)}, stopped by ${summary.stoppedBy}`);
+      if (summary.sys) status(`trace: ${summary.sys.rows} $SYS row${summary.sys.rows === 1 ? '' : 's'} to ${summary.sys.output}${summary.sys.error ? ` (warning: ${summary.sys.error})` : ''}`);
     });
 }
 
@@ -115,8 +121,16 @@ export function traceOptionsFrom(flags: TraceFlags, context: CliContext, name = 
   if (flags.count !== undefined) options.count = flags.count;
   if (flags.idle !== undefined) options.idleMs = parseDuration(flags.idle, '-W/--idle');
   if (flags.duration !== undefined) options.durationMs = parseDuration(flags.duration, '--duration');
+  if (flags.sys !== undefined && flags.sys !== false) options.sys = sysFileFrom(flags.sys, flags.output);
   if ((flags.jsonl || flags.append || flags.fsync) && !flags.output) throw usageError('--jsonl, --append and --fsync need an output file (-o FILE)');
   return options;
+}
+
+/** `--sys FILE`, or `--sys` alone: named after the trace file. */
+function sysFileFrom(flag: string | true, output: string | undefined): string {
+  if (typeof flag === 'string') return flag;
+  if (!output) throw usageError('--sys needs a file (--sys FILE), or an output file (-o) to name it after');
+  return sysPathFor(output);
 }
 
 /**

@@ -9,11 +9,13 @@ import { traceOptionsFrom } from './trace.js';
 
 interface WatchFlags extends ConnectionFlagValues, Omit<LiveFlags, 'live'>, SubscriptionFlagValues {
   quiet?: boolean;
+  sys?: string;
 }
 
 export function registerWatch(command: Command, context: CliContext): void {
   addWebFlags(addConnectionFlags(
     addSubscriptionFlags(command.description('show what arrives on the given topics, live (per topic: last value, count, rate, age, recent values); writes no file'), 'show')
+      .option('--sys <file>', "record the broker's $SYS counters to FILE meanwhile (the only file watch writes)")
       .option('--quiet', 'no status lines on stderr (errors are still printed)'),
   ))
     .addHelpText('after', `
@@ -33,5 +35,6 @@ Examples:
       const parts = [`${summary.received} shown`, `${summary.reconnects} reconnect${summary.reconnects === 1 ? '' : 's'}`];
       if (summary.sessionsLost) parts.push(`${summary.sessionsLost} session${summary.sessionsLost === 1 ? '' : 's'} lost`);
       status(`watch: ${parts.join(', ')}; ${formatDuration(summary.durationMs)}, stopped by ${summary.stoppedBy}`);
+      if (summary.sys) status(`watch: ${summary.sys.rows} $SYS row${summary.sys.rows === 1 ? '' : 's'} to ${summary.sys.output}${summary.sys.error ? ` (warning: ${summary.sys.error})` : ''}`);
     });
 }

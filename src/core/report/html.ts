@@ -4,6 +4,7 @@ import { describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } fr
 import type { MarkdownReportMeta } from './markdown.js';
 import { LIVE_CHART_STYLE, liveFigure, pageCsp, type LiveChartAssets } from '../chart/live-chart.js';
 import { narrativeOf } from './narrative.js';
+import { sysHtml } from './sys-view.js';
 
 export interface EmbeddedChart {
   mime: 'image/png' | 'image/svg+xml';
@@ -71,7 +72,8 @@ export function htmlReport(meta: MarkdownReportMeta, runs: readonly ReportRunInp
       const figure = chartFigure(run.dir, charts.get(run.dir), live);
       const story = narrativeOf(run);
       const happened = story.length ? `\n<p class="narrative"><strong>What happened</strong> (computed from this run's events and counts): ${escapeHtml(story.join(' '))}</p>` : '';
-      return `<section id="run-${escapeHtml(run.dir)}">\n<h2>${escapeHtml(run.dir)}</h2>${happened}\n<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>\n${figure}\n</section>`;
+      const sys = sysHtml(run);
+      return `<section id="run-${escapeHtml(run.dir)}">\n<h2>${escapeHtml(run.dir)}</h2>${happened}\n<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>\n${sys ? `${sys}\n` : ''}${figure}\n</section>`;
     })
     .join('\n');
 

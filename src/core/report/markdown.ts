@@ -1,5 +1,6 @@
 import { describeRestarts } from '../scenario/scenario.js';
 import { narrativeOf } from './narrative.js';
+import { sysMarkdown } from './sys-view.js';
 import { describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
 
 export interface MarkdownReportMeta {
@@ -37,6 +38,7 @@ export function markdownReport(meta: MarkdownReportMeta, runs: readonly ReportRu
     if (run.report) out.push(`- outages: ${describeOutages(run.report.outages)}`);
     if (run.error) out.push(`- **error**: ${cell(run.error)}`);
     out.push(`- files: [sent.csv](${run.dir}/sent.csv), [trace.csv](${run.dir}/trace.csv), [broker.events.csv](${run.dir}/broker.events.csv)`);
+    out.push(...sysMarkdown(run));
     const chart = charts.get(run.dir);
     if (chart) out.push('', `![${cell(run.dir)}](${chart})`);
     out.push('');

@@ -5,6 +5,8 @@
 import type { CompareReport, OutageReport } from '../compare/report.js';
 import type { ConnectionEvent, Qos } from '../records.js';
 import type { ScenarioRestart } from '../scenario/scenario.js';
+import type { SysRecording } from '../sys/sys-counters.js';
+import { brokerSysJson, type BrokerSysJson } from './sys-view.js';
 
 export interface ReportRunInput {
   /** Folder name of the run, relative to the report. */
@@ -21,6 +23,8 @@ export interface ReportRunInput {
   durationMs: number;
   /** Broker and client connection events (sources broker, replay, trace): the run's narrative. */
   events?: readonly ConnectionEvent[];
+  /** The broker's own view: its $SYS counters over the run (broker.sys.csv). */
+  sys?: SysRecording;
 }
 
 /** One entry of report.json's runs: the run's identity, then every field of compare's report. */
@@ -35,6 +39,8 @@ export type ReportRunJson = {
   error?: string;
   replay?: ReportRunInput['replay'];
   trace?: ReportRunInput['trace'];
+  /** The broker's $SYS counters: start, end and change of each (see core/sys/sys-counters.ts). */
+  broker_sys?: BrokerSysJson;
 } & Partial<CompareReport>;
 
 export interface ExperimentReportJson {
@@ -64,6 +70,7 @@ export function reportJson(meta: { name: string; description?: string; startedAt
       ...(run.error ? { error: run.error } : {}),
       ...(run.replay ? { replay: run.replay } : {}),
       ...(run.trace ? { trace: run.trace } : {}),
+      ...(run.sys ? { broker_sys: brokerSysJson(run.sys) } : {}),
       ...(run.report ?? {}),
     })),
   };

@@ -5,7 +5,9 @@
  * the summary table shows, so no sentence can contradict it. Pure.
  */
 import type { ConnectionEvent, Qos } from '../records.js';
+import type { SysRecording } from '../sys/sys-counters.js';
 import type { ReportRunInput } from './model.js';
+import { brokerDropSentence } from './sys-view.js';
 
 export interface NarrativeCounts {
   sent: number;
@@ -23,6 +25,8 @@ export interface NarrativeInput {
   counts?: NarrativeCounts;
   /** The replayer's QoS 0 messages dropped while it was offline. */
   droppedWhileOffline?: number;
+  /** The broker's $SYS counters (its drop counter tells a loss at the broker from one at a client). */
+  sys?: SysRecording;
 }
 
 const NAMES: Record<string, string> = { replay: 'the replayer', trace: 'the recorder' };
@@ -103,6 +107,8 @@ function lostSentence(input: NarrativeInput, counts: NarrativeCounts, lastBack: 
     const ahead = replayer && replayer.connectAt <= recorder.readyAt ? `; the replayer was back ${Math.round(recorder.readyAt - replayer.connectAt)} ms before the recorder subscribed again, and what reached the broker meanwhile had no subscriber` : '';
     causes.push(`the broker came back without the recorder's session (session present 0 at ${clockTime(recorder.connectAt)})${ahead}`);
   }
+  const atBroker = brokerDropSentence(input.sys, counts.lost).cause;
+  if (atBroker) causes.push(atBroker);
   return `Lost ${counts.lost}${split}${causes.length ? `: ${causes.join('; ')}` : ''}.`;
 }
 
@@ -142,6 +148,8 @@ export function runNarrative(input: NarrativeInput): string[] {
   const counts = input.counts;
   if (!counts) return out;
   out.push(lostSentence(input, counts, lastBack));
+  const brokerOnly = brokerDropSentence(input.sys, counts.lost).sentence;
+  if (brokerOnly) out.push(brokerOnly);
   if (counts.late > 0) out.push(`Late ${counts.late}: sent during the outage and delivered after it.`);
   if (counts.duplicates > 0) out.push(`${capital(plural(counts.duplicates, 'duplicate'))}: received more than once.`);
   return out;
@@ -153,5 +161,6 @@ export function narrativeOf(run: ReportRunInput): string[] {
   const input: NarrativeInput = { qos: run.qos, events: run.events };
   if (run.report) input.counts = { sent: run.report.sent, lost: run.report.lost, late: run.report.late, duplicates: run.report.duplicates, outages: run.report.outages.filter((o) => o.kind === 'broker') };
   if (run.replay) input.droppedWhileOffline = run.replay.dropped;
+  if (run.sys) input.sys = run.sys;
   return runNarrative(input);
 }

@@ -73,6 +73,9 @@ function buildScenario(root: Json, errors: ScenarioErrors): Scenario {
   if (new Set(variantNames).size !== variantNames.length) throw errors.at(['restarts'], 'two restart variants have the same name', variantNames.join(', '));
   checkExternalBrokers(brokers, variants, errors);
   brokers.forEach((b, i) => checkExternalUrl(b, i, errors));
+  ((root.brokers ?? []) as Json[]).forEach((b, i) => {
+    if (b.config !== undefined && b.kind !== 'mosquitto') throw errors.at(['brokers', i, 'config'], 'config lines are for a Mosquitto broker (kind "mosquitto")');
+  });
 
   const ms = (value: unknown, otherwise: number): number => (value === undefined ? otherwise : durationToMs(value)!);
   const scenario: Scenario = {
@@ -156,6 +159,7 @@ function readBroker(spec: Json): ScenarioBroker {
   const persistence = onOff(spec.persistence, true);
   const autosaveIntervalS = spec.autosave === undefined ? 0 : durationToMs(spec.autosave)! / 1000;
   const name = (spec.name as string | undefined) ?? (persistence ? kind : `${kind}-nopersist`);
+  if (kind === 'mosquitto' && spec.config !== undefined) return { name, kind, persistence, autosaveIntervalS, config: spec.config as string[] };
   return { name, kind, persistence, autosaveIntervalS };
 }
 

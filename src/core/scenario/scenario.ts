@@ -33,7 +33,7 @@ export interface ScenarioVariant {
 
 export type ScenarioBroker =
   | { name: string; kind: 'embedded'; persistence: boolean; autosaveIntervalS: number }
-  | { name: string; kind: 'mosquitto'; persistence: boolean; autosaveIntervalS: number }
+  | { name: string; kind: 'mosquitto'; persistence: boolean; autosaveIntervalS: number; /** Extra lines for its generated config. */ config?: string[] }
   | { name: string; kind: 'external'; url: string; stopCommand?: string; startCommand?: string; killCommand?: string };
 
 export interface Scenario {

@@ -68,6 +68,7 @@ const broker: Schema = {
     kill: text,
     persistence: onOff,
     autosave: duration,
+    config: { type: 'array', items: { type: 'string', pattern: '^[^\\r\\n]+$', message: 'expected one Mosquitto config line (e.g. "max_queued_messages 100")' }, message: 'expected a list of Mosquitto config lines' },
   },
   required: ['kind'],
   additionalProperties: false,

@@ -1,4 +1,5 @@
 import type { ConnectionEvent } from '../records.js';
+import type { SysRecording } from '../sys/sys-counters.js';
 
 export type TraceStopReason = 'count' | 'idle' | 'duration' | 'signal';
 
@@ -18,6 +19,8 @@ export interface TraceSummary {
   stoppedBy: TraceStopReason;
   output?: string;
   eventsPath?: string;
+  /** The broker's $SYS counters recorded beside the trace (`sys`). */
+  sys?: SysRecording;
 }
 
 /** What a trace counts while it runs: messages by fate, and reconnects and lost sessions from its events. */

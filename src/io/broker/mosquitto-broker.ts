@@ -17,6 +17,11 @@ export interface MosquittoOptions {
   persistence?: boolean;
   /** autosave_interval in seconds (0: save only at shutdown). */
   autosaveInterval?: number;
+  /**
+   * sys_interval in seconds: how often Mosquitto publishes its `$SYS` counters (its own default
+   * is 10). Default 1, so a run's broker.sys.csv follows the counters second by second.
+   */
+  sysInterval?: number;
   /** Extra lines appended to the generated config (listeners, TLS, password_file, ...). */
   extraConfig?: string[];
   /** Replace the default `allow_anonymous true`. */
@@ -75,6 +80,7 @@ export class MosquittoBroker extends ChildProcessBroker {
       `persistence ${o.persistence ?? true}`,
       `persistence_location ${this.dir}/`,
       `autosave_interval ${o.autosaveInterval ?? 0}`,
+      `sys_interval ${o.sysInterval ?? 1}`,
       'log_dest stderr',
       'log_type error',
       'log_type warning',

@@ -32,7 +32,7 @@ async function expectReportsMatchCompare(result: ExperimentResult): Promise<void
     expect(run.error).toBeUndefined();
     const again = await compare({ sent: join(run.dir, 'sent.csv'), received: [join(run.dir, 'trace.csv')], events: [join(run.dir, 'broker.events.csv')] });
     const { inputs: _a, ...expected } = again.report;
-    const { dir, qos, broker, broker_kind: _k, restart, restarts: _r, duration_ms: _d, replay: _p, trace: _t, inputs: _i, ...fromReport } = json.runs[i]!;
+    const { dir, qos, broker, broker_kind: _k, restart, restarts: _r, duration_ms: _d, replay: _p, trace: _t, broker_sys: _s, inputs: _i, ...fromReport } = json.runs[i]!;
     expect({ dir, qos, broker, restart }).toEqual({ dir: run.spec.id, qos: run.spec.qos, broker: run.spec.broker.name, restart: run.spec.variant.name });
     expect(fromReport).toEqual(JSON.parse(JSON.stringify(expected)));
   }
