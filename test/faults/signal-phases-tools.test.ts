@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { MosquittoBroker } from '../../src/io/broker/mosquitto-broker.js';
 import { mosquittoAvailable, tempDir } from '../helpers/brokers.js';
 import { freePort } from '../../src/io/broker/free-port.js';
-import { alive, descendants, hasOpen, idleCpuShare, lineCount, startCli, stopWith, STOP_HANG_MS, STOP_LIMIT_MS, survivors, until, wholeCsv, type CliChild } from './signal-harness.js';
+import { alive, closedPort, descendants, hasOpen, idleCpuShare, lineCount, startCli, stopWith, STOP_HANG_MS, STOP_LIMIT_MS, survivors, until, wholeCsv, type CliChild } from './signal-harness.js';
 
 /**
  * Issue 17, "every command stops", for the commands that are not plain clients: compare (reading,
@@ -133,6 +133,25 @@ describe.each(mosquittoAvailable ? (['embedded', 'mosquitto'] as const) : (['emb
       everyPhaseThenOne(phases),
     );
   }, 120_000);
+});
+
+describe('experiment with an external broker that is not there', () => {
+  it('stops within 2 s of a signal while waiting for the broker port (was: the 30 s start timeout)', async () => {
+    const dir = tempDir();
+    const profile = join(dir, 'p.csv');
+    writeFileSync(profile, 'time,value\n0,1\n1,2\n');
+    await fc.assert(
+      fc.asyncProperty(signals, jitter, async (signal, delay) => {
+        const out = join(dir, `out-${signal}-${delay}`);
+        const cli = startCli(['experiment', '--broker', 'external', '--broker-url', `mqtt://127.0.0.1:${await closedPort()}`, '-o', out, '--profile', profile, '--rate', '10', '-q', '1', '--no-progress']);
+        await until(() => runDir(out) !== undefined, 'the run folder', cli);
+        await new Promise((r) => setTimeout(r, delay));
+        expect(await stopInTime(cli, signal)).toBe(0);
+        expect(cli.stderr()).toContain('interrupted');
+      }),
+      { numRuns: 2, examples: [['SIGINT', 0], ['SIGTERM', 200]] },
+    );
+  }, 60_000);
 });
 
 describe.runIf(mosquittoAvailable)('experiment killed with SIGKILL', () => {
