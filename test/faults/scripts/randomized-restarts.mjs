@@ -12,7 +12,7 @@
  * Needs a build (npx tsc -p tsconfig.build.json). Every child is stopped by its PID.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,7 +22,8 @@ const clean = process.argv.includes('--clean');
 const RUNS = Number(args[0] ?? 30);
 const ROWS = Number(args[1] ?? 600);
 const RATE = Number(args[2] ?? 200);
-const CLI = resolve(import.meta.dirname, '../../../dist/cli/bin.js');
+// SENSORTRACE_CLI: a copy of the build, so a rebuild meanwhile cannot hand a child a half-written file.
+const CLI = process.env.SENSORTRACE_CLI ?? resolve(import.meta.dirname, '../../../dist/cli/bin.js');
 const MOSQUITTO = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rand = (a, b) => a + Math.random() * (b - a);
@@ -137,7 +138,7 @@ async function oneRun(i) {
   writeFileSync(subPath, sub.out);
   // From the raw files, not from what the children printed: the recordings as compare reads them.
   const s = seqsIn(sub.out, /"seq":(\d+)/g);
-  const t = seqsIn(readFileSync(tracePath, 'utf8'), /""seq"":(\d+)/g);
+  const t = seqsIn(existsSync(tracePath) ? readFileSync(tracePath, 'utf8') : '', /""seq"":(\d+)/g);
   const sentSeqs = sentText.map((l) => Number(l.split(',')[0]));
   const compareAgrees = (recording, counts) => {
     const cmp = join(dir, `cmp-${recording === tracePath ? 'trace' : 'sub'}`);
@@ -150,7 +151,7 @@ async function oneRun(i) {
     return same ? 'agrees' : `compare sent/lost/duplicates ${report.sent}/${report.lost}/${report.duplicates}, files ${sentSeqs.length}/${lost}/${duplicates}`;
   };
   const result = {
-    run: i, qos, restarts, stopsAtMs: stops.map(Math.round), replayExit: replayed.code,
+    run: i, qos, restarts, stopsAtMs: stops.map(Math.round), replayExit: replayed.code, traceExit: (await tracer.done).code,
     sent: sentText.length, acked: acked.length,
     // Sent but not acknowledged (unconfirmed: an answer that proves nothing), and of those, never recorded.
     notAcked: sentText.length - acked.length,
@@ -160,7 +161,7 @@ async function oneRun(i) {
     compareSub: compareAgrees(subPath, s), compareTrace: compareAgrees(tracePath, t),
   };
   const disagrees = result.compareSub !== 'agrees' || result.compareTrace !== 'agrees';
-  if (result.lostSub.length || result.lostTrace.length || (qos === 2 && (result.dupSub || result.dupTrace)) || replayed.code !== 0 || disagrees) result.kept = dir;
+  if (result.lostSub.length || result.lostTrace.length || (qos === 2 && (result.dupSub || result.dupTrace)) || replayed.code !== 0 || result.traceExit !== 0 || disagrees) result.kept = dir;
   else rmSync(dir, { recursive: true, force: true });
   return result;
 }
@@ -177,6 +178,6 @@ console.log(JSON.stringify({
   notAcked: sum((r) => r.notAcked), notAckedLost: sum((r) => r.notAckedLost),
   ackedLostSub: sum((r) => r.lostSub.length), ackedLostTrace: sum((r) => r.lostTrace.length),
   qos2DupSub: sum((r) => (r.qos === 2 ? r.dupSub : 0)), qos2DupTrace: sum((r) => (r.qos === 2 ? r.dupTrace : 0)),
-  qos1DupSub: sum((r) => (r.qos === 1 ? r.dupSub : 0)), replayFailures: sum((r) => (r.replayExit === 0 ? 0 : 1)),
+  qos1DupSub: sum((r) => (r.qos === 1 ? r.dupSub : 0)), replayFailures: sum((r) => (r.replayExit === 0 ? 0 : 1)), traceFailures: sum((r) => (r.traceExit === 0 ? 0 : 1)),
   compareDisagreements: sum((r) => (r.compareSub === 'agrees' ? 0 : 1) + (r.compareTrace === 'agrees' ? 0 : 1)),
 }));
