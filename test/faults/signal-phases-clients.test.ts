@@ -91,8 +91,8 @@ describe.runIf(mosquittoAvailable)('every client command stops within 2 s of a s
     );
   }, 90_000);
 
-  it('trace: connecting, reconnecting, receiving', async () => {
-    const phases = ['connecting', 'reconnecting', 'receiving'] as const;
+  it('trace: connecting, reconnecting, receiving, broker frozen', async () => {
+    const phases = ['connecting', 'reconnecting', 'receiving', 'broker frozen'] as const;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...phases), signals, jitter, async (phase, signal, delay) => {
         const dir = tempDir();
@@ -110,6 +110,15 @@ describe.runIf(mosquittoAvailable)('every client command stops within 2 s of a s
             await broker.stop('graceful');
             await until(includes(eventsPathFor(out), 'offline'), 'the tracer offline', cli);
             return stopAndCheck(cli, signal, delay, { idle: true, files: [out, eventsPathFor(out)] });
+          }
+          if (phase === 'broker frozen') {
+            // TCP up, nothing answers: the DISCONNECT wait (1 s by default) must fit in the 2 s.
+            process.kill(broker.pid!, 'SIGSTOP');
+            try {
+              return await stopAndCheck(cli, signal, delay, { idle: false, files: [out, eventsPathFor(out)] });
+            } finally {
+              process.kill(broker.pid!, 'SIGCONT');
+            }
           }
           const publisher = startCli(['replay', profile(dir), '-t', 'sig/{sensor}', '-q', '1', '--rate', '200', ...brokerArgs(broker.port), '--quiet']);
           try {
