@@ -33,5 +33,8 @@ const code = await runMain(process.argv.slice(2), {
   ...(process.stdin.isTTY ? { promptPassword: readPasswordFromTty } : {}),
 });
 process.exitCode = code;
+// Stopped by a signal: the command has closed its files and stopped its children before returning;
+// whatever else still runs (a read left behind, a socket closing) must not hold the 2 s promise.
+if (controller.signal.aborted) process.exit(code);
 // A library handle left open must not keep a finished command alive; unref'd, so it never delays a clean exit.
 setTimeout(() => process.exit(code), 3000).unref();

@@ -24,6 +24,8 @@ export async function runMain(argv: string[], context: CliContext): Promise<numb
     }
     if (isSensortraceError(error)) {
       context.stderr.write(`sensortrace: ${redactUrl(messageForCli(error))}\n`);
+      // Stopped by a signal before a result existed: 128 + the signal's number, as a shell reports it.
+      if (error.code === 'E_INTERRUPTED' && context.signal.reason === 'SIGTERM') return 143;
       return error.exitCode;
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'E_UNREACHABLE' // broker not reachable (connect timeout, refused, DNS)
   | 'E_AUTH' // broker refused the credentials or the client
   | 'E_BROKER' // broker misbehaved or went away for good
-  | 'E_INTERNAL'; // a bug
+  | 'E_INTERNAL' // a bug
+  | 'E_INTERRUPTED'; // stopped by SIGINT/SIGTERM before there was a result to keep (compare)
 
 export const EXIT_CODES: Record<ErrorCode, number> = {
   E_USAGE: 2,
@@ -19,6 +20,8 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   E_AUTH: 4,
   E_BROKER: 1,
   E_INTERNAL: 1,
+  // 128 + SIGINT; the CLI's main answers SIGTERM with 143, as a shell does.
+  E_INTERRUPTED: 130,
 };
 
 export interface SourceLocation {

@@ -1,47 +1,21 @@
-import { spawn } from 'node:child_process';
-import { existsSync, watch, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../helpers/build.js';
 import { tempDir } from '../helpers/brokers.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-
-/** A loopback port nobody listens on (connections refused: MQTT.js keeps retrying). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { closedPort, startCli, stopWith, until } from './signal-harness.js';
 
 /**
  * Runs the CLI against an unreachable broker with a 30 s connect timeout, sends SIGINT once it is
- * retrying, and measures how long the process takes to exit: a connect deadline or retry timer
- * left behind would keep Node alive until it fires.
+ * retrying, and measures how long the process takes to exit (its own time, less any wait for a
+ * CPU on a loaded machine: see stopWith): a connect deadline or retry timer left behind would
+ * keep Node alive until it fires.
  */
 async function exitAfterSigint(args: string[], opensFirst: string): Promise<{ code: number | null; ms: number }> {
-  ensureBuilt();
-  const child = spawn(process.execPath, [join(root, 'dist/cli/bin.js'), ...args, '--connect-timeout', '30s'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const cli = startCli([...args, '--connect-timeout', '30s']);
   // The output file is opened just before connecting: once it exists, the command is connecting.
-  await new Promise<void>((resolve) => {
-    const check = (): void => {
-      if (!existsSync(opensFirst)) return;
-      watcher.close();
-      resolve();
-    };
-    const watcher = watch(dirname(opensFirst), check);
-    check();
-  });
-  const started = Date.now();
-  child.kill('SIGINT');
-  const code = await exited;
-  clearTimeout(killer);
-  return { code, ms: Date.now() - started };
+  await until(() => existsSync(opensFirst), 'the output file', cli);
+  const { code, ownMs } = await stopWith(cli, 'SIGINT');
+  return { code, ms: ownMs };
 }
 
 describe('an aborted command leaves no connect timer behind', () => {

@@ -14,6 +14,8 @@ export interface ChartOutputOptions extends ChartOptions {
   width: number;
   gnuplotTerminal?: GnuplotTerminal;
   write: (path: string, content: string | Buffer) => void;
+  /** Called between renderings: throws to stop (a signal), after yielding so it can arrive. */
+  checkpoint?: () => Promise<void>;
 }
 
 /**
@@ -23,6 +25,7 @@ export interface ChartOutputOptions extends ChartOptions {
  */
 export async function writeChartFiles(report: CompareReport, data: ChartData, options: ChartOutputOptions): Promise<void> {
   const { formats, base, write } = options;
+  const checkpoint = options.checkpoint ?? (() => Promise.resolve());
   const chartOptions: ChartOptions = { title: options.title, width: options.width, height: options.height, utc: options.utc, zoneLabel: options.zoneLabel };
   if (formats.includes('gp')) {
     const utcOffsetMs = -new Date(data.tMin).getTimezoneOffset() * 60_000;
@@ -32,10 +35,13 @@ export async function writeChartFiles(report: CompareReport, data: ChartData, op
   const spec = vegaLiteSpec(report, data, chartOptions);
   if (formats.includes('vl')) write(`${base}.vl.json`, `${JSON.stringify(spec)}\n`);
   const needsSvg = formats.includes('svg') || formats.includes('png') || formats.includes('html');
+  if (needsSvg) await checkpoint();
   const svg = needsSvg ? await renderSvg(spec) : '';
   if (formats.includes('svg')) write(`${base}.svg`, svg);
+  await checkpoint();
   if (formats.includes('png')) write(`${base}.png`, await svgToPng(svg, { width: options.width }));
   if (!formats.includes('vg') && !formats.includes('html')) return;
+  await checkpoint();
   const live = await compileVegaLite(vegaLiteSpec(report, data, { ...chartOptions, interactive: true }));
   if (formats.includes('vg')) write(`${base}.vg.json`, `${JSON.stringify(live)}\n`);
   if (formats.includes('html')) write(`${base}.html`, livePage(options.title ?? 'sensortrace compare', liveFigure(svg, live), liveChartAssets()));

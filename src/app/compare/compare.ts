@@ -9,6 +9,7 @@ import { eventsPathFor, type Qos } from '../../core/records.js';
 import { preloadChartModules } from '../../io/output/chart-renderer.js';
 import { checkOutputs, prepareOutputPath } from '../../io/output/output-path.js';
 import { writeChartFiles, type ChartFormat } from './chart-outputs.js';
+import { Interruption } from './interruption.js';
 import { readEventsIfPresent } from '../../io/logs/events-reader.js';
 import type { ProfileFormatOptions } from '../../io/input/profile-reader.js';
 import { isSentLogHeader, readHeader, readProfileAsSent, readSentTable, readSentTableInBackground } from '../../io/logs/sent-log-reader.js';
@@ -149,26 +150,28 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   // Columns, not objects: about 50 bytes a message on each side (see SentTable, ArrivalTable).
   const arrivals = new ArrivalTable();
   const received: CompareInputs['received'] = [];
+  const files: string[] = [];
+  const stop = new Interruption(options.signal, files);
   let sent: Awaited<ReturnType<typeof readSentInput>>;
   try {
     for (const path of options.received) {
-      const { format } = await readReceivedTable(path, arrivals, { onWarning: options.onWarning });
+      const { format } = await stop.race(readReceivedTable(path, arrivals, { onWarning: options.onWarning }));
       received.push({ path, format });
     }
-    sent = await readSentInput(options, arrivals, pendingSentLog);
+    sent = await stop.race(readSentInput(options, arrivals, pendingSentLog));
   } catch (error) {
     background.abort();
     throw error;
   }
   const eventPaths = [eventsPathFor(options.sent), ...options.received.map(eventsPathFor), ...(options.events ?? [])];
-  const { events, read } = await readEventsIfPresent(eventPaths);
+  const { events, read } = await stop.race(readEventsIfPresent(eventPaths));
   for (const path of options.events ?? []) if (!read.includes(path)) throw new SensortraceError(`${path}: events file not found`, 'E_INPUT', { file: path });
 
+  await stop.checkpoint('analysing');
   const { report: counts, detail } = analyse(sent.messages, arrivals, events, analyseOptions);
   const report = { ...counts, inputs: { sent: options.sent, sent_kind: sent.kind, received, events: read } };
-  const files: string[] = [];
-  // Stopped (Ctrl+C) while reading: the numbers are still worth printing, half-written plots are not.
-  if (options.output === undefined || formats.length === 0 || options.signal?.aborted) return { report, files };
+  await stop.checkpoint('writing the outputs');
+  if (options.output === undefined || formats.length === 0) return { report, files };
 
   const base = outputBase(options.output);
   prepareOutputPath(base);
@@ -187,7 +190,10 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   const needsChart = formats.some((f) => f !== 'json');
   if (!needsChart) return { report, files };
   // One column per two pixels: min/max keep up to 4 points per column, plenty for a line at this size.
+  await stop.checkpoint('drawing the charts');
   const data: ChartData = chartData(sent.messages, arrivals, report, detail, { columns: Math.round(width / 2) });
-  await writeChartFiles(report, data, { formats, base, write, title: options.title, width, height, utc: options.utc, zoneLabel: zoneLabelAt(data.tMin), gnuplotTerminal: options.gnuplotTerminal });
+  await stop.checkpoint();
+  const chartOptions = { formats, base, write, title: options.title, width, height, utc: options.utc, zoneLabel: zoneLabelAt(data.tMin), gnuplotTerminal: options.gnuplotTerminal };
+  await writeChartFiles(report, data, { ...chartOptions, checkpoint: () => stop.checkpoint() });
   return { report, files };
 }

@@ -70,7 +70,7 @@ export class BrokerRestarts {
   }
 
   start(): Promise<void> {
-    return this.control.start();
+    return this.control.start(this.options.signal);
   }
 
   /** Clients' connection events: a connect after a stop marks the broker as back. */
@@ -106,7 +106,7 @@ export class BrokerRestarts {
       if (!(await sleepUntil(clock, startAt + restart.atMs, signal))) return;
       const cutAt = await this.options.choreography?.beforeStop(startAt + restart.atMs);
       if (!(await this.stop(restart, cutAt))) return;
-      await this.control.start();
+      await this.control.start(signal);
       const listeningAt = clock.now();
       const comeback = await this.options.choreography?.bringBack(startAt + restart.atMs + restart.downForMs);
       // With the clients held, the outage they saw (compare's window) ends when the first was let back.

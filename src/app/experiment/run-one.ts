@@ -99,8 +99,9 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
   }
   if (canCompare(run, files)) {
     progress.report('compare');
-    // vg: the live chart report.html embeds (zoom, tooltips).
-    await compareRun(run, files, options.chartFormats ?? ['svg', 'png', 'json', 'vg']);
+    // vg: the live chart report.html embeds (zoom, tooltips). Stopped by a signal: the numbers
+    // only, for drawing the charts could take longer than the 2 s a stop may take.
+    await compareRun(run, files, options.signal?.aborted ? ['json'] : (options.chartFormats ?? ['svg', 'png', 'json', 'vg']));
   }
   run.durationMs = progress.elapsedMs;
   progress.report('done');

@@ -18,8 +18,8 @@ export function publishesAcknowledged(ruleSet: RuleSet): boolean {
  * came while it was away is delivered on return). Started fresh: an old session under the
  * same id is ended first.
  */
-export async function connectProcessor(connection: ConnectionOptions, context: { ruleSet: RuleSet; log: string | undefined; outputs: ProcessOutputs; clock: Clock; giveUp: GiveUpWatch | undefined }): Promise<MqttConnection> {
-  const { outputs, giveUp } = context;
+export async function connectProcessor(connection: ConnectionOptions, context: { ruleSet: RuleSet; log: string | undefined; outputs: ProcessOutputs; clock: Clock; giveUp: GiveUpWatch | undefined; signal: AbortSignal | undefined }): Promise<MqttConnection | undefined> {
+  const { outputs, giveUp, signal } = context;
   const identity: SessionIdentity | undefined = publishesAcknowledged(context.ruleSet) && connection.clean !== true ? sessionIdentity('process', connection.clientId, context.log) : undefined;
   const settings = identity ? persistentSession(connection, identity.clientId) : connection;
   const toFile = withSessionDetail(identity, outputs.event);
@@ -28,11 +28,14 @@ export async function connectProcessor(connection: ConnectionOptions, context: {
     giveUp?.handle(event);
   };
   try {
-    if (identity) await discardSession(settings);
-    return await openConnection(settings, { source: 'process', onEvent, clock: context.clock });
+    if (identity) await discardSession(settings, signal);
+    if (signal?.aborted) throw new Error('aborted');
+    return await openConnection(settings, { source: 'process', onEvent, clock: context.clock, ...(signal ? { signal } : {}) });
   } catch (error) {
     outputs.closeFiles();
     outputs.closeEvents();
+    // Ctrl+C while the broker is still unreachable: stopped, not failed (as replay and trace).
+    if (signal?.aborted) return undefined;
     throw error;
   }
 }

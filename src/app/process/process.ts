@@ -54,6 +54,7 @@ export interface ProcessSummary extends RuleEngineStats {
 
 /** After a stop, in-flight publishes get this long to be acknowledged before the client goes. */
 const SETTLE_MS = 5000;
+const SIGNAL_SETTLE_MS = 1000;
 
 /** Each emission: told to onEmit, then a CSV row or a publish, and a line in the log. */
 function carrier(outputs: ProcessOutputs, publisher: EmissionPublisher, onEmit: ProcessOptions['onEmit']): (emissions: Emission[]) => void {
@@ -88,7 +89,8 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   const stop = new ProcessStop();
   const giveUpAfter = options.connection.giveUpAfterMs;
   const giveUp = giveUpAfter === undefined ? undefined : new GiveUpWatch(clock, giveUpAfter, () => stop.finish('signal'));
-  const connection = await connectProcessor(options.connection, { ruleSet: loaded.ruleSet, log: options.log, outputs, clock, giveUp });
+  const connection = await connectProcessor(options.connection, { ruleSet: loaded.ruleSet, log: options.log, outputs, clock, giveUp, signal: options.signal });
+  if (!connection) return { ...engine.stats, fired: { ...engine.stats.fired }, published: 0, failed: 0, csvRows: 0, reconnects: 0, durationMs: clock.now() - started, stoppedBy: 'signal' };
   const client = connection.client;
   const publisher = new EmissionPublisher(client, v5);
   const carryOut = carrier(outputs, publisher, options.onEmit);
@@ -110,7 +112,8 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
     stop.stopping = true;
     giveUp?.stop();
     // A broker given up on will not acknowledge anything more.
-    if (!giveUp?.gaveUp) await publisher.settle(clock, SETTLE_MS);
+    // After a signal the settle is short: every command stops within 2 s (see docs/reliability.md).
+    if (!giveUp?.gaveUp) await publisher.settle(clock, stop.stoppedBy === 'signal' ? SIGNAL_SETTLE_MS : SETTLE_MS);
     outputs.closeFiles((body) => stop.guard(body));
     await connection.end(publisher.inFlight > 0);
     outputs.event({ at: clock.now(), source: 'process', event: 'close' });

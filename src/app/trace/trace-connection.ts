@@ -5,8 +5,8 @@ import { settlesWithin } from './stop-timers.js';
 
 /** How long a stopping tracer lets recorded QoS 2 messages finish PUBREL/PUBCOMP (default of `stopQos2WaitMs`). */
 export const QOS2_DRAIN_WAIT_MS = 1000;
-/** How long a stopping tracer waits for a clean DISCONNECT before dropping the connection (default of `stopCloseWaitMs`). */
-export const END_WAIT_MS = 2000;
+/** How long a stopping tracer waits for a clean DISCONNECT before dropping the connection (default of `stopCloseWaitMs`); with the QoS 2 wait at most 2 s, the stop promise. */
+export const END_WAIT_MS = 1000;
 
 /** The two waits of a stopping tracer (ms). */
 export interface StopWaits {

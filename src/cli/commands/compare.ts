@@ -55,7 +55,7 @@ Examples:
   sensortrace compare --sent profiles/room-day.csv --topic 'sensors/{sensor}/temperature' -q 1 --received out/sub.txt --utc
   sensortrace compare --sent out/x-sent.csv --received out/sin-trace.csv --expect 'sin(value)'
 
-Exit status: 0 done (whatever was lost), 2 bad input or flags.`)
+Exit status: 0 done (whatever was lost), 2 bad input or flags, 130/143 stopped by Ctrl+C/SIGTERM before the result existed.`)
     .action(async (flags: CompareFlags) => {
       if (!flags.received?.length) throw usageError('compare: --received <file> is required (repeat it to merge shards)');
       if (flags.gnuplotTerminal !== 'png' && flags.gnuplotTerminal !== 'svg') throw usageError(`--gnuplot-terminal: expected png or svg (found "${flags.gnuplotTerminal}")`);

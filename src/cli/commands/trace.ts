@@ -43,7 +43,7 @@ export function registerTrace(command: Command, context: CliContext): void {
       .option('--utc', 'print -F times in UTC instead of local time')
       .option('--give-up-after <duration>', GIVE_UP_HELP)
       .option('--stop-qos2-wait <duration>', 'when stopping, let recorded QoS 2 messages finish PUBREL/PUBCOMP this long (else the broker sends them again next session)', '1s')
-      .option('--stop-close-wait <duration>', 'when stopping, wait this long for a clean DISCONNECT before dropping the connection', '2s')
+      .option('--stop-close-wait <duration>', 'when stopping, wait this long for a clean DISCONNECT before dropping the connection', '1s')
       .option('--sys [file]', "also record the broker's $SYS counters (clients, messages received/sent/dropped, heap) to FILE (default: the trace's name with .sys.csv)")
       .option('--quiet', 'no status lines on stderr (errors are still printed)'),
   ))

@@ -23,7 +23,8 @@ export interface BrokerControl {
   readonly running: boolean;
   /** Whether discardState() can make the next start forget sessions. */
   readonly canDiscardState: boolean;
-  start(): Promise<void>;
+  /** Resolves once clients can connect; rejects at once if `signal` aborts meanwhile. */
+  start(signal?: AbortSignal): Promise<void>;
   /** graceful: SIGTERM, the broker saves its state; crash: SIGKILL, nothing saved since the last autosave. */
   stop(kind: StopKind): Promise<void>;
   /** Between stop and start: remove the saved state so the broker comes back empty. */
@@ -77,17 +78,17 @@ export class EmbeddedBrokerChild extends ChildProcessBroker implements BrokerCon
     return { program: program!, args, name: 'the embedded broker' };
   }
 
-  async start(): Promise<void> {
+  async start(signal?: AbortSignal): Promise<void> {
     if (this.running) return;
     const timeout = this.options.startTimeoutMs ?? 15_000;
-    if (this.port !== 0 || this.options.port !== undefined) return this.launch(this.port || this.options.port!, timeout);
+    if (this.port !== 0 || this.options.port !== undefined) return this.launch(this.port || this.options.port!, timeout, signal);
     // A port found free can be taken before the child binds it: on the first start (and only
     // then: a restart must come back where the clients reconnect) try another one.
     try {
-      await this.launch(await freePort(this.host), timeout);
+      await this.launch(await freePort(this.host), timeout, signal);
     } catch (error) {
-      if (!(error instanceof SensortraceError && error.code === 'E_BROKER')) throw error;
-      await this.launch(await freePort(this.host), timeout);
+      if (signal?.aborted || !(error instanceof SensortraceError && error.code === 'E_BROKER')) throw error;
+      await this.launch(await freePort(this.host), timeout, signal);
     }
   }
 
@@ -118,8 +119,8 @@ export class MosquittoControl implements BrokerControl {
     return this.broker.running;
   }
 
-  start(): Promise<void> {
-    return this.broker.start();
+  start(signal?: AbortSignal): Promise<void> {
+    return this.broker.start(signal);
   }
 
   stop(kind: StopKind): Promise<void> {
@@ -172,14 +173,15 @@ export class ExternalBrokerControl implements BrokerControl {
     return { host: parsed.hostname || 'localhost', port: parsed.port ? Number(parsed.port) : (defaults[parsed.protocol] ?? 1883) };
   }
 
-  async start(): Promise<void> {
+  async start(signal?: AbortSignal): Promise<void> {
     if (this.up) return;
     // The first start only checks the broker is there; later ones run the start command.
     if (this.started && this.options.startCommand) await runShell(this.options.startCommand, 'start');
     const { host, port } = this.endpoint;
     try {
-      await waitForPort(port, host, this.options.startTimeoutMs ?? 30_000);
+      await waitForPort(port, host, this.options.startTimeoutMs ?? 30_000, signal);
     } catch (error) {
+      if (signal?.aborted) throw new SensortraceError('interrupted while waiting for the broker', 'E_BROKER', undefined, { cause: error });
       throw new SensortraceError(`broker unreachable: ${redactUrl(this.options.url)} does not accept connections`, 'E_UNREACHABLE', undefined, { cause: error });
     }
     this.up = true;

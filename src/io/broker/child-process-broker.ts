@@ -7,6 +7,29 @@ import { waitForPort } from './free-port.js';
 
 export type StopKind = 'graceful' | 'crash';
 
+/**
+ * A watchdog for a child that must not outlive this process even when it is killed with SIGKILL
+ * (Node has no PR_SET_PDEATHSIG): a tiny shell blocked reading a pipe from us. When this process
+ * dies, however it dies, the kernel closes the pipe; the read ends and the shell kills the child.
+ * It ignores SIGINT/SIGTERM/SIGHUP (a Ctrl+C to the terminal's process group must not disarm it),
+ * holds no event-loop reference, and is killed as soon as the child exits (so the pid it holds is
+ * never reused while it waits).
+ */
+export function guardChildLifetime(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  const script = 'trap "" INT TERM HUP; while read -r _; do :; done; kill -KILL "$1" 2>/dev/null';
+  const guard = spawn('sh', ['-c', script, 'sensortrace-child-guard', String(child.pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  guard.on('error', () => undefined);
+  guard.stdin?.on('error', () => undefined);
+  guard.unref();
+  (guard.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  const disarm = (): void => {
+    guard.kill('SIGKILL');
+  };
+  if (child.exitCode !== null || child.signalCode !== null) disarm();
+  else child.once('exit', disarm);
+}
+
 /** Children still running, killed synchronously if this process exits without stopping them. */
 const liveChildren = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -56,8 +79,11 @@ export abstract class ChildProcessBroker {
     return this.child?.pid;
   }
 
-  /** Spawns the child on `port` and resolves once it accepts connections; fails with E_BROKER if it dies first. */
-  protected async launch(port: number, startTimeoutMs: number): Promise<void> {
+  /**
+   * Spawns the child on `port` and resolves once it accepts connections; fails with E_BROKER if it
+   * dies first, or if `signal` aborts meanwhile (the child is then stopped).
+   */
+  protected async launch(port: number, startTimeoutMs: number, signal?: AbortSignal): Promise<void> {
     this.port = port;
     prepareOutputFolder(this.dir);
     const { program, args, name } = this.launchCommand();
@@ -66,19 +92,21 @@ export abstract class ChildProcessBroker {
     closeSync(log);
     this.child = child;
     trackChild(child);
+    guardChildLifetime(child);
     this.exited = new Promise<void>((done) => child.once('exit', () => done()));
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;
     });
     try {
       await Promise.race([
-        waitForPort(this.port, this.host, startTimeoutMs),
+        waitForPort(this.port, this.host, startTimeoutMs, signal),
         this.exited.then(() => {
           throw new SensortraceError(`${name} exited at start (${lastLogLine(this.logPath)}); see ${this.logPath}`, 'E_BROKER');
         }),
       ]);
     } catch (error) {
       await this.stop('crash');
+      if (signal?.aborted) throw new SensortraceError(`interrupted while ${name} was starting`, 'E_BROKER', undefined, { cause: error });
       throw error instanceof SensortraceError ? error : new SensortraceError(`${name} did not start: ${(error as Error).message}`, 'E_BROKER', undefined, { cause: error });
     }
   }

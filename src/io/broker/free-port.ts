@@ -14,11 +14,15 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Waits until something accepts TCP connections on host:port, or fails after timeoutMs. */
-export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 10_000): Promise<void> {
+/**
+ * Waits until something accepts TCP connections on host:port, or fails after timeoutMs, or at
+ * once when `signal` aborts (Ctrl+C while an experiment waits for its broker).
+ */
+export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 10_000, signal?: AbortSignal): Promise<void> {
   const { connect } = await import('node:net');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (signal?.aborted) throw new Error(`stopped while waiting for ${host}:${port}`);
     const ok = await new Promise<boolean>((resolve) => {
       const socket = connect({ port, host });
       socket.once('connect', () => {
@@ -29,6 +33,18 @@ export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 
     });
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
+    await pause(25, signal);
   }
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

@@ -93,15 +93,16 @@ export class MosquittoBroker extends ChildProcessBroker {
     writeFileSync(this.configPath, `${lines.join('\n')}\n`);
   }
 
-  async start(): Promise<void> {
+  /** Starts Mosquitto; `signal` aborting meanwhile stops it and fails the start. */
+  async start(signal?: AbortSignal): Promise<void> {
     if (this.running) return;
     const fixed = this.port || this.options.port;
-    if (fixed) return this.launch(fixed, 10_000);
+    if (fixed) return this.launch(fixed, 10_000, signal);
     // A port probed free can be taken before Mosquitto binds it (another test, another tool):
     // a first start picks a fresh one then. A restart keeps its port (clients come back to it).
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.launch(await freePort(this.host), 10_000);
+        return await this.launch(await freePort(this.host), 10_000, signal);
       } catch (error) {
         if (attempt === 3 || !/Address already in use/.test((error as Error).message)) throw error;
         this.port = 0;
