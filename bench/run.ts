@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { findMosquitto, MosquittoBroker } from '../src/io/broker/mosquitto-broker.js';
 import { cliPath, type BenchContext, type CaseResult } from './context.js';
 import { publishCase } from './cases/publish.js';
+import { publishConnectionsCase } from './cases/publish-connections.js';
 import { traceCase } from './cases/trace.js';
 import { liveBurstCases } from './cases/live-burst.js';
 import { pacingCase } from './cases/pacing.js';
@@ -55,6 +56,8 @@ const cases: Case[] = [
   { name: 'publish QoS 0', run: () => publishCase(ctx, 0, N.q0, 1.0) },
   { name: 'publish QoS 1', run: () => publishCase(ctx, 1, N.q12, 1.3) },
   { name: 'publish QoS 2', run: () => publishCase(ctx, 2, N.q12, 1.3) },
+  { name: 'publish --connections 4 QoS 1', run: () => publishConnectionsCase(ctx, 1, N.q12, 4, 2.0) },
+  { name: 'publish --connections 4 QoS 2', run: () => publishConnectionsCase(ctx, 2, N.q12, 4, 2.0) },
   { name: 'trace QoS 0', run: () => traceCase(ctx, 0, N.trace) },
   { name: 'trace QoS 1', run: () => traceCase(ctx, 1, N.trace) },
   { name: 'live view (trace --web, --live)', run: async () => (await import('./cases/live.js')).liveCase(ctx, N.trace) },
