@@ -11,6 +11,7 @@ import { findMosquitto, MosquittoBroker } from '../src/io/broker/mosquitto-broke
 import { cliPath, type BenchContext, type CaseResult } from './context.js';
 import { publishCase } from './cases/publish.js';
 import { publishConnectionsCase } from './cases/publish-connections.js';
+import { shardedTraceCase } from './cases/sharded-trace.js';
 import { traceCase } from './cases/trace.js';
 import { liveBurstCases } from './cases/live-burst.js';
 import { pacingCase } from './cases/pacing.js';
@@ -60,6 +61,7 @@ const cases: Case[] = [
   { name: 'publish --connections 4 QoS 2', run: () => publishConnectionsCase(ctx, 2, N.q12, 4, 2.0) },
   { name: 'trace QoS 0', run: () => traceCase(ctx, 0, N.trace) },
   { name: 'trace QoS 1', run: () => traceCase(ctx, 1, N.trace) },
+  { name: 'sharded trace 4 recorders', run: () => shardedTraceCase(ctx, 4, N.trace, 2.0) },
   { name: 'live view (trace --web, --live)', run: async () => (await import('./cases/live.js')).liveCase(ctx, N.trace) },
   ...liveBurstCases(ctx, quick ? [2000, 10_000] : [2000, 10_000, 50_000]),
   { name: 'pacing 200 Hz', run: () => pacingCase(ctx, 200, N.pacingSeconds) },
