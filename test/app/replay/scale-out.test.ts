@@ -72,6 +72,38 @@ describe('replay --connections', () => {
   }, 60_000);
 });
 
+describe('replay --connections across a broker restart', () => {
+  it('each connection reconnects on its own, in the events file under its source; nothing is left unacknowledged', async () => {
+    const dir = tempDir();
+    const profile = profileFile(dir);
+    await withMosquitto(async (broker) => {
+      const log = join(dir, 'sent.csv');
+      let restarting: Promise<void> | undefined;
+      // Restarted once a sixth of the rows are out (an event of the run, not a timer).
+      const summary = await replay({
+        ...base(broker.url, profile),
+        pacing: { mode: 'rate', hz: 200 },
+        qos: 2,
+        connections: 2,
+        log,
+        onProgress: (p) => {
+          if (p.sent >= 100 && !restarting) restarting = broker.restart('graceful', 300);
+        },
+      });
+      await restarting;
+      expect(restarting).toBeDefined();
+      expect([summary.sent, summary.acknowledged, summary.queued, summary.reconnects]).toEqual([600, 600, 0, 2]);
+      const events = rows(join(dir, 'sent.events.csv'));
+      for (const source of ['replay-c1', 'replay-c2']) {
+        const mine = events.filter((e) => e.source === source).map((e) => e.event);
+        expect(mine.filter((e) => e === 'connect')).toHaveLength(2);
+        expect(mine).toContain('offline');
+      }
+      expect(rows(log).every((r) => r.acked_at !== '')).toBe(true);
+    });
+  }, 60_000);
+});
+
 describe('replay --partition / --start-at', () => {
   it('3 partitions against one broker: their union is the profile, each row once, and compare over the 3 sent logs and one trace is exact', async () => {
     const dir = tempDir();
