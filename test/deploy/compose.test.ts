@@ -120,6 +120,11 @@ describe('deploy/Dockerfile', () => {
     expect(lines.join('\n')).toContain('ln -s /app/dist/cli/bin.js /usr/local/bin/sensortrace');
   });
 
+  it('keeps node_modules, dist, out and .git out of the build context', () => {
+    const ignored = readFileSync(join(deploy, 'Dockerfile.dockerignore'), 'utf8').split('\n');
+    for (const path of ['node_modules', 'dist', 'out', '.git']) expect(ignored).toContain(path);
+  });
+
   it('the Mosquitto config it mounts has a listener on the port the experiment uses', () => {
     const conf = readFileSync(join(deploy, 'mosquitto/mosquitto.conf'), 'utf8');
     expect(conf).toMatch(/^listener 1883$/m);
