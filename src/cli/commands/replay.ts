@@ -126,7 +126,7 @@ export function describeReplaySummary(s: ReplaySummary, qos: number): string[] {
     lines.push(`resumed at seq ${startSeq}${unknown.to >= unknown.from ? `; seq ${unknown.from}-${unknown.to} may have left the killed run unlogged: not sent again, logged without published_at` : ''}`);
   }
   if (s.log) lines.push(`sent log: ${s.log}; events: ${s.events}`);
-  if (s.session?.origin === 'random') lines.push(`note: persistent session under a random client id ${s.session.clientId} (no --log or -i): a later run cannot take it over`);
+  if (s.session?.origin === 'random') lines.push(`note: persistent session under a random client id ${s.session.clientId}${s.connections ? ` (-c1 … -c${s.connections})` : ''} (no --log or -i): a later run cannot take it over`);
   return lines;
 }
 
