@@ -134,6 +134,23 @@ describe('replay --partition / --start-at', () => {
     });
   }, 60_000);
 
+  it("--partition with --connections: the shard's sensors over its connections by the documented hash", async () => {
+    const dir = tempDir();
+    const profile = profileFile(dir);
+    await withMosquitto(async (broker) => {
+      const log = join(dir, 'p1.csv');
+      const summary = await replay({ ...base(broker.url, profile), partition: { index: 1, count: 2 }, connections: 3, log });
+      const sent = rows(log);
+      expect(sent.length).toBe(summary.sent);
+      expect(summary.acknowledged).toBe(summary.sent);
+      for (const r of sent) {
+        expect(partitionOf(r.sensor!, 2)).toBe(1);
+        expect(Number(r.connection)).toBe(connectionOf(r.sensor!, 3, 2));
+      }
+      expect(new Set(sent.map((r) => r.connection)).size).toBeGreaterThan(1);
+    });
+  }, 60_000);
+
   it('refuses an instant long past, and Ctrl+C while waiting for a future one stops at once', async () => {
     const dir = tempDir();
     const profile = profileFile(dir);
