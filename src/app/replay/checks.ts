@@ -39,7 +39,6 @@ export function checkScaleOut(options: Pick<ReplayOptions, 'connections' | 'part
   if (options.partition) checkPartition(options.partition);
   if (options.startAt !== undefined) checkStartAt(options.startAt, now);
   if (!options.resume) return;
-  if ((n ?? 1) > 1) throw optionError('resume', 'does not go with several connections (yet): resume a one-connection run');
   if (options.partition) throw optionError('resume', 'does not go with `partition` (yet)');
   if (options.startAt !== undefined) throw optionError('resume', "does not go with `startAt`: a resumed run keeps the earlier run's rhythm");
 }

@@ -67,7 +67,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   options.onValidated?.(profile);
   if (options.signal?.aborted) return emptySummary(profile);
   checkResume(options);
-  const plan = options.resume && options.log ? await readResumePlan(options.log, options.qos) : undefined;
+  const plan = options.resume && options.log ? await readResumePlan(options.log, options.qos, (options.connections ?? 1) > 1) : undefined;
   const clock = options.clock ?? systemClock;
   const control = new LoopControl(clock);
   const log = options.log ? new ReplayLog(options.log, { handedOverMark: options.qos === 2, onFailure: () => control.stop(), clock, connectionColumn: (options.connections ?? 1) > 1, ...(plan ? { resumeAt: plan.unknown.from } : {}) }) : undefined;

@@ -169,19 +169,27 @@ export interface SentLogState {
   handedOver?: number;
 }
 
-/** What an earlier run left in a sent log, for `--resume`; a torn last line (a killed writer) is ignored. */
-export async function readSentLogState(path: string): Promise<SentLogState> {
+/**
+ * What an earlier run left in a sent log, for `--resume`; a torn last line (a killed writer) is
+ * ignored. `connectionColumn`: the resuming run has several connections, so the log must have
+ * the `connection` column (and must not without).
+ */
+export async function readSentLogState(path: string, options: { connectionColumn?: boolean } = {}): Promise<SentLogState> {
   if (!existsSync(path)) throw inputError({ file: path }, 'no sent log to resume from');
+  const expected = sentLogHeader(Boolean(options.connectionColumn)).join(',');
   // Checked on the raw first line too: a file of one line without a newline reads as no rows at all, and would be appended to.
   const first = firstLineOf(path);
-  if (first !== undefined && first !== SENT_COLUMNS.join(',')) throw inputError({ file: path, line: 1 }, 'not a sent log (header differs): --resume continues only a log replay wrote (left untouched)', first);
+  if (first !== undefined && first !== expected) {
+    if (first === sentLogHeader(!options.connectionColumn).join(',')) throw inputError({ file: path, line: 1 }, options.connectionColumn ? 'written by a one-connection replay: resume it without several connections' : 'written with several connections: resume it with the same number of connections');
+    throw inputError({ file: path, line: 1 }, 'not a sent log (header differs): --resume continues only a log replay wrote (left untouched)', first);
+  }
   let header: string[] | undefined;
   let lastSeq = 0;
   let rows = 0;
   for await (const record of readCsvRecords(path, { partialLastLine: 'skip' })) {
     if (!header) {
       header = record.cells;
-      if (header.join(',') !== SENT_COLUMNS.join(',')) throw inputError({ file: path, line: record.line }, 'not a sent log (header differs)', header.join(','));
+      if (header.join(',') !== expected) throw inputError({ file: path, line: record.line }, 'not a sent log (header differs)', header.join(','));
       continue;
     }
     const seq = Number(record.cells[0]);

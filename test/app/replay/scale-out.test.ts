@@ -104,6 +104,26 @@ describe('replay --connections across a broker restart', () => {
   }, 60_000);
 });
 
+describe('replay --connections --resume', () => {
+  it('continues a stopped run over the same connections: every seq logged once; a one-connection resume of it is refused', async () => {
+    const dir = tempDir();
+    const profile = profileFile(dir);
+    await withMosquitto(async (broker) => {
+      const log = join(dir, 'sent.csv');
+      const stop = new AbortController();
+      const options = { ...base(broker.url, profile), pacing: { mode: 'rate', hz: 300 } as const, connections: 2, log };
+      const first = await replay({ ...options, signal: stop.signal, onProgress: (p) => p.sent >= 150 && stop.abort() });
+      expect(first.stoppedBy).toBe('signal');
+      await expect(replay({ ...options, connections: 1, resume: true })).rejects.toThrow('written with several connections: resume it with the same number of connections');
+      const second = await replay({ ...options, resume: true });
+      expect(second.resumed?.startSeq).toBeGreaterThan(150);
+      const seqs = rows(log).map((r) => Number(r.seq));
+      expect(seqs).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+      expect(rows(log).slice(-10).every((r) => r.connection !== '' && r.acked_at !== '')).toBe(true);
+    });
+  }, 60_000);
+});
+
 describe('replay --partition / --start-at', () => {
   it('3 partitions against one broker: their union is the profile, each row once, and compare over the 3 sent logs and one trace is exact', async () => {
     const dir = tempDir();
