@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { findMosquitto, MosquittoBroker } from '../src/io/broker/mosquitto-broker.js';
 import { cliPath, type BenchContext, type CaseResult } from './context.js';
 import { publishCase } from './cases/publish.js';
+import { publishConnectionsCase } from './cases/publish-connections.js';
+import { shardedTraceCase } from './cases/sharded-trace.js';
 import { traceCase } from './cases/trace.js';
 import { liveBurstCases } from './cases/live-burst.js';
 import { pacingCase } from './cases/pacing.js';
@@ -55,8 +57,11 @@ const cases: Case[] = [
   { name: 'publish QoS 0', run: () => publishCase(ctx, 0, N.q0, 1.0) },
   { name: 'publish QoS 1', run: () => publishCase(ctx, 1, N.q12, 1.3) },
   { name: 'publish QoS 2', run: () => publishCase(ctx, 2, N.q12, 1.3) },
+  { name: 'publish --connections 4 QoS 1', run: () => publishConnectionsCase(ctx, 1, N.q12, 4, 2.0) },
+  { name: 'publish --connections 4 QoS 2', run: () => publishConnectionsCase(ctx, 2, N.q12, 4, 2.0) },
   { name: 'trace QoS 0', run: () => traceCase(ctx, 0, N.trace) },
   { name: 'trace QoS 1', run: () => traceCase(ctx, 1, N.trace) },
+  { name: 'sharded trace 4 recorders', run: () => shardedTraceCase(ctx, 4, N.trace, 2.0) },
   { name: 'live view (trace --web, --live)', run: async () => (await import('./cases/live.js')).liveCase(ctx, N.trace) },
   { name: 'live view (replay --web)', run: async () => (await import('./cases/replay-web.js')).replayWebCase(ctx, N.q12) },
   ...liveBurstCases(ctx, quick ? [2000, 10_000] : [2000, 10_000, 50_000]),

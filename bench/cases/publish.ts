@@ -22,7 +22,7 @@ function lastArrival(path: string): number {
  * end — rows ÷ (last arrival − publisher spawn) — so a publisher that exits before its messages
  * are through gains nothing, and start-up time counts for both tools alike.
  */
-async function publishOnce(ctx: BenchContext, tag: string, qos: number, rows: number, publisher: (topic: string) => { command: string; args: string[]; stdinFile?: string }): Promise<{ run: ProcessRun; delivered: number; rate: number }> {
+export async function publishOnce(ctx: BenchContext, tag: string, qos: number, rows: number, publisher: (topic: string) => { command: string; args: string[]; stdinFile?: string }): Promise<{ run: ProcessRun; delivered: number; rate: number }> {
   const { broker } = ctx;
   const root = `bench/${tag}`;
   await runMeasured({ command: 'mosquitto_pub', args: ['-h', broker.host, '-p', String(broker.port), '-t', `${root}/ready`, '-r', '-m', 'ready'] });

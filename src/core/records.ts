@@ -33,6 +33,13 @@ export const SENT_COLUMNS = [
   'payload',
 ] as const;
 
+/**
+ * Written after SENT_COLUMNS only by `replay --connections N` (N > 1): which client connection
+ * (1..N, client id `<id>-c<k>`) sent the row. Readers look columns up by name, so logs with and
+ * without it read alike.
+ */
+export const SENT_CONNECTION_COLUMN = 'connection';
+
 export interface SentRecord {
   seq: number;
   sensor: string;
@@ -48,6 +55,8 @@ export interface SentRecord {
   /** PUBACK/PUBCOMP time for QoS 1/2; undefined for QoS 0 or when none came. */
   ackedAt?: number;
   payload: string;
+  /** `replay --connections N`: the connection (1..N) that sent it. */
+  connection?: number;
 }
 
 export const TRACE_COLUMNS = [

@@ -14,6 +14,7 @@ import { readEventsIfPresent } from '../../io/logs/events-reader.js';
 import type { ProfileFormatOptions } from '../../io/input/profile-reader.js';
 import { isSentLogHeader, readHeader, readProfileAsSent, readSentTable, readSentTableInBackground } from '../../io/logs/sent-log-reader.js';
 import { readReceivedTable, type ReceivedFormat } from '../../io/logs/trace-reader.js';
+import { readSentShards, sentPaths } from './sent-shards.js';
 
 export type CompareFormat = ChartFormat | 'json';
 export const COMPARE_FORMATS: readonly CompareFormat[] = ['svg', 'png', 'gp', 'vl', 'vg', 'html', 'json'];
@@ -21,8 +22,11 @@ export const COMPARE_FORMATS: readonly CompareFormat[] = ['svg', 'png', 'gp', 'v
 export const DEFAULT_COMPARE_FORMATS: readonly CompareFormat[] = ['svg', 'png', 'gp', 'vl', 'html', 'json'];
 
 export interface CompareOptions {
-  /** Replay's sent log, or a bare profile (any shape replay reads). */
-  sent: string;
+  /**
+   * Replay's sent log, or a bare profile (any shape replay reads). Several sent logs (of
+   * `replay --partition k/N` processes) are merged into one, like trace shards.
+   */
+  sent: string | string[];
   /** Trace files (shards are merged) and/or mosquitto_sub `-F '%U %t %p'` recordings. */
   received: string[];
   /** Events files to read besides those found next to the inputs (`eventsPathFor`). */
@@ -46,7 +50,7 @@ export interface CompareOptions {
 }
 
 export interface CompareInputs {
-  sent: string;
+  sent: string | string[];
   sent_kind: 'sent-log' | 'profile';
   received: Array<{ path: string; format: ReceivedFormat }>;
   events: string[];
@@ -66,11 +70,13 @@ export function zoneLabelAt(at: number): string {
 }
 
 async function readSentInput(options: CompareOptions, arrivals: ArrivalTable, pendingSentLog: Promise<SentTable | undefined>): Promise<{ messages: SentTable; kind: 'sent-log' | 'profile' }> {
-  const header = await readHeader(options.sent).catch((error: unknown) => {
-    throw error instanceof SensortraceError ? error : new SensortraceError(`${options.sent}: cannot read: ${(error as Error).message}`, 'E_INPUT', { file: options.sent });
+  const path = options.sent;
+  if (typeof path !== 'string') return { messages: await readSentShards(path, options.onWarning), kind: 'sent-log' };
+  const header = await readHeader(path).catch((error: unknown) => {
+    throw error instanceof SensortraceError ? error : new SensortraceError(`${path}: cannot read: ${(error as Error).message}`, 'E_INPUT', { file: path });
   });
-  if (header && isSentLogHeader(header)) return { messages: (await pendingSentLog) ?? (await readSentTable(options.sent, { onWarning: options.onWarning })), kind: 'sent-log' };
-  const { messages, relative } = await readProfileAsSent(options.sent, { topic: options.topic, qos: options.qos, format: options.profileFormat });
+  if (header && isSentLogHeader(header)) return { messages: (await pendingSentLog) ?? (await readSentTable(path, { onWarning: options.onWarning })), kind: 'sent-log' };
+  const { messages, relative } = await readProfileAsSent(path, { topic: options.topic, qos: options.qos, format: options.profileFormat });
   if (relative) {
     // A relative profile is anchored at the replay's start, which only the arrivals tell:
     // assume the earliest reading that arrived is the profile's first.
@@ -78,7 +84,7 @@ async function readSentInput(options: CompareOptions, arrivals: ArrivalTable, pe
     for (let i = 0; i < arrivals.length; i++) if (arrivals.profileTime[i]! < anchor) anchor = arrivals.profileTime[i]!;
     if (Number.isFinite(anchor)) {
       for (const m of messages) m.profileTime += anchor;
-      options.onWarning?.(`${options.sent}: relative profile anchored at the earliest arrival's reading time; if the first reading was lost, use the sent log instead`);
+      options.onWarning?.(`${path}: relative profile anchored at the earliest arrival's reading time; if the first reading was lost, use the sent log instead`);
     }
   }
   return { messages: SentTable.from(messages), kind: 'profile' };
@@ -118,7 +124,7 @@ function outputFiles(base: string, formats: readonly CompareFormat[]): string[] 
 /** Before any reading: every output can be written and none is one of the inputs. */
 function checkCompareOutputs(options: CompareOptions, formats: readonly CompareFormat[]): void {
   if (options.output === undefined) return;
-  checkOutputs(outputFiles(outputBase(options.output), formats), [options.sent, ...options.received, ...(options.events ?? [])]);
+  checkOutputs(outputFiles(outputBase(options.output), formats), [...sentPaths(options.sent), ...options.received, ...(options.events ?? [])]);
 }
 
 function outputBase(output: string): string {
@@ -130,7 +136,10 @@ function outputBase(output: string): string {
  * outputs. The numbers come from `analyse()` in src/core/compare/report.ts, which experiment
  * calls directly on records it already holds.
  */
-export async function compare(options: CompareOptions): Promise<CompareResult> {
+export async function compare(given: CompareOptions): Promise<CompareResult> {
+  // One sent log given as a list of one is the plain case (read on a worker thread).
+  const options = typeof given.sent !== 'string' && given.sent.length === 1 ? { ...given, sent: given.sent[0]! } : given;
+  if (typeof options.sent !== 'string' && options.sent.length === 0) throw optionError('sent', 'give at least one file');
   const analyseOptions = expectationFrom(options.expect);
   if (options.received.length === 0) throw optionError('received', 'give at least one file');
   const formats = options.formats ?? [...DEFAULT_COMPARE_FORMATS];
@@ -142,8 +151,9 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   // A large sent log is read on another thread while this one reads the arrivals. Its errors
   // surface when awaited, after any error of the received files, as when read in turn.
   const background = new AbortController();
-  const pendingSentLog = readHeader(options.sent).then(
-    (header) => (header && isSentLogHeader(header) ? readSentTableInBackground(options.sent, { onWarning: options.onWarning, signal: background.signal }) : undefined),
+  const single = options.sent;
+  const pendingSentLog = typeof single !== 'string' ? Promise.resolve(undefined) : readHeader(single).then(
+    (header) => (header && isSentLogHeader(header) ? readSentTableInBackground(single, { onWarning: options.onWarning, signal: background.signal }) : undefined),
     () => undefined,
   );
   pendingSentLog.catch(() => undefined);
@@ -163,7 +173,7 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
     background.abort();
     throw error;
   }
-  const eventPaths = [eventsPathFor(options.sent), ...options.received.map(eventsPathFor), ...(options.events ?? [])];
+  const eventPaths = [...sentPaths(options.sent).map(eventsPathFor), ...options.received.map(eventsPathFor), ...(options.events ?? [])];
   const { events, read } = await stop.race(readEventsIfPresent(eventPaths));
   for (const path of options.events ?? []) if (!read.includes(path)) throw new SensortraceError(`${path}: events file not found`, 'E_INPUT', { file: path });
 

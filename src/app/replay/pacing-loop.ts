@@ -10,31 +10,50 @@ import type { SentRecords } from './sent-records.js';
 /** Yield to I/O after this many sends that did not wait for a timer (a backlog, or --max). */
 const SENDS_PER_YIELD = 64;
 
+/** Where a sensor's readings go: its connection's window and pacing record (Lane). */
+export interface Route {
+  window: PublishWindow;
+  /** |actual − planned| of every paced send, with its planned time (PacingSplit: connected vs outage). */
+  pacing: PacingRecorder;
+  /** The connection's number for the sent log (several connections); undefined with one. */
+  number: number | undefined;
+}
+
 export interface PacingLoopParts {
   clock: Clock;
   control: LoopControl;
-  window: PublishWindow;
+  /** A sensor's route; undefined: not this process's (another --partition), skipped. */
+  route: (sensor: string) => Route | undefined;
+  /** A seq skipped for another partition (the sent log need not wait for it). */
+  skip?: (seq: number) => void;
   records: SentRecords;
   schedule: ScheduleInput;
-  /** |actual − planned| of every paced send, with its planned time (PacingSplit: connected vs outage). */
-  pacing: PacingRecorder;
   /** After each send (progress). */
   onSend?: () => void;
+  /** Every paced send's error and planned time, for a live view (replay --web). */
+  onPacing?: (errorMs: number, plannedAt: number) => void;
 }
 
 /**
  * Sends each row at `startAt` + its planned offset (absolute offsets from one start time, so
- * lateness never accumulates), never with more than the window's limit in flight; with --max as
- * soon as the window has room. Ends with the rows, or when stopped.
+ * lateness never accumulates), never with more than its connection's window limit in flight;
+ * with --max as soon as that window has room. Ends with the rows, or when stopped.
  */
 export async function sendPaced(parts: PacingLoopParts, rows: PassCursor, from: RowPosition, start: { startAt: number; shiftMs: number }): Promise<void> {
-  const { clock, control, window, schedule } = parts;
+  const { clock, control, schedule } = parts;
   let { item, index } = from;
   let sendsWithoutWait = 0;
   while (item && !control.stopped) {
     const { row, pass } = item;
+    const route = parts.route(row.sensor);
+    if (route === undefined) {
+      // Seq numbers stay the whole profile's, so the partitions' sent logs merge without clashes.
+      parts.skip?.(++index);
+      item = rows.take() ?? (await rows.next());
+      continue;
+    }
     const offset = plannedOffset(schedule, row.time, index, pass);
-    while (!control.stopped && window.full) await control.nextWake();
+    while (!control.stopped && route.window.full) await control.nextWake();
     if (control.stopped) break;
     let plannedAt: number;
     if (offset === undefined) plannedAt = clock.now();
@@ -46,8 +65,13 @@ export async function sendPaced(parts: PacingLoopParts, rows: PassCursor, from: 
       }
     }
     const sentAt = clock.now();
-    if (offset !== undefined) parts.pacing.add(sentAt - plannedAt, plannedAt);
-    window.publish(parts.records.make(row, pass, index + 1, { startAt: start.startAt, shiftMs: start.shiftMs, plannedAt, sentAt }), sentAt);
+    if (offset !== undefined) {
+      route.pacing.add(sentAt - plannedAt, plannedAt);
+      parts.onPacing?.(sentAt - plannedAt, plannedAt);
+    }
+    const record = parts.records.make(row, pass, index + 1, { startAt: start.startAt, shiftMs: start.shiftMs, plannedAt, sentAt });
+    if (route.number !== undefined) record.connection = route.number;
+    route.window.publish(record, sentAt);
     index++;
     parts.onSend?.();
     if (++sendsWithoutWait >= SENDS_PER_YIELD) {

@@ -13,6 +13,8 @@ export interface ReplayLogOptions {
   onFailure: () => void;
   /** Drives the sent log's timed flush. */
   clock?: Clock;
+  /** Add the `connection` column (--connections N > 1). */
+  connectionColumn?: boolean;
 }
 
 /**
@@ -33,7 +35,7 @@ export class ReplayLog {
     private readonly options: ReplayLogOptions,
   ) {
     const resuming = options.resumeAt !== undefined;
-    this.sent = new SentLogWriter(path, { append: resuming, startSeq: options.resumeAt ?? 1, handedOverMark: options.handedOverMark, onError: (failure) => this.fail(failure), ...(options.clock ? { clock: options.clock } : {}) });
+    this.sent = new SentLogWriter(path, { append: resuming, startSeq: options.resumeAt ?? 1, handedOverMark: options.handedOverMark, connectionColumn: Boolean(options.connectionColumn), onError: (failure) => this.fail(failure), ...(options.clock ? { clock: options.clock } : {}) });
     try {
       this.events = new EventsWriter(eventsPathFor(path), { append: resuming });
     } catch (error) {
@@ -63,6 +65,15 @@ export class ReplayLog {
   complete(record: SentRecord): void {
     try {
       this.sent.complete(record);
+    } catch (failure) {
+      this.fail(failure);
+    }
+  }
+
+  /** A seq this run never sends (another partition's). */
+  skip(seq: number): void {
+    try {
+      this.sent.skip(seq);
     } catch (failure) {
       this.fail(failure);
     }

@@ -3,6 +3,7 @@ import type { ProfileFormatOptions } from '../../core/profile/format.js';
 import type { PayloadFormat } from '../../core/mqtt/payload.js';
 import type { ConnectionEvent, Qos } from '../../core/records.js';
 import type { PacingPercentiles } from '../../core/schedule/pacing-stats.js';
+import type { Partition } from '../../core/schedule/partition.js';
 import type { Pacing, ResumePlan } from '../../core/schedule/schedule.js';
 import type { Clock } from '../../io/clock.js';
 import type { ProfileSummary } from '../../io/input/profile-reader.js';
@@ -30,7 +31,17 @@ export interface ReplayOptions {
    * `connection.giveUpAfterMs`: stop with E_UNREACHABLE once the broker has been away that long.
    */
   connection: ConnectionOptions;
-  /** Most messages not yet final (unacknowledged QoS 1/2, unwritten QoS 0). Default: the broker's Receive Maximum, else 20. */
+  /**
+   * Client connections to spread the sensors over (default 1). A sensor always goes out on the
+   * same one (core/schedule/partition.ts), so its readings keep their order; client ids
+   * `<id>-c<k>`, events source `replay-c<k>`, and the sent log gets a `connection` column.
+   */
+  connections?: number;
+  /** Publish only the sensors of shard `index` of `count` (same hash as `connections`); seq stays the whole profile's. */
+  partition?: Partition;
+  /** One common start instant (epoch ms) for several processes: the pacing counts from it. Refused once more than 1 s past. */
+  startAt?: number;
+  /** Most messages not yet final (unacknowledged QoS 1/2, unwritten QoS 0), per connection. Default: the broker's Receive Maximum, else 20. */
   maxInflight?: number;
   /** Keep QoS 0 messages while the broker is away and send them on reconnect (default: drop them). */
   queueQos0?: boolean;
@@ -104,6 +115,10 @@ export interface ReplaySummary {
   events?: string;
   /** With resume: where this run started and what it did not send again. */
   resumed?: ResumePlan;
-  /** The persistent session's client id (QoS 1/2 without `connection.clean`). */
+  /** The persistent session's client id (QoS 1/2 without `connection.clean`); with several connections, `-c<k>` is added to it. */
   session?: SessionIdentity;
+  /** Connections used, when more than one. */
+  connections?: number;
+  /** The shard published (partition option). */
+  partition?: Partition;
 }

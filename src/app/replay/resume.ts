@@ -9,8 +9,8 @@ import type { SentRecords } from './sent-records.js';
  * Where a resumed run starts, from the earlier run's sent log and (QoS 2) its hand-over mark.
  * At QoS 2 the seqs handed to the client but not logged are not sent again; QoS 1 resends them.
  */
-export async function readResumePlan(log: string, qos: Qos): Promise<ResumePlan> {
-  const state = await readSentLogState(log);
+export async function readResumePlan(log: string, qos: Qos, connectionColumn = false): Promise<ResumePlan> {
+  const state = await readSentLogState(log, { connectionColumn });
   return resumePlan(qos, state.lastSeq, qos === 2 ? state.handedOver : undefined);
 }
 

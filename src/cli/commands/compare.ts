@@ -8,7 +8,7 @@ import { collect, parseInteger, parseQos } from '../connection-flags.js';
 import { writeLine, type CliContext } from '../context.js';
 
 interface CompareFlags {
-  sent: string;
+  sent: string[];
   received?: string[];
   events: string[];
   output?: string;
@@ -33,7 +33,7 @@ function parseFormats(text: string): CompareFormat[] {
 export function registerCompare(command: Command, context: CliContext): void {
   command
     .description('compare what was sent with what arrived: exact counts (lost, duplicates, late, out of order, latency) and plots')
-    .requiredOption('--sent <file>', "replay's sent log, or a bare profile (with --topic/--qos as given to replay)")
+    .requiredOption('--sent <files...>', "replay's sent log, or a bare profile (with --topic/--qos as given to replay); several sent logs (replay --partition) are merged")
     .option('--received <files...>', 'trace files (CSV or --jsonl) or mosquitto_sub -F "%U %t %p" recordings; several are merged (shards)')
     .option('--events <file>', 'extra events file (FILE.events.csv beside each input is read anyway); repeatable', collect, [])
     .option('-o, --output <base>', 'write BASE.svg, BASE.png, BASE.gp + BASE.dat, BASE.vl.json, BASE.html (interactive, offline), BASE.json')
@@ -54,6 +54,7 @@ Examples:
   sensortrace compare --sent out/sent.csv --received out/trace.csv --format html -o out/cmp   # open out/cmp.html: zoom, tooltips
   sensortrace compare --sent profiles/room-day.csv --topic 'sensors/{sensor}/temperature' -q 1 --received out/sub.txt --utc
   sensortrace compare --sent out/x-sent.csv --received out/sin-trace.csv --expect 'sin(value)'
+  sensortrace compare --sent out/p1.csv out/p2.csv out/p3.csv --received out/trace.csv   # replay --partition k/3
 
 Exit status: 0 done (whatever was lost), 2 bad input or flags, 130/143 stopped by Ctrl+C/SIGTERM before the result existed.`)
     .action(async (flags: CompareFlags) => {

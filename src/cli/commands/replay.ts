@@ -5,6 +5,8 @@ import { usageError } from '../../core/errors.js';
 import { PAYLOAD_FORMATS, type PayloadFormat } from '../../core/mqtt/payload.js';
 import { TIME_FORMATS, type ProfileFormatOptions, type TimeFormat } from '../../core/profile/format.js';
 import type { Pacing } from '../../core/schedule/schedule.js';
+import { parsePartition, type Partition } from '../../core/schedule/partition.js';
+import { parseStartAt } from '../../core/schedule/start-at.js';
 import { describeBroker } from '../../io/mqtt/connection.js';
 import { inspectProfile, type ProfileSummary } from '../../io/input/profile-reader.js';
 import { ProgressLine } from '../../io/output/progress-line.js';
@@ -35,6 +37,9 @@ interface ReplayFlagValues extends ConnectionFlagValues, ProfileFlagValues, Omit
   drainTimeout: string;
   validateOnly?: boolean;
   quiet?: boolean;
+  connections?: number;
+  partition?: Partition;
+  startAt?: number;
 }
 
 /** The profile-format flags, shared with `profile inspect`. */
@@ -111,7 +116,7 @@ export function describeReplaySummary(s: ReplaySummary, qos: number): string[] {
   const lines = [
     `replayed ${s.profile.path}: ${s.stoppedBy === 'signal' ? 'stopped by signal' : 'done'} in ${formatDuration(s.durationMs)}`,
     `sent ${s.sent}, published ${s.published}${qos > 0 ? `, acknowledged ${s.acknowledged}` : ''}, still queued ${s.queued}${s.dropped > 0 ? `, dropped ${s.dropped} (QoS 0 while offline; --queue-qos0 keeps them)` : ''}`,
-    `reconnects ${s.reconnects}, max in flight ${s.maxInflight}`,
+    `reconnects ${s.reconnects}, max in flight ${s.maxInflight}${s.connections ? ` over ${s.connections} connections` : ''}${s.partition ? `, partition ${s.partition.index}/${s.partition.count}` : ''}`,
     ...(s.unconfirmed > 0 ? [`unconfirmed ${s.unconfirmed}: the broker's answer does not confirm delivery (failure reason code, or PUBCOMP after a lost session); not acknowledged, see the events file`] : []),
     `pacing error p50 ${f(s.pacingErrorMs.p50)}, p99 ${f(s.pacingErrorMs.p99)}, max ${f(s.pacingErrorMs.max)} (while connected)`,
   ];
@@ -122,7 +127,7 @@ export function describeReplaySummary(s: ReplaySummary, qos: number): string[] {
     lines.push(`resumed at seq ${startSeq}${unknown.to >= unknown.from ? `; seq ${unknown.from}-${unknown.to} may have left the killed run unlogged: not sent again, logged without published_at` : ''}`);
   }
   if (s.log) lines.push(`sent log: ${s.log}; events: ${s.events}`);
-  if (s.session?.origin === 'random') lines.push(`note: persistent session under a random client id ${s.session.clientId} (no --log or -i): a later run cannot take it over`);
+  if (s.session?.origin === 'random') lines.push(`note: persistent session under a random client id ${s.session.clientId}${s.connections ? ` (-c1 … -c${s.connections})` : ''} (no --log or -i): a later run cannot take it over`);
   return lines;
 }
 
@@ -139,11 +144,14 @@ export function registerReplay(command: Command, context: CliContext): void {
     .option('--loop <n>', 'play the profile n times (0: until stopped)', parseInteger('--loop', 0, Number.MAX_SAFE_INTEGER), 1)
     .addOption(new Option('--format <format>', 'payload: plain "<epoch s> <value>", json, or value').choices([...PAYLOAD_FORMATS]).default('plain'))
     .option('--shift-to-now', 'move a historical profile so its first reading is now')
-    .option('--max-inflight <n>', 'most unacknowledged messages (default: broker Receive Maximum, else 20)', parseInteger('--max-inflight', 1, 65535))
+    .option('--max-inflight <n>', 'most unacknowledged messages, per connection (default: broker Receive Maximum, else 20)', parseInteger('--max-inflight', 1, 65535))
     .option('--queue-qos0', 'keep QoS 0 messages while the broker is away and send them on reconnect')
     .option('--log <file>', 'write the sent log (CSV) here; connection events go to <file>.events.csv')
     .option('--resume', 'continue an earlier (killed) run from its --log: appends, seq continues; see README')
     .option('--clean', 'QoS 1/2: clean session instead of the default persistent one; risks losing QoS 2 messages the broker had acknowledged with PUBREC when it restarts or the link drops (they are still counted acknowledged)')
+    .option('--connections <n>', 'spread the sensors over n client connections (client ids <id>-c<k>); a sensor stays on one, see docs/scaling.md', parseInteger('--connections', 1, 64))
+    .option('--partition <k/N>', "publish only shard k of N of the sensors (stable hash of the sensor id); seq stays the whole profile's", (text: string) => parsePartition(text))
+    .option('--start-at <instant>', 'start the pacing at this instant (epoch s/ms or ISO 8601 with zone), for several processes in lockstep; refused once more than 1 s past', (text: string) => parseStartAt(text))
     .option('--drain-timeout <duration>', 'at the end, wait this long for outstanding acknowledgments', '10s')
     .option('--validate-only', 'check the profile, print what was detected, publish nothing')
     .option('--quiet', 'no progress line and no summary');
@@ -188,6 +196,9 @@ export function registerReplay(command: Command, context: CliContext): void {
     if (flags.maxInflight !== undefined) options.maxInflight = flags.maxInflight;
     if (flags.log) options.log = flags.log;
     if (flags.resume) options.resume = true;
+    if (flags.connections !== undefined) options.connections = flags.connections;
+    if (flags.partition) options.partition = flags.partition;
+    if (flags.startAt !== undefined) options.startAt = flags.startAt;
     let summary: ReplaySummary;
     try {
       const web = webViewFrom(flags, context);

@@ -63,10 +63,14 @@ export interface PacingRecorder {
  * run that rode out a 80 s restart would otherwise report "pacing p99 81335 ms".
  */
 export class PacingSplit implements PacingRecorder {
-  readonly connected = new PacingStats();
-  readonly outage = new PacingStats();
   private down = false;
   private backAt = Number.NEGATIVE_INFINITY;
+
+  /** Several connections (replay --connections) each follow their own link into shared statistics. */
+  constructor(
+    readonly connected = new PacingStats(),
+    readonly outage = new PacingStats(),
+  ) {}
 
   /** The connection closed. */
   wentDown(): void {

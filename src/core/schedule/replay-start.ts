@@ -12,12 +12,14 @@ export interface ReplayStartInput {
   shiftToNow: boolean;
   relative: boolean;
   profileFirstTime: number;
+  /** --start-at: the instant every partition counts from (instead of now). */
+  startAt?: number;
 }
 
 /** The instant offsets count from, and how far profile times move (--shift-to-now). */
 export function replayStart(input: ReplayStartInput): { startAt: number; shiftMs: number } {
   // One millisecond ahead: the first send is planned, not already late.
-  let startAt = input.now + 1;
+  let startAt = input.startAt ?? input.now + 1;
   if (input.resuming && input.first) startAt -= plannedOffset(input.schedule, input.first.time, input.first.index, input.first.pass) ?? 0;
   const shiftMs = input.shiftToNow && !input.relative ? startAt - input.profileFirstTime : 0;
   return { startAt, shiftMs };

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { csvCell, csvLine } from '../../core/csv/csv.js';
 import { inputError } from '../../core/errors.js';
-import { SENT_COLUMNS, type SentRecord } from '../../core/records.js';
+import { SENT_COLUMNS, SENT_CONNECTION_COLUMN, type SentRecord } from '../../core/records.js';
 import { BufferedFileWriter, type BufferedFileWriterOptions } from '../output/buffered-file-writer.js';
 import { readCsvRecords } from '../csv/csv-file-reader.js';
 import { firstLineOf } from './trace-writer.js';
@@ -41,6 +41,13 @@ export interface SentLogWriterOptions extends BufferedFileWriterOptions {
   startSeq?: number;
   /** Keep the hand-over mark file (`handedOverPathFor`), written before a seq is handed to the client. */
   handedOverMark?: boolean;
+  /** Add the `connection` column (replay --connections N > 1). */
+  connectionColumn?: boolean;
+}
+
+/** The header a sent log starts with. */
+export function sentLogHeader(connectionColumn: boolean): string[] {
+  return connectionColumn ? [...SENT_COLUMNS, SENT_CONNECTION_COLUMN] : [...SENT_COLUMNS];
 }
 
 /**
@@ -50,7 +57,9 @@ export interface SentLogWriterOptions extends BufferedFileWriterOptions {
  */
 export class SentLogWriter {
   private readonly writer: BufferedFileWriter;
-  private readonly waiting = new Map<number, SentRecord>();
+  /** Final records waiting for an earlier seq; null: a seq this run skips (another --partition's). */
+  private readonly waiting = new Map<number, SentRecord | null>();
+  private readonly connectionColumn: boolean;
   private nextSeq: number;
   private markFd: number | undefined;
   private readonly markPath: string;
@@ -60,7 +69,8 @@ export class SentLogWriter {
     this.writer = new BufferedFileWriter(path, options);
     this.nextSeq = options.startSeq ?? 1;
     this.markPath = handedOverPathFor(path);
-    if (!hasHeader) this.writer.write(csvLine([...SENT_COLUMNS]));
+    this.connectionColumn = Boolean(options.connectionColumn);
+    if (!hasHeader) this.writer.write(csvLine(sentLogHeader(this.connectionColumn)));
     // Written now, so an unwritable log (a full disk) fails before anything is published.
     this.writer.flush();
     // A mark left by an earlier run over this log would mislead a later --resume.
@@ -95,22 +105,45 @@ export class SentLogWriter {
   complete(record: SentRecord): void {
     // In order (always at QoS 0, nearly always at 1/2): straight through, no map.
     if (record.seq === this.nextSeq && this.waiting.size === 0) {
-      this.writer.write(sentLogLine(record));
+      this.writer.write(this.line(record));
       this.nextSeq++;
       return;
     }
     this.waiting.set(record.seq, record);
-    for (let next = this.waiting.get(this.nextSeq); next; next = this.waiting.get(this.nextSeq)) {
+    this.writeWaiting();
+  }
+
+  /** A seq this run will never send (another partition's): later ones need not wait for it. */
+  skip(seq: number): void {
+    if (seq === this.nextSeq && this.waiting.size === 0) {
+      this.nextSeq++;
+      return;
+    }
+    this.waiting.set(seq, null);
+    this.writeWaiting();
+  }
+
+  private writeWaiting(): void {
+    for (let next = this.waiting.get(this.nextSeq); next !== undefined; next = this.waiting.get(this.nextSeq)) {
       this.waiting.delete(this.nextSeq);
-      this.writer.write(sentLogLine(next));
+      if (next) this.writer.write(this.line(next));
       this.nextSeq++;
     }
+  }
+
+  private line(record: SentRecord): string {
+    if (!this.connectionColumn) return sentLogLine(record);
+    const text = sentLogLine(record);
+    return `${text.slice(0, -1)},${record.connection ?? ''}\n`;
   }
 
   /** Writes whatever is still waiting (gaps and all), in seq order. */
   finish(unfinished: Iterable<SentRecord> = []): void {
     for (const r of unfinished) this.waiting.set(r.seq, r);
-    for (const seq of [...this.waiting.keys()].sort((a, b) => a - b)) this.writer.write(sentLogLine(this.waiting.get(seq)!));
+    for (const seq of [...this.waiting.keys()].sort((a, b) => a - b)) {
+      const record = this.waiting.get(seq);
+      if (record) this.writer.write(this.line(record));
+    }
     this.waiting.clear();
   }
 
@@ -136,19 +169,27 @@ export interface SentLogState {
   handedOver?: number;
 }
 
-/** What an earlier run left in a sent log, for `--resume`; a torn last line (a killed writer) is ignored. */
-export async function readSentLogState(path: string): Promise<SentLogState> {
+/**
+ * What an earlier run left in a sent log, for `--resume`; a torn last line (a killed writer) is
+ * ignored. `connectionColumn`: the resuming run has several connections, so the log must have
+ * the `connection` column (and must not without).
+ */
+export async function readSentLogState(path: string, options: { connectionColumn?: boolean } = {}): Promise<SentLogState> {
   if (!existsSync(path)) throw inputError({ file: path }, 'no sent log to resume from');
+  const expected = sentLogHeader(Boolean(options.connectionColumn)).join(',');
   // Checked on the raw first line too: a file of one line without a newline reads as no rows at all, and would be appended to.
   const first = firstLineOf(path);
-  if (first !== undefined && first !== SENT_COLUMNS.join(',')) throw inputError({ file: path, line: 1 }, 'not a sent log (header differs): --resume continues only a log replay wrote (left untouched)', first);
+  if (first !== undefined && first !== expected) {
+    if (first === sentLogHeader(!options.connectionColumn).join(',')) throw inputError({ file: path, line: 1 }, options.connectionColumn ? 'written by a one-connection replay: resume it without several connections' : 'written with several connections: resume it with the same number of connections');
+    throw inputError({ file: path, line: 1 }, 'not a sent log (header differs): --resume continues only a log replay wrote (left untouched)', first);
+  }
   let header: string[] | undefined;
   let lastSeq = 0;
   let rows = 0;
   for await (const record of readCsvRecords(path, { partialLastLine: 'skip' })) {
     if (!header) {
       header = record.cells;
-      if (header.join(',') !== SENT_COLUMNS.join(',')) throw inputError({ file: path, line: record.line }, 'not a sent log (header differs)', header.join(','));
+      if (header.join(',') !== expected) throw inputError({ file: path, line: record.line }, 'not a sent log (header differs)', header.join(','));
       continue;
     }
     const seq = Number(record.cells[0]);

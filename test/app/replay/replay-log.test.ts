@@ -21,6 +21,24 @@ describe('ReplayLog', () => {
     expect(readFileSync(eventsPathFor(path), 'utf8').split('\n')[1]).toMatch(/^1\.000,replay,connect,/);
   });
 
+  it("skipped seqs (another partition's) hold nothing back; --connections adds the connection column", () => {
+    const path = join(tempDir(), 'sent.csv');
+    const log = new ReplayLog(path, { handedOverMark: false, connectionColumn: true, onFailure: () => {} });
+    log.complete(record(3, { connection: 2 }));
+    log.skip(2);
+    expect(rows(path)).toEqual([]);
+    log.skip(1);
+    log.complete(record(5, { connection: 1 }));
+    log.skip(4);
+    log.skip(6);
+    log.complete(record(7, { payload: 'x,y', connection: 3 }));
+    log.finish([]);
+    const text = readFileSync(path, 'utf8');
+    expect(text.split('\n')[0]).toBe('seq,sensor,topic,qos,retain,profile_time,value,planned_at,published_at,acked_at,payload,connection');
+    expect(rows(path).map((r) => [r[0], r.at(-1)])).toEqual([['3', '2'], ['5', '1'], ['7', '3']]);
+    expect(text).toContain(',"x,y",3\n');
+  });
+
   it('QoS 2 hand-over: what is final is on disk before the mark says the next seq may leave', () => {
     const path = join(tempDir(), 'sent.csv');
     const log = new ReplayLog(path, { handedOverMark: true, onFailure: () => {} });

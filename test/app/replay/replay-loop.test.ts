@@ -36,7 +36,8 @@ function replayLoop(setup: LoopSetup) {
   let endedAt: number | undefined;
   const run = (async () => {
     const first = { item: cursor.take() ?? (await cursor.next()), index: 0 };
-    await sendPaced({ clock, control, window, records, schedule: { pacing: setup.pacing, firstTime: 0, loopPeriodMs: 1000 }, pacing }, cursor, first, { startAt, shiftMs: 0 });
+    const route = { window, pacing, number: undefined };
+    await sendPaced({ clock, control, route: () => route, records, schedule: { pacing: setup.pacing, firstTime: 0, loopPeriodMs: 1000 } }, cursor, first, { startAt, shiftMs: 0 });
     await drain(clock, control, window, setup.drainTimeoutMs ?? 10_000);
     endedAt = clock.now();
   })();
