@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { inputError, SensortraceError } from '../../core/errors.js';
+import { inputError } from '../../core/errors.js';
 import { compileRuleSet, type RuleSet } from '../../core/rules/rule-set.js';
 import { documentLocator, parseYamlDocument } from '../../core/schema/yaml-lines.js';
 import type { LookupTables } from '../../core/rules/engine.js';
 import { loadLookupTable } from './lookup-table.js';
+import { readSmallTextFile } from './input-file.js';
 
 export interface LoadedRules {
   path: string;
@@ -22,12 +22,7 @@ const MAX_RULES_BYTES = 1024 * 1024;
  * validates it, and loads its lookup tables. Relative table paths are relative to the rules file.
  */
 export async function loadRules(path: string): Promise<LoadedRules> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new SensortraceError(`${path}: cannot read the rules file: ${(error as Error).message}`, 'E_INPUT', { file: path }, { cause: error });
-  }
+  const text = readSmallTextFile(path, 'rules file', MAX_RULES_BYTES);
   const ruleSet = parseRules(text, path);
   const tables: LookupTables = new Map();
   const tableFiles: LoadedRules['tableFiles'] = [];
