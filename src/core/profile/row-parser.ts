@@ -6,6 +6,12 @@
  */
 import { inputError } from '../errors.js';
 import { isBlank, isComment, parseTimeCell, parseValueCell, type ProfileLayout } from './format.js';
+
+/** Why a time cell was refused: a number too far from 1970 for a date, or unreadable. */
+function timeProblem(cell: string, layout: ProfileLayout): string {
+  if (layout.timeFormat !== 'iso' && parseValueCell(cell, layout.decimalComma) !== undefined) return 'time out of range: a date holds at most ±8.64e15 ms from 1970 (years -271821 to 275760)';
+  return `cannot read the time as ${layout.timeFormat}${layout.timeFormat === 'iso' ? ' (a real date: 2024-02-30 is refused)' : ''}`;
+}
 import type { ProfileRow } from '../records.js';
 import { topicProblem } from '../mqtt/topic-template.js';
 
@@ -26,9 +32,9 @@ export class ProfileRowParser {
       throw inputError({ file, line }, `expected ${layout.columnCount} columns, found ${cells.length}`, cells.join(layout.delimiter === 'whitespace' ? ' ' : layout.delimiter));
     }
     const timeCell = cells[layout.timeIndex]!;
-    const time = parseTimeCell(timeCell, layout.timeFormat, layout.decimalComma);
+    const time = parseTimeCell(timeCell, layout.timeFormat, layout.decimalComma, layout.timezone);
     const timeName = this.columnName(layout.timeIndex, 'time');
-    if (time === undefined) throw inputError({ file, line, field: timeName }, `cannot read the time as ${layout.timeFormat}`, timeCell);
+    if (time === undefined) throw inputError({ file, line, field: timeName }, timeProblem(timeCell, layout), timeCell);
     const topic = layout.topicIndex === undefined ? undefined : cells[layout.topicIndex]!.trim();
     if (topic !== undefined) {
       const problem = topicProblem(topic);

@@ -55,6 +55,8 @@ export interface ProfileSummary {
   hasTopics: boolean;
   /** Reading was stopped by the signal: the figures cover only the part read. */
   stopped?: boolean;
+  /** The zone ISO times without one were read in (`UTC`, `local` or an IANA name). */
+  timezone: string;
 }
 
 const SAMPLE_BYTES = 64 * 1024;
@@ -220,6 +222,7 @@ export async function inspectProfileKeepingRows(path: string, options: ProfileRe
     ordered,
     distinctTimes,
     hasTopics,
+    timezone: layout.timezone,
   };
   if (options.signal?.aborted) summary.stopped = true;
   if (layout.sensorIndex !== undefined) summary.sensorColumn = name(layout.sensorIndex, 'sensor');
