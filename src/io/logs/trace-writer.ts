@@ -1,4 +1,5 @@
 import { closeSync, existsSync, ftruncateSync, openSync, readSync, statSync } from 'node:fs';
+import { checkInputFile } from '../input/input-file.js';
 import { inputError } from '../../core/errors.js';
 import type { TraceRecord } from '../../core/records.js';
 import { traceCsvHeader, traceCsvLine, traceJsonLine } from '../../core/trace/trace-row.js';
@@ -90,6 +91,8 @@ export function firstLineOf(path: string): string | undefined {
 
 /** `--append` adds to a trace only: a CSV trace starts with its header, a JSON-lines one with `{"received_at":`. */
 function checkIsTrace(path: string, jsonl: boolean): void {
+  // A FIFO or device is no trace to add to, and opening a FIFO would wait for a reader for ever.
+  if (existsSync(path) && !statSync(path).isFile()) checkInputFile(path, 'trace to append to');
   const first = firstLineOf(path);
   if (first === undefined) return;
   const header = traceCsvHeader().trimEnd();
