@@ -1,5 +1,5 @@
 import { closeSync, existsSync, ftruncateSync, openSync, readSync, statSync } from 'node:fs';
-import { checkInputFile } from '../input/input-file.js';
+import { checkInputFile, checkUtf8Text } from '../input/input-file.js';
 import { inputError } from '../../core/errors.js';
 import type { TraceRecord } from '../../core/records.js';
 import { traceCsvHeader, traceCsvLine, traceJsonLine } from '../../core/trace/trace-row.js';
@@ -82,6 +82,8 @@ export function firstLineOf(path: string): string | undefined {
     const chunk = Buffer.alloc(64 * 1024);
     const n = readSync(fd, chunk, 0, chunk.length, 0);
     if (n === 0) return undefined;
+    // UTF-16 or binary: named as such, not shown as a garbled first line.
+    checkUtf8Text(chunk.subarray(0, n), path, 'log');
     const end = chunk.subarray(0, n).indexOf(0x0a);
     return chunk.subarray(0, end < 0 ? n : end).toString('utf8').replace(/\r$/, '');
   } finally {
