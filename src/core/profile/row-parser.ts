@@ -31,6 +31,7 @@ export class ProfileRowParser {
     if (cells.length !== layout.columnCount) {
       throw inputError({ file, line }, `expected ${layout.columnCount} columns, found ${cells.length}`, cells.join(layout.delimiter === 'whitespace' ? ' ' : layout.delimiter));
     }
+    this.checkNoLineBreaks(line, cells);
     const timeCell = cells[layout.timeIndex]!;
     const time = parseTimeCell(timeCell, layout.timeFormat, layout.decimalComma, layout.timezone);
     const timeName = this.columnName(layout.timeIndex, 'time');
@@ -57,6 +58,18 @@ export class ProfileRowParser {
       rows.push(row);
     }
     return rows;
+  }
+
+  /**
+   * A cell holding a line break: a quote opened on this line and closed lines later, which would
+   * swallow the rows in between into one cell. No profile cell needs a line break: an error.
+   */
+  private checkNoLineBreaks(line: number, cells: readonly string[]): void {
+    cells.forEach((cell, i) => {
+      if (!cell.includes('\n') && !cell.includes('\r')) return;
+      const breaks = cell.split(/\r\n|\r|\n/).length - 1;
+      throw inputError({ file: this.file, line, field: this.columnName(i, `column ${i + 1}`) }, `a quoted cell runs over ${breaks + 1} lines (its quote closes only on line ${line + breaks}); is a quote never closed?`, cell);
+    });
   }
 
   /** The line the header sits on (set by the reader once it has seen it). */
