@@ -8,9 +8,10 @@ import { freePort } from '../../src/io/broker/free-port.js';
 import { tempDir, withEmbeddedBroker } from '../helpers/brokers.js';
 
 /**
- * An aborted library call leaves no timer behind: once its promise has settled, the process has
- * no more Timeout handles than before the call (a flush timer, a reconnect timer or a connect
- * timeout left running would keep a library user's process alive for up to 10 s).
+ * An aborted library call leaves no timer behind: once its promise has settled, no timer it made
+ * is pending (a flush timer, a reconnect timer or a connect timeout left running would keep a
+ * library user's process alive for up to 10 s, or fire into closed files). Without a broker in
+ * the process, the process's Timeout handles are also back to what they were.
  */
 
 function timeouts(): number {
@@ -50,6 +51,8 @@ async function pendingTimersAfter(body: () => Promise<unknown>): Promise<string[
   };
   try {
     await body();
+    // Zero-delay timers queued on the way out (MQTT.js's store stream ends on one) fire now.
+    await new Promise((resolve) => original.setTimeout(resolve, 5));
   } finally {
     Object.assign(g, original);
   }
@@ -77,7 +80,6 @@ function slowProfile(): string {
 describe('an aborted library call clears every timer at once', () => {
   it('replay (connected, waiting for its next reading)', async () => {
     await withEmbeddedBroker(async (broker) => {
-      const before = timeouts();
       const controller = new AbortController();
       let sent = 0;
       let running!: Promise<unknown>;
@@ -88,7 +90,6 @@ describe('an aborted library call clears every timer at once', () => {
         await running;
       });
       expect(await leftover).toEqual([]);
-      expect(timeouts()).toBeLessThanOrEqual(before);
     });
   });
 
@@ -108,7 +109,6 @@ describe('an aborted library call clears every timer at once', () => {
 
   it('trace (subscribed, idle)', async () => {
     await withEmbeddedBroker(async (broker) => {
-      const before = timeouts();
       const controller = new AbortController();
       let ready = false;
       const leftover = await pendingTimersAfter(async () => {
@@ -118,7 +118,6 @@ describe('an aborted library call clears every timer at once', () => {
         await running;
       });
       expect(leftover).toEqual([]);
-      expect(timeouts()).toBeLessThanOrEqual(before);
     });
   });
 
@@ -126,7 +125,6 @@ describe('an aborted library call clears every timer at once', () => {
     await withEmbeddedBroker(async (broker) => {
       const rules = join(tempDir(), 'r.yaml');
       writeFileSync(rules, 'name: r\nrules:\n  - on: a/b\n    when: value > 1\n    do: { publish: { topic: x/y, payload: "{value}" } }\n');
-      const before = timeouts();
       const controller = new AbortController();
       const leftover = await pendingTimersAfter(async () => {
         const running = runProcessor({ rules, connection: { host: broker.host, port: broker.port }, signal: controller.signal });
@@ -135,7 +133,6 @@ describe('an aborted library call clears every timer at once', () => {
         await running;
       });
       expect(leftover).toEqual([]);
-      expect(timeouts()).toBeLessThanOrEqual(before);
     });
   });
 });
