@@ -19,6 +19,7 @@ import { compareCase } from './cases/compare.js';
 import { classroomCase } from './cases/classroom.js';
 import { processCase } from './cases/process.js';
 import { hugeProfileCase } from './cases/huge-profile.js';
+import { hugePayloadCase } from './cases/huge-payload.js';
 import { csvReadCase, csvWriteCase } from './cases/csv.js';
 import { resultsTable } from './report.js';
 import { spawnSync } from 'node:child_process';
@@ -71,6 +72,7 @@ const cases: Case[] = [
   { name: 'classroom', run: () => classroomCase(ctx, N.classroom) },
   { name: 'process QoS 0', run: () => processCase(ctx, N.cep) },
   { name: 'huge profile', run: () => hugeProfileCase(ctx, N.huge, 200) },
+  { name: 'huge payload', run: () => hugePayloadCase(ctx, quick ? 64 : 256) },
   { name: 'csv read sent log', run: () => csvReadCase(ctx, N.csv, 'sent log') },
   { name: 'csv read trace', run: () => csvReadCase(ctx, N.csv, 'trace') },
   { name: 'csv write', run: () => Promise.resolve(csvWriteCase(ctx, N.csvWrite)) },

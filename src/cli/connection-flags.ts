@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { usageError } from '../core/errors.js';
 import type { Qos } from '../core/records.js';
 import type { ConnectionOptions } from '../io/mqtt/connection.js';
 import { parseDuration } from '../core/duration.js';
 import { checkBrokerUrl } from '../core/mqtt/broker-url.js';
+import { readSmallTextFile } from '../io/input/input-file.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -57,6 +58,9 @@ export interface ConnectionFlagValues {
   willRetain?: boolean;
 }
 
+/** A password file holds one line; anything this big is the wrong file. */
+const PASSWORD_FILE_BYTES = 64 * 1024;
+
 /**
  * The password from exactly one place: --password-prompt, --password-file, -P or
  * SENSORTRACE_PASSWORD (the environment is the fallback, so an explicit flag wins over it).
@@ -71,11 +75,9 @@ function passwordFrom(flags: ConnectionFlagValues, { env, promptPassword }: Pass
     return promptPassword(`password for ${flags.username ?? '(no user)'}@${flags.url ? 'broker' : flags.host}: `);
   }
   if (flags.passwordFile) {
-    try {
-      return (readFileSync(flags.passwordFile, 'utf8').split(/\r?\n/)[0] ?? '').trimEnd();
-    } catch (error) {
-      throw usageError(`--password-file: cannot read ${flags.passwordFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
+    // A regular file of at most 64 KiB (a FIFO or /dev/zero would hang the read): SENSORTRACE_PASSWORD suits pipes.
+    const text = readSmallTextFile(flags.passwordFile, 'password file', PASSWORD_FILE_BYTES);
+    return (text.split(/\r?\n/)[0] ?? '').trimEnd();
   }
   return flags.password ?? env.SENSORTRACE_PASSWORD;
 }

@@ -75,8 +75,9 @@ export function optionError(option: string, what: string): SensortraceError {
 }
 
 function truncateForMessage(text: string): string {
-  const oneLine = text.replace(/[\r\n]/g, ' ');
-  return oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine;
+  // Cut first: the text may be a line of many megabytes.
+  const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return shown.replace(/[\r\n]/g, ' ');
 }
 
 export function isSensortraceError(error: unknown): error is SensortraceError {

@@ -2,6 +2,8 @@ import { Aedes, type AedesOptions } from 'aedes';
 import { AEDES_CONCURRENCY, FilePersistence } from '../../io/broker/file-persistence.js';
 import { logActivity, requireCredentials } from './broker-hooks.js';
 import { TcpListener, WebSocketListener } from './listeners.js';
+import { checkMaxPacketBytes, DEFAULT_MAX_PACKET_BYTES } from '../../io/broker/packet-size-guard.js';
+import { checkStateFile } from './state-file.js';
 
 export { readPasswordFile } from './password-file.js';
 
@@ -25,6 +27,8 @@ export interface BrokerServerOptions {
   autosaveIntervalS?: number;
   /** The `-v` log: connects, disconnects, subscriptions. */
   log?: (line: string) => void;
+  /** Largest packet (remaining length, bytes) a client may send; a bigger one closes its connection. Default 16 MiB. */
+  maxPacketBytes?: number;
   /** Extra aedes options (tests). */
   aedes?: Partial<AedesOptions>;
 }
@@ -63,10 +67,13 @@ async function createBroker(options: BrokerServerOptions): Promise<{ aedes: Aede
 }
 
 export async function startBrokerServer(options: BrokerServerOptions): Promise<RunningBrokerServer> {
+  const limit = { maxPacketBytes: checkMaxPacketBytes(options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES), ...(options.log ? { log: options.log } : {}) };
+  // Before anything starts: a state file that could not be saved at stop would lose the state then.
+  if (options.stateFile) checkStateFile(options.stateFile);
   const { aedes, persistence } = await createBroker(options);
   const host = options.host ?? '127.0.0.1';
-  const tcp = new TcpListener(aedes);
-  const ws = options.wsPort === undefined ? undefined : new WebSocketListener(aedes);
+  const tcp = new TcpListener(aedes, limit);
+  const ws = options.wsPort === undefined ? undefined : new WebSocketListener(aedes, limit);
   try {
     const port = await tcp.listen(host, options.port);
     const wsPort = ws ? await ws.listen(host, options.wsPort!) : undefined;

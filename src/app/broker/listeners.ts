@@ -3,6 +3,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { SensortraceError } from '../../core/errors.js';
+import { guardPacketSize, refusalText } from '../../io/broker/packet-size-guard.js';
+
+/** The largest packet a client may send and who hears of a refusal (the `-v` log). */
+export interface PacketLimit {
+  maxPacketBytes: number;
+  log?: (line: string) => void;
+}
 
 /** Listens on host:port; resolves with the port bound (the OS's choice for 0). A port in use is a usage error. */
 function listen(target: Server, host: string, port: number): Promise<number> {
@@ -26,12 +33,13 @@ export class TcpListener {
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
 
-  constructor(aedes: Aedes) {
+  constructor(aedes: Aedes, limit: PacketLimit) {
     this.server = createServer((socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
       socket.setNoDelay(true);
       aedes.handle(socket);
+      guardPacketSize(socket, limit.maxPacketBytes, (declared) => limit.log?.(refusalText(`${socket.remoteAddress}:${socket.remotePort}`, declared, limit.maxPacketBytes)));
     });
   }
 
@@ -56,8 +64,9 @@ export class WebSocketListener {
   private readonly http: HttpServer = createHttpServer();
   private readonly wss: WebSocketServer;
 
-  constructor(aedes: Aedes) {
-    this.wss = new WebSocketServer({ server: this.http });
+  constructor(aedes: Aedes, limit: PacketLimit) {
+    // A WebSocket message is at most one packet plus its header (ws buffers a whole message).
+    this.wss = new WebSocketServer({ server: this.http, maxPayload: limit.maxPacketBytes + 5 });
     // ws re-emits the HTTP server's errors here, before listen() sees them: without this
     // listener a port in use was an uncaught exception instead of listen()'s usage error.
     this.wss.on('error', () => undefined);
@@ -65,6 +74,7 @@ export class WebSocketListener {
       const stream = createWebSocketStream(websocket);
       stream.on('error', () => websocket.terminate());
       aedes.handle(stream as unknown as Socket);
+      guardPacketSize(stream, limit.maxPacketBytes, (declared) => limit.log?.(refusalText('WebSocket client', declared, limit.maxPacketBytes)));
     });
   }
 

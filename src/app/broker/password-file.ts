@@ -1,14 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { SensortraceError, inputError } from '../../core/errors.js';
+import { inputError } from '../../core/errors.js';
+import { readSmallTextFile } from '../../io/input/input-file.js';
 
 /** Reads a `user:password` per line file (`#` comments, blank lines ignored). */
 export function readPasswordFile(path: string): Map<string, string> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new SensortraceError(`${path}: cannot read the password file: ${(error as Error).message}`, 'E_INPUT', { file: path }, { cause: error });
-  }
+  const text = readSmallTextFile(path, 'password file');
   const credentials = new Map<string, string>();
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim();

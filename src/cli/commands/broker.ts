@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { readPasswordFile, startBrokerServer, type BrokerServerOptions } from '../../app/broker/broker-server.js';
+import { DEFAULT_MAX_PACKET_BYTES, MQTT_MAX_PACKET_BYTES } from '../../io/broker/packet-size-guard.js';
 import { parseInteger, parsePort } from '../connection-flags.js';
 import { writeLine, type CliContext } from '../context.js';
 
@@ -10,6 +11,7 @@ interface BrokerFlags {
   passwordFile?: string;
   state?: string;
   autosave: number;
+  maxPacketSize: number;
   verbose?: boolean;
 }
 
@@ -23,6 +25,7 @@ export function registerBroker(command: Command, context: CliContext): void {
     .option('--password-file <file>', 'user:password per line; anonymous clients are then refused')
     .option('--state <file>', 'keep sessions, queued and retained messages in this file across restarts (saved on stop)')
     .option('--autosave <seconds>', 'with --state: also save every N seconds (0: only on stop)', parseInteger('--autosave', 0, 86_400), 0)
+    .option('--max-packet-size <bytes>', 'close the connection of a client that sends a bigger packet (1024 to 268435455)', parseInteger('--max-packet-size', 1024, MQTT_MAX_PACKET_BYTES), DEFAULT_MAX_PACKET_BYTES)
     .option('-v, --verbose', 'log connects, disconnects and subscriptions to stderr')
     .addHelpText('after', `
 Examples:
@@ -33,7 +36,7 @@ SIGTERM or Ctrl+C stops it cleanly (with --state, the state is saved); SIGKILL l
     .action(async (flags: BrokerFlags) => {
       const verbose = Boolean(flags.verbose);
       const log = (line: string): void => writeLine(context.stderr, `${new Date().toISOString()} ${line}`);
-      const options: BrokerServerOptions = { port: flags.port, host: flags.bind, autosaveIntervalS: flags.autosave };
+      const options: BrokerServerOptions = { port: flags.port, host: flags.bind, autosaveIntervalS: flags.autosave, maxPacketBytes: flags.maxPacketSize };
       if (flags.wsPort !== undefined) options.wsPort = flags.wsPort;
       if (flags.passwordFile) options.credentials = readPasswordFile(flags.passwordFile);
       if (flags.state) options.stateFile = flags.state;

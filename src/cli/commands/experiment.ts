@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { runExperiment, reportInputs, type ExperimentProgress, type ExperimentRun } from '../../app/experiment/experiment.js';
@@ -7,6 +6,7 @@ import { SensortraceError, inputError, usageError } from '../../core/errors.js';
 import { headlineTable } from '../../core/report/model.js';
 import { scenarioFromValue } from '../../core/scenario/scenario.js';
 import { lazyJsonLocator, NO_LINES, type Locate } from '../../core/schema/json-lines.js';
+import { readSmallTextFile } from '../../io/input/input-file.js';
 import { ProgressLine } from '../../io/output/progress-line.js';
 import { addConnectionFlags, connectionOptionsFrom, parseInteger, type ConnectionFlagValues } from '../connection-flags.js';
 import { writeLine, type CliContext } from '../context.js';
@@ -67,12 +67,7 @@ function scenarioInput(file: string | undefined, flags: ExperimentFlags, command
   let locate: Locate = NO_LINES;
   let baseDir = process.cwd();
   if (file) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new SensortraceError(`${file}: cannot read the scenario: ${(error as Error).message}`, 'E_INPUT', { file });
-    }
+    const text = readSmallTextFile(file, 'scenario');
     try {
       raw = JSON.parse(text) as Record<string, unknown>;
     } catch (error) {

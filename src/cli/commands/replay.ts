@@ -51,7 +51,8 @@ export function addProfileFormatFlags(command: Command): Command {
     .option('--time-column <name|n>', 'column holding the time (name or 1-based number)')
     .option('--value-column <name|n>', 'column holding the value')
     .option('--sensor-column <name|n>', 'column naming the sensor (time,sensor,value profiles)')
-    .option('--sensor <name>', 'sensor name for a single-value profile (default: the file name)');
+    .option('--sensor <name>', 'sensor name for a single-value profile (default: the file name)')
+    .option('--timezone <zone>', 'zone of ISO times written without one: UTC, local or an IANA name like Europe/Berlin (default: UTC)');
 }
 
 export function profileFormatFrom(flags: ProfileFlagValues): ProfileFormatOptions {
@@ -63,6 +64,7 @@ export function profileFormatFrom(flags: ProfileFlagValues): ProfileFormatOption
   if (flags.valueColumn) format.valueColumn = flags.valueColumn;
   if (flags.sensorColumn) format.sensorColumn = flags.sensorColumn;
   if (flags.sensor) format.sensor = flags.sensor;
+  if (flags.timezone !== undefined) format.timezone = flags.timezone;
   return format;
 }
 
@@ -87,6 +89,7 @@ export function describeProfile(s: ProfileSummary): string[] {
     `columns:     ${s.columns.join(', ')}`,
     `delimiter:   ${s.delimiter}${s.decimalComma ? ', decimal comma' : ''}`,
     `time:        column "${s.timeColumn}", ${s.timeFormat}${s.relative ? ' (anchored at the replay start)' : ''}`,
+    `time zone:   ${s.timezone} (ISO times written without a zone; --timezone)`,
     `sensors:     ${s.sensors.length} (${s.sensors.slice(0, 10).map((x) => `${x.name}: ${x.rows}`).join(', ')}${s.sensors.length > 10 ? ', ...' : ''})`,
     `rows:        ${s.rows} readings${s.hasTopics ? `, topics from column "${s.topicColumn}"` : ''}`,
     `from:        ${isoTime(s.firstTime, s.relative)}`,

@@ -32,8 +32,20 @@ export class CsvParser {
   private line = 1;
   private recordLine = 1;
   private pendingCr = false;
+  /** Characters of the record not yet handed out (what a cap on line length bounds). */
+  private pending = 0;
 
   constructor(private readonly delimiter = ',') {}
+
+  /** Characters held for the unfinished record: a reader refuses a record over its cap. */
+  get pendingChars(): number {
+    return this.pending;
+  }
+
+  /** The line the unfinished record starts on. */
+  get pendingLine(): number {
+    return this.recordLine;
+  }
 
   feed(chunk: string): CsvRecord[] {
     const out: CsvRecord[] = [];
@@ -58,6 +70,7 @@ export class CsvParser {
           this.cell = parts.pop()!;
           this.cells = parts;
           this.cellStarted = this.cell !== '';
+          this.pending = n - i;
           return out;
         }
         if (nextQuote > nl && nextCr > nl) {
@@ -91,6 +104,7 @@ export class CsvParser {
    */
   private slowRecord(chunk: string, from: number, out: CsvRecord[]): number {
     const d = this.delimiter;
+    const dCode = d.length === 1 ? d.charCodeAt(0) : -1;
     for (let i = from; i < chunk.length; i++) {
       const ch = chunk[i]!;
       if (this.pendingCr) {
@@ -108,8 +122,14 @@ export class CsvParser {
             this.afterQuote = true;
           }
         } else {
-          if (ch === '\n') this.line++;
-          this.cell += ch;
+          // Up to the next quote in one slice: a long quoted cell costs no per-character work.
+          const quote = chunk.indexOf('"', i);
+          const end = quote < 0 ? chunk.length : quote;
+          const part = chunk.slice(i, end);
+          for (let at = part.indexOf('\n'); at >= 0; at = part.indexOf('\n', at + 1)) this.line++;
+          this.cell += part;
+          this.pending += part.length;
+          i = end - 1;
         }
         continue;
       }
@@ -134,13 +154,22 @@ export class CsvParser {
         this.cells = [];
         this.cell = '';
         this.cellStarted = false;
+        this.pending = 0;
         this.line++;
         this.recordLine = this.line;
         if (ch === '\r') this.pendingCr = true;
         else return i + 1;
       } else {
-        this.cell += ch;
+        // Up to the next delimiter or line end in one slice (a quote inside a started cell is text).
+        let end = i + 1;
+        for (; end < chunk.length; end++) {
+          const c = chunk.charCodeAt(end);
+          if (c === dCode || c === 10 || c === 13) break;
+        }
+        this.cell += chunk.slice(i, end);
+        this.pending += end - i;
         this.cellStarted = true;
+        i = end - 1;
       }
     }
     return chunk.length;
@@ -151,6 +180,7 @@ export class CsvParser {
     if (!this.cellStarted && this.cells.length === 0 && this.cell === '' && !this.quoted) return undefined;
     this.cells.push(this.cell);
     const record = { line: this.recordLine, cells: this.cells, unterminatedQuote: this.quoted };
+    this.pending = 0;
     this.cells = [];
     this.cell = '';
     this.cellStarted = false;

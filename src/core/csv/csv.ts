@@ -68,13 +68,25 @@ export function csvLineByLibrary(cells: ReadonlyArray<CellValue>): string {
 
 const BASE64_PREFIX = 'base64:';
 
-/** Printable UTF-8: decodes without replacement and has no control bytes but TAB, LF, CR. */
+/** Strict UTF-8: throws on any invalid sequence; a leading BOM is kept as text. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Printable UTF-8: no control bytes but TAB, LF, CR, and valid UTF-8. The control bytes are
+ * looked for first, on the bytes (UTF-8 never uses bytes below 0x80 inside a character): a binary
+ * payload usually has one within its first bytes, and is then never decoded, which for a payload
+ * of hundreds of megabytes saves a string twice its size and a re-encoding three times its size.
+ */
 function isPrintableUtf8(bytes: Buffer): string | undefined {
-  const text = bytes.toString('utf8');
-  if (!Buffer.from(text, 'utf8').equals(bytes)) return undefined;
-  // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(text)) return undefined;
-  return text;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) return undefined;
+  }
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 export function payloadToCell(bytes: Buffer): string {

@@ -80,7 +80,9 @@ function epochToMs(value: number): number {
  * (the raw bytes are still recorded by the caller).
  */
 export function decodeReading(payload: Buffer | string, userProperties?: Record<string, string | string[]>): DecodedPayload {
-  const text = (typeof payload === 'string' ? payload : payload.toString('utf8')).trim();
+  // A reading is a few dozen bytes (JSON under 64 KiB): a bigger payload is not decoded as text at
+  // all, which for a payload of hundreds of megabytes saves a string twice its size and a split.
+  const text = payload.length > 65_536 ? '' : (typeof payload === 'string' ? payload : payload.toString('utf8')).trim();
   const out: DecodedPayload = {};
   if (text.startsWith('{') && text.length < 65_536) {
     try {

@@ -4,6 +4,9 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { inputError, optionError, usageError } from '../errors.js';
+import { DEFAULT_TIME_ZONE, MAX_TIME_MS, normalizeTimeZone, parseIsoTime } from './iso-time.js';
+
+export { DEFAULT_TIME_ZONE, normalizeTimeZone, parseIsoTime } from './iso-time.js';
 
 export type TimeFormat = 'epoch-s' | 'epoch-ms' | 'iso' | 'relative-s';
 export const TIME_FORMATS: readonly TimeFormat[] = ['epoch-s', 'epoch-ms', 'iso', 'relative-s'];
@@ -25,6 +28,8 @@ export interface ProfileFormatOptions {
   sensorColumn?: string;
   /** Sensor name for single-value profiles (default: the file's base name). */
   sensor?: string;
+  /** The zone of ISO times written without one: `UTC` (default), `local` or an IANA name (`Europe/Berlin`). */
+  timezone?: string;
 }
 
 export interface ProfileLayout {
@@ -40,11 +45,12 @@ export interface ProfileLayout {
   valueColumns: Array<{ index: number; sensor: string }>;
   sensorIndex?: number;
   topicIndex?: number;
+  /** ISO times without a zone are read in this one (normalizeTimeZone()). */
+  timezone: string;
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const DECIMAL_COMMA = /^[+-]?\d+,\d+$/;
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 const TIME_NAMES = ['time', 'timestamp', 'ts', 't', 'date', 'datetime', 'epoch', 'seconds', 'time_s', 'time_ms'];
 const SENSOR_NAMES = ['sensor', 'sensor_id', 'sensorid', 'device', 'name', 'id'];
@@ -94,36 +100,17 @@ export function parseValueCell(text: string, decimalComma: boolean): number | un
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** ISO 8601 to epoch ms; without a zone the time is local, as Date reads it. */
-export function parseIsoTime(text: string): number | undefined {
-  const m = ISO.exec(text.trim());
-  if (!m) return undefined;
-  const [, y, mo, d, h = '00', mi = '00', s = '00', frac, zone] = m;
-  const month = Number(mo);
-  const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return undefined;
-  const ms = frac === undefined ? '' : `.${frac.slice(0, 3).padEnd(3, '0')}`;
-  let tz = '';
-  if (zone) tz = zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 3 ? `${zone}:00` : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
-  const at = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${ms}${tz}`);
-  if (!Number.isFinite(at)) return undefined;
-  // Sub-millisecond digits survive Date's millisecond resolution.
-  const extra = frac !== undefined && frac.length > 3 ? Number(`0.${frac.slice(3)}`) : 0;
-  return at + extra;
-}
-
-/** Epoch ms (or ms since the start, for relative-s) of one time cell. */
-export function parseTimeCell(text: string, format: TimeFormat, decimalComma: boolean): number | undefined {
-  if (format === 'iso') return parseIsoTime(text);
+/**
+ * Epoch ms (or ms since the start, for relative-s) of one time cell; undefined when unreadable
+ * or beyond what a date can hold (±8.64e15 ms: `9999999999999999` as epoch ms is refused here,
+ * not left to fail later when printed).
+ */
+export function parseTimeCell(text: string, format: TimeFormat, decimalComma: boolean, timezone: string = DEFAULT_TIME_ZONE): number | undefined {
+  if (format === 'iso') return parseIsoTime(text, timezone);
   const n = parseValueCell(text, decimalComma);
   if (n === undefined) return undefined;
-  switch (format) {
-    case 'epoch-s':
-    case 'relative-s':
-      return n * 1000;
-    case 'epoch-ms':
-      return n;
-  }
+  const ms = format === 'epoch-ms' ? n : n * 1000;
+  return Math.abs(ms) > MAX_TIME_MS ? undefined : ms;
 }
 
 /**
@@ -245,7 +232,8 @@ export function detectLayout(sample: readonly string[], options: ProfileFormatOp
     if (!detected) throw inputError({ file, line: firstLine + (hasHeader ? 1 : 0), field: header?.[timeIndex] ?? 'time' }, 'cannot read the time (expected epoch seconds, epoch ms, ISO 8601 or seconds from the start)', timeCell);
     timeFormat = detected;
   }
-  const layout: ProfileLayout = { delimiter, decimalComma, header, columnCount, shape, timeIndex, timeFormat, valueColumns };
+  const timezone = normalizeTimeZone(options.timezone ?? DEFAULT_TIME_ZONE);
+  const layout: ProfileLayout = { delimiter, decimalComma, header, columnCount, shape, timeIndex, timeFormat, valueColumns, timezone };
   if (sensorIndex !== undefined) layout.sensorIndex = sensorIndex;
   if (topicIndex !== undefined) layout.topicIndex = topicIndex;
   return layout;

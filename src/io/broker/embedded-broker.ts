@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import { AEDES_CONCURRENCY, FilePersistence } from './file-persistence.js';
+import { checkMaxPacketBytes, DEFAULT_MAX_PACKET_BYTES, guardPacketSize, refusalText } from './packet-size-guard.js';
 
 export interface EmbeddedBrokerOptions {
   port?: number;
@@ -9,6 +10,8 @@ export interface EmbeddedBrokerOptions {
   log?: (line: string) => void;
   /** username → password; when set, every client must authenticate. */
   credentials?: Map<string, string>;
+  /** Largest packet (remaining length, bytes) a client may send; a bigger one closes its connection. Default 16 MiB. */
+  maxPacketBytes?: number;
 }
 
 export interface RunningEmbeddedBroker {
@@ -47,10 +50,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     aedes.on('subscribe', (subs, client) => log(`${client?.id ?? '?'} subscribed: ${subs.map((s) => `${s.topic} (q${s.qos})`).join(', ')}`));
   }
   const sockets = new Set<Socket>();
+  const maxPacketBytes = checkMaxPacketBytes(options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES);
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     aedes.handle(socket);
+    guardPacketSize(socket, maxPacketBytes, (declared) => log?.(refusalText(`${socket.remoteAddress}:${socket.remotePort}`, declared, maxPacketBytes)));
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

@@ -8,7 +8,7 @@ import { Parser, type Options } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import type { CsvRecord } from '../../core/csv/csv.js';
 import { inputError, SensortraceError } from '../../core/errors.js';
-import { readLineBatches } from './line-reader.js';
+import { checkTextInput, checkUtf8Text, INPUT_LIMITS, lineTooLong, readHead } from '../input/input-file.js';
 
 export interface CsvFileReadOptions {
   delimiter?: string;
@@ -19,6 +19,10 @@ export interface CsvFileReadOptions {
    */
   partialLastLine?: 'accept' | 'skip';
   onWarning?: (message: string) => void;
+  /** What the file is, for errors (`profile`, `lookup table`). */
+  what?: string;
+  /** The longest record accepted, in characters (default INPUT_LIMITS.lineBytes): memory stays bounded. */
+  maxLineBytes?: number;
 }
 
 /**
@@ -29,9 +33,11 @@ export interface CsvFileReadOptions {
  * A quote still open at the end of the input is reported to `onUnclosedQuote` instead of failing
  * the whole parse, so the records before it are kept; any other csv-parse error still fails it.
  */
-export function csvParseOptions(delimiter = ',', onUnclosedQuote: () => void = () => undefined): Options {
+export function csvParseOptions(delimiter = ',', onUnclosedQuote: () => void = () => undefined, maxRecordChars = 0): Options {
   return {
     delimiter,
+    // 0 is csv-parse's "no limit"; readers pass INPUT_LIMITS.
+    max_record_size: maxRecordChars,
     bom: true,
     relax_quotes: true,
     relax_column_count: true,
@@ -87,7 +93,10 @@ function countLineFeeds(text: string): number {
  */
 export async function* readCsvBatches(path: string, options: CsvFileReadOptions = {}): AsyncGenerator<CsvRecord[]> {
   let unclosedQuote = false;
-  const parser = new Parser(csvParseOptions(options.delimiter ?? ',', () => (unclosedQuote = true)));
+  const what = options.what ?? 'file';
+  const maxLine = options.maxLineBytes ?? INPUT_LIMITS.lineBytes;
+  checkTextInput(path, what);
+  const parser = new Parser(csvParseOptions(options.delimiter ?? ',', () => (unclosedQuote = true), maxLine));
   // Errors are read from parser.errored right after each write; this keeps the event quiet.
   parser.on('error', () => undefined);
   const lines = new LineCounter();
@@ -96,11 +105,11 @@ export async function* readCsvBatches(path: string, options: CsvFileReadOptions 
     for await (const chunk of readChunks(path)) {
       lastByte = chunk[chunk.length - 1]!;
       parser.write(chunk);
-      const batch = drain(parser, lines, path);
+      const batch = drain(parser, lines, path, maxLine, what);
       if (batch.length > 0) yield batch;
     }
     parser.end();
-    const rest = await finish(parser, lines, path);
+    const rest = await finish(parser, lines, path, maxLine, what);
     if (unclosedQuote) tornQuote(path, lines.current, options);
     const endsInNewline = lastByte === 10 || lastByte === 13;
     if (!unclosedQuote && rest.length > 0 && !endsInNewline && (options.partialLastLine ?? 'accept') === 'skip') {
@@ -123,21 +132,21 @@ async function* readChunks(path: string): AsyncGenerator<Buffer> {
 }
 
 /** The records csv-parse made of the chunks written so far (it parses a written chunk at once). */
-function drain(parser: Parser, lines: LineCounter, path: string): CsvRecord[] {
+function drain(parser: Parser, lines: LineCounter, path: string, maxLine: number, what: string): CsvRecord[] {
   const out: CsvRecord[] = [];
   let cells: string[] | null;
   while ((cells = parser.read() as string[] | null) !== null) out.push({ line: lines.take(cells), cells });
-  if (parser.errored) throw asInputError(parser.errored, path, lines.current);
+  if (parser.errored) throw asInputError(parser.errored, path, lines.current, maxLine, what);
   return out;
 }
 
 /** The records csv-parse only hands out once the input has ended: an unterminated last line. */
-async function finish(parser: Parser, lines: LineCounter, path: string): Promise<CsvRecord[]> {
+async function finish(parser: Parser, lines: LineCounter, path: string, maxLine: number, what: string): Promise<CsvRecord[]> {
   const rest: CsvRecord[] = [];
   try {
     for await (const cells of parser) rest.push({ line: lines.take(cells as string[]), cells: cells as string[] });
   } catch (error) {
-    throw asInputError(error, path, lines.current);
+    throw asInputError(error, path, lines.current, maxLine, what);
   }
   return rest;
 }
@@ -151,25 +160,33 @@ function tornQuote(path: string, line: number, options: CsvFileReadOptions): voi
   options.onWarning?.(`${path}:${line}: ignoring an incomplete last line (the writer was probably killed)`);
 }
 
-function asInputError(error: unknown, path: string, line: number): SensortraceError {
+function asInputError(error: unknown, path: string, line: number, maxLine: number, what: string): SensortraceError {
   if (error instanceof SensortraceError) return error;
+  // A record over the cap: one very long line, or a quote never closed swallowing the lines after it.
+  if ((error as { code?: string }).code === 'CSV_MAX_RECORD_SIZE') return lineTooLong(path, line, maxLine, `a record of a ${what}; a quote never closed makes one of the lines after it`);
   return inputError({ file: path, line }, `not valid CSV: ${(error as Error).message}`);
 }
+
+/** Bytes of a first line read to tell formats apart: a header is far shorter. */
+const FIRST_LINE_BYTES = 64 * 1024;
 
 /**
  * The cells of a file's first line (csv-parse, comma), or undefined for an empty file: enough to
  * tell a sent log, a trace, a profile, JSON lines or a mosquitto_sub recording apart without
- * reading on. A first line that is not whole CSV (a payload's quote never closed) is split plainly.
+ * reading on. Only its first 64 KiB are looked at (a longer line comes back cut, which no header
+ * matches). A first line that is not whole CSV (a payload's quote never closed) is split plainly.
  */
-export async function readFirstLineCells(path: string): Promise<string[] | undefined> {
-  for await (const batch of readLineBatches(path)) {
-    const line = batch[0]!.cells[0]!;
-    try {
-      const [cells] = parseSync(line, { relax_quotes: true, relax_column_count: true }) as string[][];
-      return cells ?? [''];
-    } catch {
-      return line.split(',');
-    }
+export function readFirstLineCells(path: string, what = 'file'): string[] | undefined {
+  const head = readHead(path, what, FIRST_LINE_BYTES);
+  checkUtf8Text(head, path, what);
+  if (head.length === 0) return undefined;
+  const end = head.findIndex((b) => b === 10 || b === 13);
+  let line = head.subarray(0, end < 0 ? head.length : end).toString('utf8');
+  if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+  try {
+    const [cells] = parseSync(line, { relax_quotes: true, relax_column_count: true }) as string[][];
+    return cells ?? [''];
+  } catch {
+    return line.split(',');
   }
-  return undefined;
 }

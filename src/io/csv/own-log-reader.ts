@@ -10,10 +10,14 @@ import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvParser, type CsvRecord } from '../../core/csv/csv.js';
 import { SensortraceError } from '../../core/errors.js';
+import { checkTextInput, INPUT_LIMITS, lineTooLong } from '../input/input-file.js';
 import type { CsvFileReadOptions } from './csv-file-reader.js';
 
 /** readCsvBatches() over the hand-written parser: same records, same warnings, same bounds. */
 export async function* readOwnLogBatches(path: string, options: CsvFileReadOptions = {}): AsyncGenerator<CsvRecord[]> {
+  const what = options.what ?? 'log';
+  const max = options.maxLineBytes ?? INPUT_LIMITS.ownLogLineBytes;
+  checkTextInput(path, what);
   const parser = new CsvParser(options.delimiter ?? ',');
   const decoder = new StringDecoder('utf8');
   let first = true;
@@ -32,9 +36,11 @@ export async function* readOwnLogBatches(path: string, options: CsvFileReadOptio
         first = false;
       }
       const records = parser.feed(text);
+      if (parser.pendingChars > max) throw lineTooLong(path, parser.pendingLine, max, `a record of a ${what}`);
       if (records.length > 0) yield records;
     }
   } catch (error) {
+    if (error instanceof SensortraceError) throw error;
     throw new SensortraceError(`${path}: cannot read: ${(error as Error).message}`, 'E_INPUT', { file: path }, { cause: error });
   }
   const tail = parser.feed(decoder.end());

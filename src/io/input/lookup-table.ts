@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { inputError, SensortraceError } from '../../core/errors.js';
+import { inputError } from '../../core/errors.js';
 import type { ScalarValue, Variables } from '../../core/expression/evaluate.js';
 import { readCsvRecords } from '../csv/csv-file-reader.js';
+import { INPUT_LIMITS, readSmallTextFile } from './input-file.js';
 
 const NUMBER = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
@@ -18,7 +18,7 @@ async function loadCsvTable(path: string, keyColumn: string): Promise<Map<string
   const rows = new Map<string, Variables>();
   let header: string[] | undefined;
   let keyIndex = -1;
-  for await (const record of readCsvRecords(path, { partialLastLine: 'accept' })) {
+  for await (const record of readCsvRecords(path, { partialLastLine: 'accept', what: 'lookup table' })) {
     if (record.cells.length === 1 && record.cells[0]!.trim() === '') continue;
     if (!header) {
       header = record.cells.map((c) => c.trim());
@@ -36,11 +36,11 @@ async function loadCsvTable(path: string, keyColumn: string): Promise<Map<string
 }
 
 function loadJsonTable(path: string, keyColumn: string): Map<string, Variables> {
+  const text = readSmallTextFile(path, 'lookup table', INPUT_LIMITS.tableFileBytes);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code) throw new SensortraceError(`${path}: cannot read: ${(error as Error).message}`, 'E_INPUT', { file: path }, { cause: error });
     throw inputError({ file: path }, `is not valid JSON: ${(error as Error).message}`);
   }
   const rows = new Map<string, Variables>();

@@ -1,6 +1,5 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { SensortraceError, inputError } from '../../core/errors.js';
+import { inputError } from '../../core/errors.js';
 import {
   describeDelimiter,
   detectLayout,
@@ -15,6 +14,7 @@ import type { ProfileRow } from '../../core/records.js';
 import type { CsvRecord } from '../../core/csv/csv.js';
 import { readCsvBatches } from '../csv/csv-file-reader.js';
 import { readLineBatches } from '../csv/line-reader.js';
+import { checkUtf8Text, INPUT_LIMITS, lineTooLong, readHead } from './input-file.js';
 
 export type { ProfileFormatOptions } from '../../core/profile/format.js';
 
@@ -55,6 +55,8 @@ export interface ProfileSummary {
   hasTopics: boolean;
   /** Reading was stopped by the signal: the figures cover only the part read. */
   stopped?: boolean;
+  /** The zone ISO times without one were read in (`UTC`, `local` or an IANA name). */
+  timezone: string;
 }
 
 const SAMPLE_BYTES = 64 * 1024;
@@ -67,33 +69,31 @@ interface Sample {
   firstLine: number;
 }
 
-function readSample(path: string): Sample {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw new SensortraceError(`${path}: cannot open the profile: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, 'E_INPUT', { file: path }, { cause: error });
+/** A first line (or header) longer than the sample is read on, up to the line cap, not reported as "no rows". */
+const LONG_SAMPLE_BYTES = 2 * INPUT_LIMITS.lineBytes + SAMPLE_BYTES;
+
+function readSample(path: string, bytes = SAMPLE_BYTES): Sample {
+  const head = readHead(path, 'profile', bytes);
+  checkUtf8Text(head, path, 'profile');
+  let text = head.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const all = text.split(/\r\n|\r|\n/);
+  // The last piece of a full buffer may be a cut line.
+  const full = head.length === bytes;
+  if (full) all.pop();
+  const lines: string[] = [];
+  let firstLine = 0;
+  for (let i = 0; i < all.length && lines.length < SAMPLE_LINES; i++) {
+    const line = all[i]!;
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    if (lines.length === 0) firstLine = i + 1;
+    lines.push(line);
   }
-  try {
-    const buffer = Buffer.alloc(SAMPLE_BYTES);
-    const size = readSync(fd, buffer, 0, SAMPLE_BYTES, 0);
-    let text = buffer.subarray(0, size).toString('utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const all = text.split(/\r\n|\r|\n/);
-    // The last piece of a full buffer may be a cut line.
-    if (size === SAMPLE_BYTES) all.pop();
-    const lines: string[] = [];
-    let firstLine = 0;
-    for (let i = 0; i < all.length && lines.length < SAMPLE_LINES; i++) {
-      const line = all[i]!;
-      if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
-      if (lines.length === 0) firstLine = i + 1;
-      lines.push(line);
-    }
-    return { lines, firstLine };
-  } finally {
-    closeSync(fd);
+  if (full && lines.length < 2) {
+    if (bytes < LONG_SAMPLE_BYTES) return readSample(path, LONG_SAMPLE_BYTES);
+    throw lineTooLong(path, all.length + 1, INPUT_LIMITS.lineBytes, 'a line of a profile');
   }
+  return { lines, firstLine };
 }
 
 function defaultSensorName(path: string): string {
@@ -150,7 +150,7 @@ export async function* readProfileBatches(path: string, options: ProfileReadOpti
  * blanks for whitespace.
  */
 function profileRecords(path: string, layout: ProfileLayout): AsyncGenerator<CsvRecord[]> {
-  return layout.delimiter === 'whitespace' ? readLineBatches(path) : readCsvBatches(path, { delimiter: layout.delimiter, partialLastLine: 'accept' });
+  return layout.delimiter === 'whitespace' ? readLineBatches(path, { what: 'profile' }) : readCsvBatches(path, { delimiter: layout.delimiter, partialLastLine: 'accept', what: 'profile' });
 }
 
 /** A full validating pass that reports what was detected (`--validate-only`, `profile inspect`). */
@@ -222,6 +222,7 @@ export async function inspectProfileKeepingRows(path: string, options: ProfileRe
     ordered,
     distinctTimes,
     hasTopics,
+    timezone: layout.timezone,
   };
   if (options.signal?.aborted) summary.stopped = true;
   if (layout.sensorIndex !== undefined) summary.sensorColumn = name(layout.sensorIndex, 'sensor');

@@ -37,18 +37,22 @@ export async function readSentTable(path: string, options: ReaderOptions = {}): 
   const out = new SentTable();
   const seen = new SeqSet();
   let columns: Columns | undefined;
+  let width = 0;
   let at = { seq: -1, topic: -1, sensor: -1, qos: -1, profileTime: -1, value: -1, plannedAt: -1, publishedAt: -1 };
   // The log sensortrace wrote itself: the hand-written fast path (see own-log-reader.ts).
-  for await (const batch of readOwnLogBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning })) {
+  for await (const batch of readOwnLogBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning, what: 'sent log' })) {
     for (const { cells, line } of batch) {
       if (!columns) {
         columns = new Columns(path, cells);
         columns.require(SENT_LOG_MARKERS, 'sent log');
+        width = cells.length;
         const c = columns;
         at = { seq: c.at('seq'), topic: c.at('topic'), sensor: c.at('sensor'), qos: c.at('qos'), profileTime: c.at('profile_time'), value: c.at('value'), plannedAt: c.at('planned_at'), publishedAt: c.at('published_at') };
         continue;
       }
       if (cells.length === 1 && cells[0] === '') continue;
+      // A row of another width is a damaged or hand-edited file: its cells would land in the wrong columns.
+      if (cells.length !== width) throw inputError({ file: path, line }, `expected ${width} cells as in the header, found ${cells.length}`, cells.slice(0, 4).join(',').slice(0, 80));
       const seq = columns.numberAt(cells, at.seq, 'seq', line, true)!;
       if (!Number.isInteger(seq)) throw inputError({ file: path, line, field: 'seq' }, 'not a whole number', String(seq));
       if (!seen.add(seq)) throw inputError({ file: path, line, field: 'seq' }, 'repeated sequence number', String(seq));

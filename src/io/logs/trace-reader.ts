@@ -1,11 +1,11 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { cellToPayload } from '../../core/csv/csv.js';
 import { inputError, SensortraceError } from '../../core/errors.js';
 import { ArrivalTable, NO_QOS, type Arrival } from '../../core/compare/match.js';
 import type { Qos } from '../../core/records.js';
 import { decodeReading } from '../../core/mqtt/payload.js';
 import { readOwnLogBatches } from '../csv/own-log-reader.js';
+import { readLineBatches } from '../csv/line-reader.js';
+import { INPUT_LIMITS } from '../input/input-file.js';
 import { Columns, Interner } from './log-columns.js';
 import { readHeader, type ReaderOptions } from './sent-log-reader.js';
 
@@ -58,18 +58,22 @@ function fillFromPayload(arrival: Arrival, payload: Buffer | string): void {
 
 async function readTrace(path: string, into: ArrivalTable, options: ReaderOptions): Promise<void> {
   let columns: Columns | undefined;
+  let width = 0;
   let at = { receivedAt: -1, topic: -1, qos: -1, dup: -1, seq: -1, sensor: -1, profileTime: -1, value: -1, publishedAt: -1 };
   // The trace sensortrace wrote itself: the hand-written fast path (see own-log-reader.ts).
-  for await (const batch of readOwnLogBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning })) {
+  for await (const batch of readOwnLogBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning, what: 'trace' })) {
     for (const { cells, line } of batch) {
       if (!columns) {
         columns = new Columns(path, cells);
         columns.require(['received_at', 'topic'], 'trace');
+        width = cells.length;
         const c = columns;
         at = { receivedAt: c.at('received_at'), topic: c.at('topic'), qos: c.at('qos'), dup: c.at('dup'), seq: c.at('seq'), sensor: c.at('sensor'), profileTime: c.at('profile_time'), value: c.at('value'), publishedAt: c.at('published_at') };
         continue;
       }
       if (cells.length === 1 && cells[0] === '') continue;
+      // A row of another width is a damaged or hand-edited file: its cells would land in the wrong columns.
+      if (cells.length !== width) throw inputError({ file: path, line }, `expected ${width} cells as in the header, found ${cells.length}`, cells.slice(0, 4).join(',').slice(0, 80));
       const topic = columns.textAt(cells, at.topic, 'topic');
       if (topic === undefined) throw inputError({ file: path, line, field: 'topic' }, 'a topic is required here', '');
       const receivedAt = columns.numberAt(cells, at.receivedAt, 'received_at', line, true)!;
@@ -146,16 +150,11 @@ function jsonlArrival(text: string, path: string, line: number): Arrival {
 
 /** Line-based inputs (mosquitto_sub recordings, JSON lines), streamed; blank lines skipped. */
 async function readLines(path: string, parse: (text: string, path: string, line: number) => Arrival, into: ArrivalTable): Promise<void> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 }), crlfDelay: Infinity });
-  let lineNumber = 0;
-  try {
-    for await (const raw of lines) {
-      lineNumber++;
-      const text = lineNumber === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+  for await (const batch of readLineBatches(path, { what: 'recording', maxLineBytes: INPUT_LIMITS.ownLogLineBytes })) {
+    for (const { line, cells } of batch) {
+      const text = cells[0]!;
       if (text.trim() === '') continue;
-      into.add(parse(text, path, lineNumber));
+      into.add(parse(text, path, line));
     }
-  } finally {
-    lines.close();
   }
 }

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, ftruncateSync, openSync, readSync, statSync } from 'node:fs';
+import { checkInputFile, checkUtf8Text } from '../input/input-file.js';
 import { inputError } from '../../core/errors.js';
 import type { TraceRecord } from '../../core/records.js';
 import { traceCsvHeader, traceCsvLine, traceJsonLine } from '../../core/trace/trace-row.js';
@@ -81,6 +82,8 @@ export function firstLineOf(path: string): string | undefined {
     const chunk = Buffer.alloc(64 * 1024);
     const n = readSync(fd, chunk, 0, chunk.length, 0);
     if (n === 0) return undefined;
+    // UTF-16 or binary: named as such, not shown as a garbled first line.
+    checkUtf8Text(chunk.subarray(0, n), path, 'log');
     const end = chunk.subarray(0, n).indexOf(0x0a);
     return chunk.subarray(0, end < 0 ? n : end).toString('utf8').replace(/\r$/, '');
   } finally {
@@ -90,6 +93,8 @@ export function firstLineOf(path: string): string | undefined {
 
 /** `--append` adds to a trace only: a CSV trace starts with its header, a JSON-lines one with `{"received_at":`. */
 function checkIsTrace(path: string, jsonl: boolean): void {
+  // A FIFO or device is no trace to add to, and opening a FIFO would wait for a reader for ever.
+  if (existsSync(path) && !statSync(path).isFile()) checkInputFile(path, 'trace to append to');
   const first = firstLineOf(path);
   if (first === undefined) return;
   const header = traceCsvHeader().trimEnd();

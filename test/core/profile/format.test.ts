@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectDelimiter, detectLayout, detectTimeFormat, normalizeDelimiter, parseIsoTime, parseTimeCell, parseValueCell } from '../../../src/core/profile/format.js';
+import { detectDelimiter, detectLayout, detectTimeFormat, normalizeDelimiter, normalizeTimeZone, parseIsoTime, parseTimeCell, parseValueCell } from '../../../src/core/profile/format.js';
 import type { SensortraceError } from '../../../src/core/errors.js';
 
 describe('detectDelimiter', () => {
@@ -63,12 +63,54 @@ describe('time formats', () => {
     expect(parseTimeCell(cell, format, true)).toBeCloseTo(expected, 6);
   });
 
-  it('reads ISO without a zone as local time, like Date does', () => {
-    expect(parseIsoTime('2024-03-01 08:00:00')).toBe(new Date(2024, 2, 1, 8, 0, 0).getTime());
+  it('reads ISO without a zone as UTC by default, as local time when told, and in a named zone', () => {
+    expect(parseIsoTime('2024-03-01 08:00:00')).toBe(Date.UTC(2024, 2, 1, 8, 0, 0));
+    expect(parseIsoTime('2024-03-01 08:00:00', 'local')).toBe(new Date(2024, 2, 1, 8, 0, 0).getTime());
+    expect(parseIsoTime('2024-03-01 08:00:00', 'Europe/Berlin')).toBe(Date.UTC(2024, 2, 1, 7, 0, 0));
+    expect(parseIsoTime('2024-07-01 08:00:00', 'Europe/Berlin')).toBe(Date.UTC(2024, 6, 1, 6, 0, 0));
+    expect(parseIsoTime('2024-07-01 08:00:00', 'America/New_York')).toBe(Date.UTC(2024, 6, 1, 12, 0, 0));
+    // A given zone always wins over the default one.
+    expect(parseIsoTime('2024-07-01 08:00:00Z', 'Europe/Berlin')).toBe(Date.UTC(2024, 6, 1, 8, 0, 0));
   });
 
-  it.each(['2024-13-01T00:00:00Z', '2024-01-01T25:00:00Z', '01.03.2024 08:00', 'now'])('rejects %s', (cell) => {
+  it.each([
+    ['2024-03-31 01:30:00', Date.UTC(2024, 2, 31, 0, 30)],
+    // Skipped by the spring change (02:00 → 03:00): moved forward by the gap, to 03:30 CEST.
+    ['2024-03-31 02:30:00', Date.UTC(2024, 2, 31, 1, 30)],
+    ['2024-03-31 03:30:00', Date.UTC(2024, 2, 31, 1, 30)],
+    ['2024-10-27 01:30:00', Date.UTC(2024, 9, 26, 23, 30)],
+    // Twice on the autumn night: the offset after the change (CET).
+    ['2024-10-27 02:30:00', Date.UTC(2024, 9, 27, 1, 30)],
+    ['2024-10-27 03:30:00', Date.UTC(2024, 9, 27, 2, 30)],
+  ])('Europe/Berlin across daylight saving: %s', (cell, expected) => {
+    expect(parseIsoTime(cell, 'Europe/Berlin')).toBe(expected);
+  });
+
+  it('names time zones: UTC, local, canonical IANA; an unknown one is an option error', () => {
+    expect(normalizeTimeZone('utc')).toBe('UTC');
+    expect(normalizeTimeZone('Z')).toBe('UTC');
+    expect(normalizeTimeZone('local')).toBe('local');
+    expect(normalizeTimeZone('europe/berlin')).toBe('Europe/Berlin');
+    expect(() => normalizeTimeZone('Mars/Base')).toThrow(/timezone: unknown time zone "Mars\/Base"/);
+  });
+
+  it.each(['2024-13-01T00:00:00Z', '2024-01-01T25:00:00Z', '01.03.2024 08:00', 'now', '2024-02-30T00:00:00Z', '2023-02-29', '2024-04-31 10:00', '275760-09-13T00:00:00Z', '2024-01-01T00:00:61Z'])('rejects %s', (cell) => {
     expect(parseIsoTime(cell)).toBeUndefined();
+  });
+
+  it('accepts 29 February in a leap year, 1970 and year 9999', () => {
+    expect(parseIsoTime('2024-02-29')).toBe(Date.UTC(2024, 1, 29));
+    expect(parseIsoTime('1970-01-01T00:00:00Z')).toBe(0);
+    expect(parseIsoTime('9999-12-31T23:59:59Z')).toBe(Date.UTC(9999, 11, 31, 23, 59, 59));
+  });
+
+  it.each([
+    ['9999999999999999', 'epoch-ms'],
+    ['1e300', 'epoch-s'],
+    ['-9e15', 'epoch-ms'],
+    ['9e12', 'relative-s'],
+  ] as const)('refuses %s as %s: beyond what a date holds', (cell, format) => {
+    expect(parseTimeCell(cell, format, false)).toBeUndefined();
   });
 });
 

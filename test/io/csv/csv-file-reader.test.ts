@@ -79,7 +79,7 @@ describe('readCsvBatches (csv-parse)', () => {
     const consume = async (): Promise<void> => {
       for await (const batch of readCsvBatches(path)) void batch;
     };
-    await expect(consume()).rejects.toMatchObject({ code: 'E_INPUT', message: expect.stringMatching(new RegExp(`^${path}: cannot read: `)) as unknown });
+    await expect(consume()).rejects.toMatchObject({ code: 'E_INPUT', message: expect.stringMatching(new RegExp(`^${path}: cannot read the file: no such file`)) as unknown });
   });
 });
 

@@ -70,6 +70,26 @@ describe('readProfile: bad input stops with file:line', () => {
     await expect(inspectProfile(path)).rejects.toMatchObject({ code: 'E_INPUT', message: `${path}:2: a quoted cell is never closed` });
   });
 
+  it('a quote closed only lines later is an error at the line it opens, not rows swallowed into one cell', async () => {
+    const path = join(dir, 'late-quote.csv');
+    writeFileSync(path, 'time,sensor,value\n1700000000,a,1\n1700000001,"b,2\n1700000002,c,3\n1700000003,d",4\n1700000004,e,5\n');
+    await expect(inspectProfile(path)).rejects.toMatchObject({ code: 'E_INPUT', message: expect.stringMatching(new RegExp(`^${path}:3: sensor: a quoted cell runs over 3 lines \\(its quote closes only on line 5\\)`)) as unknown });
+  });
+
+  it.each([
+    ['a first line over 64 KiB is read, not "no rows"', `time,${'v'.repeat(70_000)}\n1700000000,1\n1700000001,2\n`, undefined],
+    ['a line over 1 MiB is refused with its line', `time,value\n1700000000,1\n${'1'.repeat(1_100_000)},2\n`, /:3: a line longer than 1 MiB/],
+    ['a first line over 1 MiB is refused as line 1', `${'t'.repeat(2_200_000)}\n1,2\n`, /:1: a line longer than 1 MiB/],
+    ['UTF-16 is refused, not decoded', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('time,value\n1700000000,1\n', 'utf16le')]), /:1: is UTF-16 text \(byte order mark FF FE\); save the profile as UTF-8/],
+    ['epoch ms beyond a date is refused with its line', 'time,value\n9999999999999999,1\n', /:2: time: time out of range/],
+    ['2024-02-30 is refused, not read as 1 March', 'time,value\n2024-02-29T00:00:00Z,1\n2024-02-30T00:00:00Z,2\n', /:3: time: cannot read the time as iso/],
+  ])('%s', async (_name, content, error) => {
+    const path = join(dir, `limits-${Math.random().toString(36).slice(2)}.csv`);
+    writeFileSync(path, content);
+    if (error === undefined) expect((await inspectProfile(path)).rows).toBe(2);
+    else await expect(inspectProfile(path)).rejects.toMatchObject({ code: 'E_INPUT', message: error });
+  });
+
   it('a quoted delimiter inside a cell is one cell (csv-parse), in the sample and the full pass', async () => {
     const path = join(dir, 'quoted.csv');
     writeFileSync(path, 'time,sensor,value\n1700000000,"hall, north",21.5\n1700000001,"hall, north",21.6\n');
