@@ -50,6 +50,8 @@ export interface ProcessSummary extends RuleEngineStats {
   reconnects: number;
   durationMs: number;
   stoppedBy: StopReason;
+  /** How many rules measure time on the readings (`time: event`); their late events are in `late`. */
+  eventTimeRules: number;
 }
 
 /** After a stop, in-flight publishes get this long to be acknowledged before the client goes. */
@@ -61,7 +63,7 @@ function carrier(outputs: ProcessOutputs, publisher: EmissionPublisher, onEmit: 
     for (const emission of emissions) {
       onEmit?.(emission);
       if (emission.kind === 'csv') outputs.csvRow(emission);
-      else publisher.publish(emission);
+      else if (emission.kind === 'publish') publisher.publish(emission);
       outputs.logEmission(emission);
     }
   };
@@ -107,6 +109,8 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
     unwatch();
     tables.stop();
     absences.stop();
+    // Event-time rules hold events for the allowed lateness: the stream ends here, they go through now.
+    if (!stop.failure) stop.guard(() => carryOut(engine.flush()));
     stop.stopping = true;
     giveUp?.stop();
     // A broker given up on will not acknowledge anything more.
@@ -119,5 +123,5 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   if (stop.failure) throw stop.failure.error;
   const { published, failed } = publisher;
   if (giveUp?.gaveUp) throw gaveUpError(describeBroker(options.connection), giveUp.downForMs, `published ${published}, failed ${failed}, ${publisher.inFlight} unacknowledged; files are complete`);
-  return { ...engine.stats, fired: { ...engine.stats.fired }, published, failed, csvRows: outputs.csvRows, reconnects: outputs.reconnects, durationMs: clock.now() - started, stoppedBy: stop.stoppedBy };
+  return { ...engine.stats, fired: { ...engine.stats.fired }, published, failed, csvRows: outputs.csvRows, reconnects: outputs.reconnects, durationMs: clock.now() - started, stoppedBy: stop.stoppedBy, eventTimeRules: loaded.ruleSet.rules.filter((r) => r.eventTime).length };
 }

@@ -30,7 +30,8 @@ export function describeRuleSet(ruleSet: RuleSet): string[] {
       ? `${rule.events.map((e) => `${e.name}=${e.filter}`).join(' ')}; ${rule.pattern.kind === 'absent' ? `${rule.events[rule.pattern.steps[0]!]!.name} not followed by ${rule.events[rule.pattern.steps[1]!]!.name}` : rule.pattern.steps.map((s) => rule.events[s]!.name).join(` ${rule.pattern.kind} `)} within ${formatDuration(rule.pattern.withinMs)}`
       : rule.events[0]!.filter;
     const does = rule.actions.map((a) => (a.kind === 'derive' ? `publish ${a.value.source} to ${a.topic.source}` : a.kind === 'publish' ? `publish to ${a.topic.source}` : a.kind === 'csv' ? `csv ${a.file}` : `set ${a.assignments.map(([n]) => n).join(',')}`));
-    lines.push(`${rule.kind} ${rule.name}: on ${on}${rule.when ? ` when ${rule.when.source}` : ''} → ${does.join('; ')}`);
+    const time = rule.eventTime ? ` [event time, lateness ${formatDuration(rule.eventTime.latenessMs)}, late: ${rule.eventTime.late}]` : '';
+    lines.push(`${rule.kind} ${rule.name}: on ${on}${rule.when ? ` when ${rule.when.source}` : ''}${time} → ${does.join('; ')}`);
   }
   return lines;
 }
@@ -40,6 +41,7 @@ function summaryLines(s: ProcessSummary): string[] {
   return [
     `received ${s.received} (matched ${s.matched}), emitted ${s.emitted}: published ${s.published}, failed ${s.failed}, csv rows ${s.csvRows}; expression errors ${s.errors}`,
     `fired: ${fired}`,
+    ...(s.eventTimeRules > 0 ? [`late events (event time): dropped ${s.late.dropped}, corrected ${s.late.corrected}, routed ${s.late.routed}`] : []),
     `stopped by ${s.stoppedBy} after ${formatDuration(s.durationMs)}, reconnects ${s.reconnects}`,
   ];
 }
@@ -95,7 +97,7 @@ Examples:
           if (!flags.quiet) err(`process: ${loaded.ruleSet.name ?? rulesPath}: listening on ${describeBroker(connection)} to ${subs.map((s) => s.filter).join(', ')} (Ctrl+C to stop)`);
         },
         onEmit: flags.verbose
-          ? (e) => writeLine(context.stdout, e.kind === 'publish' ? `${e.topic} ${e.payload}` : `${e.file} ${e.row.join(',')}`)
+          ? (e) => writeLine(context.stdout, e.kind === 'csv' ? `${e.file} ${e.row.join(',')}` : `${e.kind === 'late' ? '(late, dropped) ' : ''}${e.topic} ${e.payload}`)
           : undefined,
       });
       if (!flags.quiet) for (const line of summaryLines(summary)) err(line);
