@@ -15,6 +15,8 @@ import { RunClients } from './run-clients.js';
 import { canCompare, compareRun, type RunFiles } from './run-compare.js';
 import { RunProgress } from './run-progress.js';
 import { RunTracer } from './run-tracer.js';
+import { processorFilters, startProcessorStage, type ProcessorStage } from './run-processor.js';
+import { compareDerived } from './derived-compare.js';
 import type { ExperimentOptions, ExperimentRun } from './types.js';
 
 /** What every run of one experiment shares. */
@@ -34,6 +36,8 @@ interface RunParts {
   broker: BrokerRestarts;
   tracer: RunTracer;
   choreography: ClientChoreography;
+  /** The scenario's processing stage, once started (run-processor.ts). */
+  processor?: ProcessorStage;
 }
 
 function releasesOf(scenario: ExperimentOptions['scenario']): readonly [Release, Release] {
@@ -85,12 +89,17 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
     runAbort.abort();
     runAbort.unlink();
     tracer.unlink();
+    // The processor (stopped by the abort) is gone before the broker.
+    const summary = await parts.processor?.stop().catch(() => undefined);
+    if (summary) run.processor = summary;
     await broker.dispose();
   }
   if (canCompare(run, files)) {
     progress.report('compare');
     // vg: the live chart report.html embeds (zoom, tooltips).
-    await compareRun(run, files, options.chartFormats ?? ['svg', 'png', 'json', 'vg']);
+    const formats = options.chartFormats ?? ['svg', 'png', 'json', 'vg'];
+    if (options.scenario.processor) run.derived = await compareDerived(run, files, options.scenario.processor, formats);
+    else await compareRun(run, files, formats);
   }
   run.durationMs = progress.elapsedMs;
   progress.report('done');
@@ -111,8 +120,11 @@ async function record(context: RunContext, parts: RunParts): Promise<void> {
   };
 
   progress.report('tracer');
-  await tracer.start({ ...clients.tracer(files.trace, onClientEvent), onClient: choreography.recorderClient });
+  const tracerOptions = clients.tracer(files.trace, onClientEvent);
+  if (scenario.processor) tracerOptions.filters = processorFilters(scenario.processor);
+  await tracer.start({ ...tracerOptions, onClient: choreography.recorderClient });
   if (signal.aborted) throw new SensortraceError('interrupted', 'E_BROKER');
+  if (scenario.processor) parts.processor = await startProcessorStage(scenario.processor, { ...clients.processor(), dir: run.dir, baseDir: options.baseDir, clock, signal, onEvent: onClientEvent });
 
   progress.report('replay');
   run.replay = await replay({
