@@ -16,6 +16,7 @@ import { pacingCase } from './cases/pacing.js';
 import { compareCase } from './cases/compare.js';
 import { classroomCase } from './cases/classroom.js';
 import { processCase } from './cases/process.js';
+import { nodeRedCase } from './cases/node-red.js';
 import { hugeProfileCase } from './cases/huge-profile.js';
 import { csvReadCase, csvWriteCase } from './cases/csv.js';
 import { resultsTable } from './report.js';
@@ -64,6 +65,7 @@ const cases: Case[] = [
   { name: 'compare', run: () => compareCase(ctx, N.compare) },
   { name: 'classroom', run: () => classroomCase(ctx, N.classroom) },
   { name: 'process QoS 0', run: () => processCase(ctx, N.cep) },
+  { name: 'node-red vs process', run: () => nodeRedCase(ctx, N.cep) },
   { name: 'huge profile', run: () => hugeProfileCase(ctx, N.huge, 200) },
   { name: 'csv read sent log', run: () => csvReadCase(ctx, N.csv, 'sent log') },
   { name: 'csv read trace', run: () => csvReadCase(ctx, N.csv, 'trace') },

@@ -1,34 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { compare } from '../../src/app/compare/compare.js';
 import { replay } from '../../src/app/replay/replay.js';
 import { trace } from '../../src/app/trace/trace.js';
 import { tempDir, withMosquitto, mosquittoAvailable } from '../helpers/brokers.js';
-import { startNodeRed } from '../helpers/node-red.js';
+import { startNodeRed, untilFlowAnswers } from '../helpers/node-red.js';
 
 const flows = resolve(import.meta.dirname, '../../flows');
-
-/** Publishes the probes every 200 ms until something arrives on `answer`: the flow is connected and subscribed. */
-async function untilFlowAnswers(url: string, probes: Array<[string, string]>, answer: string): Promise<string> {
-  const client: MqttClient = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
-  try {
-    await client.subscribeAsync(answer, { qos: 1 });
-    const got = new Promise<string>((ok) => client.once('message', (_t, payload: Buffer) => ok(payload.toString())));
-    const send = (): void => {
-      for (const [topic, probe] of probes) void client.publishAsync(topic, probe, { qos: 1 }).catch(() => undefined);
-    };
-    const timer = setInterval(send, 200);
-    try {
-      return await got;
-    } finally {
-      clearInterval(timer);
-    }
-  } finally {
-    await client.endAsync();
-  }
-}
 
 describe.runIf(mosquittoAvailable)('Node-RED flows (a real Node-RED on Mosquitto)', () => {
   it('flows/sin.json: replay → Node-RED → trace, compare --expect sin(value): 0 lost, 0 mismatches', async () => {

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
 import { tempDir } from './brokers.js';
 
-const RED = resolve(import.meta.dirname, '../../node_modules/node-red/red.js');
+/** node_modules/node-red/red.js, found from wherever this file runs (the tests, or the bench's build). */
+const RED = join(dirname(createRequire(import.meta.url).resolve('node-red/package.json')), 'red.js');
 
 /** A real Node-RED running one of our flows: its own settings file and userDir, editor off. */
 export interface RunningNodeRed {
@@ -87,4 +90,28 @@ export async function startNodeRed(flow: string, broker: { host: string; port: n
     throw error;
   }
   return { pid: child.pid!, output: () => text, stop };
+}
+
+/** Publishes the probes every 200 ms until something arrives on `answer` (the flow is connected and subscribed); returns it. */
+export async function untilFlowAnswers(url: string, probes: Array<[string, string]>, answer: string, timeoutMs = 60_000): Promise<string> {
+  const client: MqttClient = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+  let timer: NodeJS.Timeout | undefined;
+  let deadline: NodeJS.Timeout | undefined;
+  try {
+    await client.subscribeAsync(answer, { qos: 1 });
+    const got = new Promise<string>((ok, fail) => {
+      client.once('message', (_t, payload: Buffer) => ok(payload.toString()));
+      deadline = setTimeout(() => fail(new Error(`no answer on ${answer} within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    const send = (): void => {
+      for (const [topic, probe] of probes) void client.publishAsync(topic, probe, { qos: 1 }).catch(() => undefined);
+    };
+    send();
+    timer = setInterval(send, 200);
+    return await got;
+  } finally {
+    clearInterval(timer);
+    clearTimeout(deadline);
+    await client.endAsync();
+  }
 }

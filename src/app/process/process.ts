@@ -1,3 +1,5 @@
+import { optionError } from '../../core/errors.js';
+import type { Qos } from '../../core/records.js';
 import { RuleEngine, type Emission, type RuleEngineStats } from '../../core/rules/engine.js';
 import { systemClock, type Clock } from '../../io/clock.js';
 import type { ConnectionEvent } from '../../core/records.js';
@@ -28,6 +30,15 @@ export interface ProcessOptions {
   /** Stop after this many input messages. */
   count?: number;
   durationMs?: number;
+  /**
+   * Join the shared subscription `$share/<share>/<filter>` for each input filter: the processors
+   * of one group split the stream (the broker hands each message to one of them).
+   */
+  share?: string;
+  /** Partition keys not seen for this long are forgotten (default 1 h; core/rules/partitions.ts). */
+  partitionIdleMs?: number;
+  /** Past this many partition keys the least recently seen is forgotten (default 1,000,000). */
+  maxPartitions?: number;
   /** How often to check lookup tables for changes and reload them (ms); 0: never. Default 2000. */
   reloadIntervalMs?: number;
   signal?: AbortSignal;
@@ -52,6 +63,17 @@ export interface ProcessSummary extends RuleEngineStats {
   stoppedBy: StopReason;
   /** How many rules measure time on the readings (`time: event`); their late events are in `late`. */
   eventTimeRules: number;
+}
+
+function partitionLimits(options: ProcessOptions): { partitionIdleMs?: number; maxPartitions?: number } {
+  return { ...(options.partitionIdleMs !== undefined ? { partitionIdleMs: options.partitionIdleMs } : {}), ...(options.maxPartitions !== undefined ? { maxPartitions: options.maxPartitions } : {}) };
+}
+
+/** `$share/<group>/<filter>` for each filter; the engine still matches messages with the filter itself (they arrive on their own topics). */
+export function sharedSubscriptions(subscriptions: Array<{ filter: string; qos: Qos }>, group: string | undefined): Array<{ filter: string; qos: Qos }> {
+  if (group === undefined) return subscriptions;
+  if (!/^[^/+#]+$/.test(group)) throw optionError('share', `a share name is one topic level without + or # (found "${group}")`);
+  return subscriptions.map((s) => ({ ...s, filter: `$share/${group}/${s.filter}` }));
 }
 
 /** After a stop, in-flight publishes get this long to be acknowledged before the client goes. */
@@ -80,10 +102,10 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   const started = clock.now();
   const loaded = typeof options.rules === 'string' ? await loadRules(options.rules) : options.rules;
   const warn = options.onWarning ?? (() => undefined);
-  const engine = new RuleEngine(loaded.ruleSet, { tables: loaded.tables, onWarning: warn });
-  const subscriptions = engine.subscriptions();
+  const engine = new RuleEngine(loaded.ruleSet, { tables: loaded.tables, onWarning: warn, ...partitionLimits(options) });
   const v5 = options.connection.protocolVersion === 5;
-  for (const warning of loopWarnings(loaded.ruleSet, subscriptions, v5)) warn(warning);
+  for (const warning of loopWarnings(loaded.ruleSet, engine.subscriptions(), v5)) warn(warning);
+  const subscriptions = sharedSubscriptions(engine.subscriptions(), options.share);
 
   checkProcessOutputs(loaded, options.log);
   const outputs = new ProcessOutputs(options.log, options.onEvent, ruleCsvFiles(loaded.ruleSet));

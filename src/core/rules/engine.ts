@@ -3,6 +3,7 @@ import { decodeReading, formatNumber } from '../mqtt/payload.js';
 import type { Qos } from '../records.js';
 import { act, markCorrection, publishEmission, type Emission } from './actions.js';
 import { EventTimeQueue } from './event-time.js';
+import { DEFAULT_MAX_PARTITIONS, DEFAULT_PARTITION_IDLE_MS, PartitionKeys } from './partitions.js';
 import type { CompiledRule, DataSource, RuleSet } from './rule-set.js';
 import { PatternMatcher, type Occurrence } from './pattern.js';
 import { topicMatches } from '../mqtt/topic-filter.js';
@@ -31,6 +32,10 @@ export interface RuleEngineOptions {
   onWarning?: (message: string) => void;
   /** Warnings per rule before they are only counted. */
   maxWarningsPerRule?: number;
+  /** A partition key not seen for this long is forgotten (default 1 h; never less than the rules' longest window or `within`). */
+  partitionIdleMs?: number;
+  /** Past this many partition keys the least recently seen is forgotten (default 1,000,000). */
+  maxPartitions?: number;
 }
 
 export interface RuleEngineStats {
@@ -42,6 +47,8 @@ export interface RuleEngineStats {
   errors: number;
   /** Event-time rules: events later than the watermark, by what became of them (`late` policy). */
   late: { dropped: number; corrected: number; routed: number };
+  /** Partition keys forgotten: idle, or least recently seen past the cap (core/rules/partitions.ts). */
+  evicted: number;
 }
 
 interface EventData {
@@ -57,15 +64,13 @@ interface HeldEvent {
   topic: string;
 }
 
-const MAX_KEYS = 10_000;
-
 /**
  * Runs a RuleSet: pure and synchronous. handle() takes one message and returns what to publish
  * or write; advance() fires the absences (`A not followed by B`) whose window has ended; the
  * caller owns the clock and schedules advance() at nextDeadline().
  */
 export class RuleEngine {
-  readonly stats: RuleEngineStats = { received: 0, matched: 0, fired: {}, emitted: 0, errors: 0, late: { dropped: 0, corrected: 0, routed: 0 } };
+  readonly stats: RuleEngineStats = { received: 0, matched: 0, fired: {}, emitted: 0, errors: 0, late: { dropped: 0, corrected: 0, routed: 0 }, evicted: 0 };
   private readonly tables: LookupTables;
   private readonly topicData = new Map<string, Variables>();
   private readonly states = new Map<string, Record<string, ScalarValue>>();
@@ -73,6 +78,9 @@ export class RuleEngine {
   private readonly matchers = new Map<string, PatternMatcher<EventData>>();
   private readonly warnings = new Map<string, number>();
   private readonly queues = new Map<string, EventTimeQueue<HeldEvent>>();
+  private readonly partitions: PartitionKeys;
+  /** The arrival time of the message being handled: partition keys age on it. */
+  private arrivedAt = 0;
   private serial = 0;
 
   constructor(
@@ -82,10 +90,24 @@ export class RuleEngine {
     this.tables = options.tables ?? new Map();
     for (const rule of ruleSet.rules) {
       this.stats.fired[rule.name] = 0;
-      if (rule.pattern) this.matchers.set(rule.name, new PatternMatcher<EventData>(rule.pattern, MAX_KEYS));
+      if (rule.pattern) this.matchers.set(rule.name, new PatternMatcher<EventData>(rule.pattern, Number.POSITIVE_INFINITY));
       if (rule.window) this.windows.set(rule.name, new Map());
       if (rule.eventTime) this.queues.set(rule.name, new EventTimeQueue<HeldEvent>(rule.eventTime.latenessMs));
     }
+    const longest = Math.max(0, ...ruleSet.rules.map((r) => Math.max(r.pattern?.withinMs ?? 0, r.window?.durationMs ?? 0) + (r.eventTime?.latenessMs ?? 0)));
+    this.partitions = new PartitionKeys(Math.max(options.partitionIdleMs ?? DEFAULT_PARTITION_IDLE_MS, longest), options.maxPartitions ?? DEFAULT_MAX_PARTITIONS, (key) => this.forget(key));
+  }
+
+  /** Partition keys remembered now. */
+  get partitionCount(): number {
+    return this.partitions.size;
+  }
+
+  private forget(key: string): void {
+    this.states.delete(key);
+    for (const windows of this.windows.values()) windows.delete(key);
+    for (const matcher of this.matchers.values()) matcher.forget(key);
+    this.stats.evicted++;
   }
 
   /** What to subscribe to: every filter once, at the highest QoS any rule asked for. */
@@ -105,6 +127,7 @@ export class RuleEngine {
   handle(message: InputMessage): Emission[] {
     this.stats.received++;
     this.serial++;
+    this.arrivedAt = message.at;
     const out = this.advance(message.at);
     let matched = false;
     for (const source of this.ruleSet.data) {
@@ -131,6 +154,7 @@ export class RuleEngine {
   /** One event through one rule at time `at` (arrival, or the event's own time): its window or pattern, then the rule. */
   private process(rule: CompiledRule, hits: number[], event: EventData, at: number): Emission[] {
     const key = this.partitionKey(rule, event.vars);
+    this.partitions.touch(key, this.arrivedAt);
     if (!rule.pattern) {
       if (rule.window && typeof event.vars.value === 'number') this.windowFor(rule, key).add(at, event.vars.value);
       return this.fire(rule, key, [{ event: hits[0]!, at, data: event }], at);
@@ -300,7 +324,6 @@ export class RuleEngine {
     if (!state) {
       state = { ...this.ruleSet.state };
       this.states.set(key, state);
-      if (this.states.size > MAX_KEYS) this.states.delete(this.states.keys().next().value!);
     }
     return state;
   }
@@ -311,7 +334,6 @@ export class RuleEngine {
     if (!window) {
       window = new SlidingWindow(rule.window!);
       windows.set(key, window);
-      if (windows.size > MAX_KEYS) windows.delete(windows.keys().next().value!);
     }
     return window;
   }
