@@ -177,10 +177,11 @@ export class RuleEngine {
     const queue = this.queues.get(rule.name)!;
     const time = held.event.vars.time as number;
     if (queue.isLate(time)) return this.late(rule, held, time, arrivedAt);
-    return this.released(rule, queue.offer(time, held), queue.watermark);
+    return this.released(rule, queue.offer(time, held), queue.watermark, arrivedAt);
   }
 
-  private released(rule: CompiledRule, events: Array<{ time: number; item: HeldEvent }>, watermark: number): Emission[] {
+  /** What the watermark released, through the rule; emissions stamped with `arrivedAt` (when they were emitted: the log's `at`). */
+  private released(rule: CompiledRule, events: Array<{ time: number; item: HeldEvent }>, watermark: number, arrivedAt: number): Emission[] {
     const out: Emission[] = [];
     for (const { time, item } of events) {
       // As in arrival time: absences due before this event fire first (a B exactly at the deadline still counts).
@@ -188,6 +189,7 @@ export class RuleEngine {
       this.guard(rule, () => out.push(...this.process(rule, item.hits, item.event, time)));
     }
     out.push(...this.absencesDue(rule, watermark));
+    for (const emission of out) emission.at = arrivedAt;
     return out;
   }
 
@@ -197,7 +199,10 @@ export class RuleEngine {
     if (spec.late === 'correct') {
       this.stats.late.corrected++;
       const out = this.process(rule, held.hits, held.event, time);
-      for (const emission of out) markCorrection(emission);
+      for (const emission of out) {
+        markCorrection(emission);
+        emission.at = arrivedAt;
+      }
       return out;
     }
     if (spec.late === 'route') {
@@ -220,7 +225,7 @@ export class RuleEngine {
     const out: Emission[] = [];
     for (const rule of this.ruleSet.rules) {
       const queue = this.queues.get(rule.name);
-      if (queue) out.push(...this.released(rule, queue.flush(), queue.watermark));
+      if (queue) out.push(...this.released(rule, queue.flush(), queue.watermark, this.arrivedAt));
     }
     return out;
   }

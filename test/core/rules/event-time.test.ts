@@ -120,6 +120,9 @@ describe('event-time windows against arrival-time windows', () => {
       [3, 2, 2000, 2],
     ]);
     const correction = out[2]!;
+    // Stamped when it was emitted (the late reading's arrival), not with the reading's own time.
+    expect(correction.at).toBe(T + 3);
+    expect(out[1]!.at).toBe(T + 2);
     expect(correction).toMatchObject({ kind: 'publish', late: 'correction', userProperties: { correction: 'true', seq: '2' } });
     expect(JSON.parse((correction as { payload: string }).payload)).toMatchObject({ seq: 2, correction: true });
   });
