@@ -68,7 +68,10 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
     clock,
     signal: runAbort.signal,
     choreography,
-    onPhase: (phase) => progress.report(phase),
+    onPhase: (phase) => {
+      progress.report(phase);
+      parts.processor?.onPhase(phase);
+    },
     onFailure: () => runAbort.abort(),
   });
   const run: ExperimentRun = { spec, dir, files: [], brokerEvents: broker.events, clientEvents: [], durationMs: 0 };

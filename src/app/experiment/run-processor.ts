@@ -7,6 +7,7 @@ import type { ConnectionOptions } from '../../io/mqtt/connection.js';
 import { runProcessor, type ProcessSummary } from '../process/process.js';
 import { ExternalProcessor } from './external-processor.js';
 import { linkedController } from './interruptible.js';
+import type { ExperimentPhase } from './types.js';
 
 export interface ProcessorStageOptions {
   /** The run's client settings with the broker's URL (reconnect delay, MQTT 5 session expiry). */
@@ -25,6 +26,8 @@ export interface ProcessorStageOptions {
 /** A started processing stage: stopped after the recorder, before the broker goes. */
 export interface ProcessorStage {
   stop(): Promise<ProcessSummary | undefined>;
+  /** The experiment's phases: with `restart`, 'broker down' stops the processor and the next 'replay' starts it again. */
+  onPhase(phase: ExperimentPhase): void;
 }
 
 /** The recorder traces what the processor publishes, not what the replayer sends. */
@@ -40,13 +43,71 @@ export function processorFilters(processor: ScenarioProcessor): string[] {
  */
 export async function startProcessorStage(processor: ScenarioProcessor, options: ProcessorStageOptions): Promise<ProcessorStage> {
   if (processor.kind === 'command') return startExternal(processor.command, processor.ready, options);
+  const rules = resolve(options.baseDir ?? '.', processor.rules);
+  let current = await startInProcess(rules, options);
+  if (!processor.restart) return { stop: () => current.stop(), onPhase: () => undefined };
+  let stopped: Promise<ProcessSummary | undefined> | undefined;
+  const earlier: ProcessSummary[] = [];
+  return {
+    onPhase: (phase) => {
+      if (phase === 'broker down' && !stopped) {
+        stopped = current.stop().then((summary) => {
+          if (summary) earlier.push(summary);
+          return summary;
+        });
+      } else if (phase === 'replay' && stopped) {
+        const previous = stopped;
+        stopped = undefined;
+        // Started once the old one is gone (same client id); the run goes on meanwhile.
+        current = lazyStage(previous.then(() => startInProcess(rules, options)));
+      }
+    },
+    stop: async () => {
+      const last = await (stopped ?? current.stop());
+      return last && mergeSummaries([...earlier.filter((s) => s !== last), last]);
+    },
+  };
+}
+
+/** A stage whose processor is still starting: stop() waits for it, then stops it. */
+function lazyStage(starting: Promise<{ stop(): Promise<ProcessSummary | undefined> }>): { stop(): Promise<ProcessSummary | undefined> } {
+  starting.catch(() => undefined);
+  return { stop: async () => (await starting.catch(() => undefined))?.stop() };
+}
+
+/** Counts over every life of a restarted processor. */
+function mergeSummaries(summaries: ProcessSummary[]): ProcessSummary {
+  const last = summaries[summaries.length - 1]!;
+  const sum = (pick: (s: ProcessSummary) => number): number => summaries.reduce((n, s) => n + pick(s), 0);
+  const fired: Record<string, number> = {};
+  for (const s of summaries) for (const [name, n] of Object.entries(s.fired)) fired[name] = (fired[name] ?? 0) + n;
+  return {
+    ...last,
+    received: sum((s) => s.received),
+    matched: sum((s) => s.matched),
+    emitted: sum((s) => s.emitted),
+    errors: sum((s) => s.errors),
+    published: sum((s) => s.published),
+    failed: sum((s) => s.failed),
+    fired,
+    late: { dropped: sum((s) => s.late.dropped), corrected: sum((s) => s.late.corrected), routed: sum((s) => s.late.routed) },
+    reconnects: sum((s) => s.reconnects) + summaries.length - 1,
+  };
+}
+
+/** How many times a run's processor was started: its --log is process.csv, then process-2.csv, … */
+const lives = new WeakMap<ProcessorStageOptions, number>();
+
+async function startInProcess(rules: string, options: ProcessorStageOptions): Promise<{ stop(): Promise<ProcessSummary | undefined> }> {
+  const life = (lives.get(options) ?? 0) + 1;
+  lives.set(options, life);
   const abort = linkedController(options.signal);
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const running = runProcessor({
-    rules: resolve(options.baseDir ?? '.', processor.rules),
+    rules,
     connection: { ...options.connection, clientId: `st-process-${options.tag}`, clean: false },
-    log: join(options.dir, 'process.csv'),
+    log: join(options.dir, life === 1 ? 'process.csv' : `process-${life}.csv`),
     signal: abort.signal,
     clock: options.clock,
     reloadIntervalMs: 0,
@@ -92,5 +153,6 @@ async function startExternal(command: string, ready: string | number | undefined
       await external.stop();
       return undefined;
     },
+    onPhase: () => undefined,
   };
 }

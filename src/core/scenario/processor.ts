@@ -13,7 +13,13 @@ export type ScenarioProcessor = {
   /** compare --expect: what each derived value should be, from the sent reading (default: the value). */
   expect?: string;
 } & (
-  | { kind: 'rules'; /** As written; the caller resolves it against the scenario's folder. */ rules: string }
+  | {
+      kind: 'rules';
+      /** As written; the caller resolves it against the scenario's folder. */
+      rules: string;
+      /** Stopped when the broker stops and started again (a new process, fresh session) when it is back; default false: it reconnects. */
+      restart: boolean;
+    }
   | { kind: 'command'; command: string; /** A line the command prints when ready, or a port it then listens on. */ ready?: string | number }
 );
 
@@ -32,7 +38,8 @@ export function readProcessor(spec: Json, fail: (path: Path, what: string, found
   if ((spec.rules === undefined) === (spec.command === undefined)) throw fail(['processor'], 'give either "rules" (sensortrace process) or "command" (an external processor), not both');
   if (spec.rules !== undefined) {
     if (spec.ready !== undefined) throw fail(['processor', 'ready'], 'goes with "command" (sensortrace process says itself when it is subscribed)');
-    return { ...common, kind: 'rules', rules: spec.rules as string };
+    return { ...common, kind: 'rules', rules: spec.rules as string, restart: spec.restart === true };
   }
+  if (spec.restart !== undefined) throw fail(['processor', 'restart'], 'goes with "rules" (an external command is left running)');
   return { ...common, kind: 'command', command: spec.command as string, ...(spec.ready === undefined ? {} : { ready: spec.ready as string | number }) };
 }

@@ -17,6 +17,7 @@ export const PROCESSOR_SCHEMA: Schema = {
     ready: { anyOf: [text, { type: 'integer', minimum: 1, maximum: 65535 }], message: 'expected a line the command prints when ready, or a TCP port it listens on' },
     outputs: { type: 'object', minProperties: 1, additionalProperties: text, message: 'expected {"name": "topic/filter", …}' },
     expect: text,
+    restart: { type: 'boolean', message: 'expected true (stopped with the broker, started again when it is back) or false' },
   },
   required: ['outputs'],
   additionalProperties: false,

@@ -30,6 +30,25 @@ describe('a processor between replayer and recorder', () => {
     expect(markdown).toMatch(/derived event \(cep\/avg\/event\/\+, expect .*\): 40 sent, 40 derived events delivered, 0 lost, \d+ late, 0 wrong values/);
   }, 90_000);
 
+  it('"restart": true stops the processor with the broker and starts a new one: its windows start empty', async () => {
+    const file = resolve('scenarios/cep-outage.json');
+    const shipped = parseScenario(readFileSync(file, 'utf8'), file);
+    const scenario = { ...shipped, processor: { ...shipped.processor!, restart: true } } as typeof shipped;
+    const baseDir = dirname(file);
+    const outDir = join(tempDir('sensortrace-cep-restart-'), 'out');
+    const result = await runExperiment({ scenario, profile: resolve(baseDir, scenario.profile), outDir, baseDir });
+    const [run] = result.runs;
+    expect(run?.error).toBeUndefined();
+    // Two lives, two logs; counts summed over both.
+    expect(readFileSync(join(run!.dir, 'process.csv'), 'utf8').split('\n').length).toBeGreaterThan(2);
+    expect(readFileSync(join(run!.dir, 'process-2.csv'), 'utf8').split('\n').length).toBeGreaterThan(2);
+    expect(run?.processor?.reconnects).toBeGreaterThanOrEqual(1);
+    // Event time cannot bring back a window the restart emptied: derived events lost or wrong.
+    const event = run?.derived?.find((d) => d.name === 'event')?.report;
+    expect(event!.lost + event!.value_mismatches).toBeGreaterThan(0);
+    expect(event!.sent).toBe(40);
+  }, 90_000);
+
   it('runs an external processor command, told the broker by MQTT_HOST/MQTT_PORT, ready on a line it prints', async () => {
     const dir = tempDir('sensortrace-external-processor-');
     const profile = join(dir, 'x.csv');
@@ -70,5 +89,7 @@ describe('a processor between replayer and recorder', () => {
     expect(bad({ rules: 'r.yaml' })).toMatch(/processor\.outputs: is required/);
     expect(bad({ rules: 'r.yaml', outputs: { a: 'x/#/y' } })).toMatch(/processor\.outputs\.a: /);
     expect(bad({ rules: 'r.yaml', ready: 'x', outputs: { a: 'x' } })).toMatch(/processor\.ready: goes with "command"/);
+    expect(bad({ command: 'x', restart: true, outputs: { a: 'x' } })).toMatch(/processor\.restart: goes with "rules"/);
+    expect(bad({ rules: 'r.yaml', restart: 'yes', outputs: { a: 'x' } })).toMatch(/processor\.restart: expected true/);
   });
 });
