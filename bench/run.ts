@@ -18,6 +18,7 @@ import { pacingCase } from './cases/pacing.js';
 import { compareCase } from './cases/compare.js';
 import { classroomCase } from './cases/classroom.js';
 import { processCase } from './cases/process.js';
+import { nodeRedCase } from './cases/node-red.js';
 import { hugeProfileCase } from './cases/huge-profile.js';
 import { hugePayloadCase } from './cases/huge-payload.js';
 import { csvReadCase, csvWriteCase } from './cases/csv.js';
@@ -71,6 +72,7 @@ const cases: Case[] = [
   { name: 'compare', run: () => compareCase(ctx, N.compare) },
   { name: 'classroom', run: () => classroomCase(ctx, N.classroom) },
   { name: 'process QoS 0', run: () => processCase(ctx, N.cep) },
+  { name: 'node-red vs process', run: () => nodeRedCase(ctx, N.cep) },
   { name: 'huge profile', run: () => hugeProfileCase(ctx, N.huge, 200) },
   { name: 'huge payload', run: () => hugePayloadCase(ctx, quick ? 64 : 256) },
   { name: 'csv read sent log', run: () => csvReadCase(ctx, N.csv, 'sent log') },

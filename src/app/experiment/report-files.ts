@@ -22,6 +22,7 @@ export function reportInputs(runs: readonly ExperimentRun[]): ReportRunInput[] {
       input.replay = { sent: r.sent, published: r.published, acknowledged: r.acknowledged, queued: r.queued, dropped: r.dropped, reconnects: r.reconnects };
     }
     if (run.sys) input.sys = run.sys;
+    if (run.derived) input.derived = run.derived.map((d) => ({ name: d.name, filter: d.filter, expect: d.expect, ...(d.error !== undefined ? { error: d.error } : {}), ...(d.report ? { sent: d.report.sent, delivered: d.report.delivered, lost: d.report.lost, late: d.report.late, wrong: d.report.value_mismatches } : {}) }));
     if (run.trace) input.trace = { received: run.trace.received, reconnects: run.trace.reconnects, sessionsLost: run.trace.sessionsLost };
     return input;
   });

@@ -38,6 +38,11 @@ export class RunClients {
     };
   }
 
+  /** The processing stage's connection (run-processor.ts) and a tag for its client id. */
+  processor(): { connection: ConnectionOptions; tag: string } {
+    return { connection: { ...this.base }, tag: this.tag };
+  }
+
   /** The replayer, without its callbacks; it waits for its queue as long as the drain plus every outage. */
   replayer(profile: string, log: string): ReplayOptions {
     const s = this.scenario;

@@ -18,6 +18,8 @@ import { RunProgress } from './run-progress.js';
 import { RunTracer } from './run-tracer.js';
 import { startRunSys, SYS_TICK_WAIT_MS } from './run-sys.js';
 import type { SysRecorder } from '../sys/sys-recorder.js';
+import { processorFilters, startProcessorStage, type ProcessorStage } from './run-processor.js';
+import { compareDerived } from './derived-compare.js';
 import type { ExperimentOptions, ExperimentRun } from './types.js';
 
 /** What every run of one experiment shares. */
@@ -39,6 +41,8 @@ interface RunParts {
   choreography: ClientChoreography;
   /** The broker's own view (broker.sys.csv), once the broker is up. */
   sys?: SysRecorder;
+  /** The scenario's processing stage, once started (run-processor.ts). */
+  processor?: ProcessorStage;
 }
 
 function releasesOf(scenario: ExperimentOptions['scenario']): readonly [Release, Release] {
@@ -69,7 +73,10 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
     clock,
     signal: runAbort.signal,
     choreography,
-    onPhase: (phase) => progress.report(phase),
+    onPhase: (phase) => {
+      progress.report(phase);
+      parts.processor?.onPhase(phase);
+    },
     onFailure: () => runAbort.abort(),
     onEvent: (event) => {
       const mark = brokerMark(spec.id, event);
@@ -95,13 +102,18 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
     runAbort.unlink();
     tracer.unlink();
     if (parts.sys) run.sys = parts.sys.stop();
+    // The processor (stopped by the abort) is gone before the broker.
+    const summary = await parts.processor?.stop().catch(() => undefined);
+    if (summary) run.processor = summary;
     await broker.dispose();
   }
   if (canCompare(run, files)) {
     progress.report('compare');
     // vg: the live chart report.html embeds (zoom, tooltips). Stopped by a signal: the numbers
     // only, for drawing the charts could take longer than the 2 s a stop may take.
-    await compareRun(run, files, options.signal?.aborted ? ['json'] : (options.chartFormats ?? ['svg', 'png', 'json', 'vg']));
+    const formats = options.signal?.aborted ? ['json' as const] : (options.chartFormats ?? ['svg', 'png', 'json', 'vg']);
+    if (options.scenario.processor) run.derived = await compareDerived(run, files, options.scenario.processor, formats);
+    else await compareRun(run, files, formats);
   }
   run.durationMs = progress.elapsedMs;
   progress.report('done');
@@ -123,8 +135,11 @@ async function record(context: RunContext, parts: RunParts): Promise<void> {
   };
 
   progress.report('tracer');
-  await tracer.start({ ...clients.tracer(files.trace, onClientEvent), onClient: choreography.recorderClient });
+  const tracerOptions = clients.tracer(files.trace, onClientEvent);
+  if (scenario.processor) tracerOptions.filters = processorFilters(scenario.processor);
+  await tracer.start({ ...tracerOptions, onClient: choreography.recorderClient });
   if (signal.aborted) throw new SensortraceError('interrupted', 'E_BROKER');
+  if (scenario.processor) parts.processor = await startProcessorStage(scenario.processor, { ...clients.processor(), dir: run.dir, baseDir: options.baseDir, clock, signal, onEvent: onClientEvent });
 
   progress.report('replay');
   run.replay = await replay({

@@ -9,6 +9,8 @@ import type { ConnectionOptions } from '../../io/mqtt/connection.js';
 import type { CompareFormat } from '../compare/compare.js';
 import type { ReplaySummary } from '../replay/replay.js';
 import type { TraceSummary } from '../trace/trace.js';
+import type { ProcessSummary } from '../process/process.js';
+import type { DerivedComparison } from './derived-compare.js';
 
 export type { ExperimentMark };
 
@@ -47,6 +49,8 @@ export interface ExperimentOptions {
   onRunDone?: (run: ExperimentRun) => void;
   /** A paragraph for the top of the report. */
   description?: string;
+  /** The scenario file's folder: a processor's rules are resolved against it, its command runs in it. */
+  baseDir?: string;
 }
 
 export interface ExperimentRun {
@@ -67,6 +71,10 @@ export interface ExperimentRun {
   /** The error's code (E_BROKER, E_UNREACHABLE, ...), when the run failed. */
   errorCode?: string;
   durationMs: number;
+  /** With a processor (scenario `processor`): each output compared with the sent log through `expect`. */
+  derived?: DerivedComparison[];
+  /** The in-process processor's summary (late events, reconnects). */
+  processor?: ProcessSummary;
 }
 
 export interface ExperimentResult {

@@ -15,7 +15,8 @@ function refusal(filters: readonly string[]): SensortraceError {
 /** Subscribes to every filter the rules listen to (MQTT 5: with No Local); a refused filter is an E_BROKER error. */
 export async function subscribeAll(client: MqttClient, subscriptions: readonly Subscription[], v5: boolean): Promise<void> {
   const map: Record<string, IClientSubscribeOptions> = {};
-  for (const s of subscriptions) map[s.filter] = v5 ? { qos: s.qos as 0 | 1 | 2, nl: true } : { qos: s.qos as 0 | 1 | 2 };
+  // No Local on a shared subscription is a protocol error (MQTT 5, 3.8.3.1): shared ones go without it.
+  for (const s of subscriptions) map[s.filter] = v5 && !s.filter.startsWith('$share/') ? { qos: s.qos as 0 | 1 | 2, nl: true } : { qos: s.qos as 0 | 1 | 2 };
   let granted: ISubscriptionGrant[];
   try {
     granted = await client.subscribeAsync(map);

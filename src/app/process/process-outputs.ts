@@ -10,12 +10,19 @@ import { checkOutputs } from '../../io/output/output-path.js';
 /** Columns of `process --log`: one row per emitted event (publish or csv row). */
 export const PROCESS_LOG_COLUMNS = ['at', 'rule', 'action', 'topic', 'qos', 'retain', 'cause', 'payload'] as const;
 
-/** One `--log` row: a publish names its topic, QoS and retain; a csv row its file (and the row as payload). */
+/**
+ * One `--log` row: a publish names its topic, QoS and retain; a csv row its file (and the row as
+ * payload). Event-time rules add `late-drop` (a late event left out: its topic and payload),
+ * `late-route` (a late event passed on to `late_topic`) and `correct` (a late event's corrected
+ * emission, publish or csv).
+ */
 export function processLogRow(emission: Emission): Array<string | number | boolean> {
   const head = [emission.at.toFixed(3), emission.rule];
   const cause = emission.cause.join(' ');
-  if (emission.kind === 'csv') return [...head, 'csv', emission.file, '', '', cause, emission.row.join(',')];
-  return [...head, 'publish', emission.topic, emission.qos, emission.retain, cause, emission.payload];
+  if (emission.kind === 'late') return [...head, 'late-drop', emission.topic, '', '', cause, emission.payload];
+  const action = emission.late === 'correction' ? 'correct' : emission.late === 'routed' ? 'late-route' : emission.kind;
+  if (emission.kind === 'csv') return [...head, action === 'correct' ? 'correct-csv' : 'csv', emission.file, '', '', cause, emission.row.join(',')];
+  return [...head, action, emission.topic, emission.qos, emission.retain, cause, emission.payload];
 }
 
 /** The files the rules' `csv` actions write to, each with the header of the first action naming it. */

@@ -1,3 +1,5 @@
+import { optionError } from '../../core/errors.js';
+import type { Qos } from '../../core/records.js';
 import { RuleEngine, type Emission, type RuleEngineStats } from '../../core/rules/engine.js';
 import { systemClock, type Clock } from '../../io/clock.js';
 import type { ConnectionEvent } from '../../core/records.js';
@@ -28,6 +30,15 @@ export interface ProcessOptions {
   /** Stop after this many input messages. */
   count?: number;
   durationMs?: number;
+  /**
+   * Join the shared subscription `$share/<share>/<filter>` for each input filter: the processors
+   * of one group split the stream (the broker hands each message to one of them).
+   */
+  share?: string;
+  /** Partition keys not seen for this long are forgotten (default 1 h; core/rules/partitions.ts). */
+  partitionIdleMs?: number;
+  /** Past this many partition keys the least recently seen is forgotten (default 1,000,000). */
+  maxPartitions?: number;
   /** How often to check lookup tables for changes and reload them (ms); 0: never. Default 2000. */
   reloadIntervalMs?: number;
   signal?: AbortSignal;
@@ -50,6 +61,19 @@ export interface ProcessSummary extends RuleEngineStats {
   reconnects: number;
   durationMs: number;
   stoppedBy: StopReason;
+  /** How many rules measure time on the readings (`time: event`); their late events are in `late`. */
+  eventTimeRules: number;
+}
+
+function partitionLimits(options: ProcessOptions): { partitionIdleMs?: number; maxPartitions?: number } {
+  return { ...(options.partitionIdleMs !== undefined ? { partitionIdleMs: options.partitionIdleMs } : {}), ...(options.maxPartitions !== undefined ? { maxPartitions: options.maxPartitions } : {}) };
+}
+
+/** `$share/<group>/<filter>` for each filter; the engine still matches messages with the filter itself (they arrive on their own topics). */
+export function sharedSubscriptions(subscriptions: Array<{ filter: string; qos: Qos }>, group: string | undefined): Array<{ filter: string; qos: Qos }> {
+  if (group === undefined) return subscriptions;
+  if (!/^[^/+#]+$/.test(group)) throw optionError('share', `a share name is one topic level without + or # (found "${group}")`);
+  return subscriptions.map((s) => ({ ...s, filter: `$share/${group}/${s.filter}` }));
 }
 
 /** After a stop, in-flight publishes get this long to be acknowledged before the client goes. */
@@ -62,10 +86,15 @@ function carrier(outputs: ProcessOutputs, publisher: EmissionPublisher, onEmit: 
     for (const emission of emissions) {
       onEmit?.(emission);
       if (emission.kind === 'csv') outputs.csvRow(emission);
-      else publisher.publish(emission);
+      else if (emission.kind === 'publish') publisher.publish(emission);
       outputs.logEmission(emission);
     }
   };
+}
+
+/** Rules that run on the readings' own time (the summary's late-event line is theirs). */
+function eventTimeRuleCount(loaded: Awaited<ReturnType<typeof loadRules>>): number {
+  return loaded.ruleSet.rules.filter((r) => r.eventTime).length;
 }
 
 /**
@@ -79,10 +108,10 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   const started = clock.now();
   const loaded = typeof options.rules === 'string' ? await loadRules(options.rules) : options.rules;
   const warn = options.onWarning ?? (() => undefined);
-  const engine = new RuleEngine(loaded.ruleSet, { tables: loaded.tables, onWarning: warn });
-  const subscriptions = engine.subscriptions();
+  const engine = new RuleEngine(loaded.ruleSet, { tables: loaded.tables, onWarning: warn, ...partitionLimits(options) });
   const v5 = options.connection.protocolVersion === 5;
-  for (const warning of loopWarnings(loaded.ruleSet, subscriptions, v5)) warn(warning);
+  for (const warning of loopWarnings(loaded.ruleSet, engine.subscriptions(), v5)) warn(warning);
+  const subscriptions = sharedSubscriptions(engine.subscriptions(), options.share);
 
   checkProcessOutputs(loaded, options.log);
   const outputs = new ProcessOutputs(options.log, options.onEvent, ruleCsvFiles(loaded.ruleSet));
@@ -90,7 +119,7 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   const giveUpAfter = options.connection.giveUpAfterMs;
   const giveUp = giveUpAfter === undefined ? undefined : new GiveUpWatch(clock, giveUpAfter, () => stop.finish('signal'));
   const connection = await connectProcessor(options.connection, { ruleSet: loaded.ruleSet, log: options.log, outputs, clock, giveUp, signal: options.signal });
-  if (!connection) return { ...engine.stats, fired: { ...engine.stats.fired }, published: 0, failed: 0, csvRows: 0, reconnects: 0, durationMs: clock.now() - started, stoppedBy: 'signal' };
+  if (!connection) return { ...engine.stats, fired: { ...engine.stats.fired }, published: 0, failed: 0, csvRows: 0, reconnects: 0, durationMs: clock.now() - started, stoppedBy: 'signal', eventTimeRules: eventTimeRuleCount(loaded) };
   const client = connection.client;
   const publisher = new EmissionPublisher(client, v5);
   const carryOut = carrier(outputs, publisher, options.onEmit);
@@ -109,6 +138,8 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
     unwatch();
     tables.stop();
     absences.stop();
+    // Event-time rules hold events for the allowed lateness: the stream ends here, they go through now.
+    if (!stop.failure) stop.guard(() => carryOut(engine.flush()));
     stop.stopping = true;
     giveUp?.stop();
     // A broker given up on will not acknowledge anything more.
@@ -122,5 +153,5 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   if (stop.failure) throw stop.failure.error;
   const { published, failed } = publisher;
   if (giveUp?.gaveUp) throw gaveUpError(describeBroker(options.connection), giveUp.downForMs, `published ${published}, failed ${failed}, ${publisher.inFlight} unacknowledged; files are complete`);
-  return { ...engine.stats, fired: { ...engine.stats.fired }, published, failed, csvRows: outputs.csvRows, reconnects: outputs.reconnects, durationMs: clock.now() - started, stoppedBy: stop.stoppedBy };
+  return { ...engine.stats, fired: { ...engine.stats.fired }, published, failed, csvRows: outputs.csvRows, reconnects: outputs.reconnects, durationMs: clock.now() - started, stoppedBy: stop.stoppedBy, eventTimeRules: eventTimeRuleCount(loaded) };
 }

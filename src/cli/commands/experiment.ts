@@ -213,6 +213,7 @@ Connection flags (-u, -P, --cafile, ...) apply to the replayer and tracer; -L/-h
         scenario,
         profile,
         outDir,
+        baseDir,
         connection: clientSettings,
         signal: context.signal,
         onProgress: (p) => line.update(() => progressText(p), p.phase === 'done'),

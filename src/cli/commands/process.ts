@@ -16,6 +16,9 @@ interface ProcessFlagValues extends ConnectionFlagValues {
   giveUpAfter?: string;
   clean?: boolean;
   reload: string;
+  share?: string;
+  partitionIdle: string;
+  maxPartitions: number;
   validateOnly?: boolean;
   verbose?: boolean;
   quiet?: boolean;
@@ -30,7 +33,8 @@ export function describeRuleSet(ruleSet: RuleSet): string[] {
       ? `${rule.events.map((e) => `${e.name}=${e.filter}`).join(' ')}; ${rule.pattern.kind === 'absent' ? `${rule.events[rule.pattern.steps[0]!]!.name} not followed by ${rule.events[rule.pattern.steps[1]!]!.name}` : rule.pattern.steps.map((s) => rule.events[s]!.name).join(` ${rule.pattern.kind} `)} within ${formatDuration(rule.pattern.withinMs)}`
       : rule.events[0]!.filter;
     const does = rule.actions.map((a) => (a.kind === 'derive' ? `publish ${a.value.source} to ${a.topic.source}` : a.kind === 'publish' ? `publish to ${a.topic.source}` : a.kind === 'csv' ? `csv ${a.file}` : `set ${a.assignments.map(([n]) => n).join(',')}`));
-    lines.push(`${rule.kind} ${rule.name}: on ${on}${rule.when ? ` when ${rule.when.source}` : ''} → ${does.join('; ')}`);
+    const time = rule.eventTime ? ` [event time, lateness ${formatDuration(rule.eventTime.latenessMs)}, late: ${rule.eventTime.late}]` : '';
+    lines.push(`${rule.kind} ${rule.name}: on ${on}${rule.when ? ` when ${rule.when.source}` : ''}${time} → ${does.join('; ')}`);
   }
   return lines;
 }
@@ -40,6 +44,8 @@ function summaryLines(s: ProcessSummary): string[] {
   return [
     `received ${s.received} (matched ${s.matched}), emitted ${s.emitted}: published ${s.published}, failed ${s.failed}, csv rows ${s.csvRows}; expression errors ${s.errors}`,
     `fired: ${fired}`,
+    ...(s.evicted > 0 ? [`partition keys forgotten (idle or over --max-partitions): ${s.evicted}`] : []),
+    ...(s.eventTimeRules > 0 ? [`late events (event time): dropped ${s.late.dropped}, corrected ${s.late.corrected}, routed ${s.late.routed}`] : []),
     `stopped by ${s.stoppedBy} after ${formatDuration(s.durationMs)}, reconnects ${s.reconnects}`,
   ];
 }
@@ -53,6 +59,9 @@ export function registerProcess(command: Command, context: CliContext): void {
       .option('-C, --count <n>', 'stop after this many input messages', parseInteger('--count', 1, Number.MAX_SAFE_INTEGER))
       .option('-W, --duration <duration>', 'stop after this long (e.g. 30s, 5m)')
       .option('--reload <duration>', 'check lookup tables for changes this often and reload them (0: never)', '2s')
+      .option('--share <group>', 'join the shared subscription $share/<group>/<filter> for every input filter: processors of one group split the stream (each message goes to one of them)')
+      .option('--partition-idle <duration>', 'forget a partition key (sensor, room) not seen for this long: its state, windows and pending patterns', '1h')
+      .option('--max-partitions <n>', 'past this many partition keys, forget the least recently seen', parseInteger('--max-partitions', 1, Number.MAX_SAFE_INTEGER), 1_000_000)
       .option('--validate-only', 'check the rules file and its lookup tables, print what it does, and exit')
       .option('-v, --verbose', 'print every emitted event on stdout (topic payload)')
       .option('--give-up-after <duration>', GIVE_UP_HELP)
@@ -79,7 +88,11 @@ Examples:
       if (flags.clean) connection.clean = true;
       const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration');
       const reloadIntervalMs = parseDuration(flags.reload, '--reload');
+      const partitionIdleMs = parseDuration(flags.partitionIdle, '--partition-idle');
       const summary = await runProcessor({
+        ...(flags.share !== undefined ? { share: flags.share } : {}),
+        partitionIdleMs,
+        maxPartitions: flags.maxPartitions,
         rules: loaded,
         connection,
         ...(flags.log ? { log: flags.log } : {}),
@@ -95,7 +108,7 @@ Examples:
           if (!flags.quiet) err(`process: ${loaded.ruleSet.name ?? rulesPath}: listening on ${describeBroker(connection)} to ${subs.map((s) => s.filter).join(', ')} (Ctrl+C to stop)`);
         },
         onEmit: flags.verbose
-          ? (e) => writeLine(context.stdout, e.kind === 'publish' ? `${e.topic} ${e.payload}` : `${e.file} ${e.row.join(',')}`)
+          ? (e) => writeLine(context.stdout, e.kind === 'csv' ? `${e.file} ${e.row.join(',')}` : `${e.kind === 'late' ? '(late, dropped) ' : ''}${e.topic} ${e.payload}`)
           : undefined,
       });
       if (!flags.quiet) for (const line of summaryLines(summary)) err(line);

@@ -1,6 +1,6 @@
 import { escapeHtml } from '../escape-html.js';
 import { describeRestarts } from '../scenario/scenario.js';
-import { describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
+import { describeDerived, describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
 import type { MarkdownReportMeta } from './markdown.js';
 import { LIVE_CHART_STYLE, liveFigure, pageCsp, type LiveChartAssets } from '../chart/live-chart.js';
 import { narrativeOf } from './narrative.js';
@@ -67,6 +67,7 @@ export function htmlReport(meta: MarkdownReportMeta, runs: readonly ReportRunInp
       if (run.replay) items.push(`replay: ${run.replay.sent} sent, ${run.replay.published} published, ${run.replay.dropped} dropped while offline, ${run.replay.queued} still queued, ${run.replay.reconnects} reconnects`);
       if (run.trace) items.push(`trace: ${run.trace.received} received, ${run.trace.reconnects} reconnects, ${run.trace.sessionsLost} sessions lost`);
       if (run.report) items.push(`outages: ${escapeHtml(describeOutages(run.report.outages))}`);
+      for (const d of run.derived ?? []) items.push(`derived ${escapeHtml(describeDerived(d))}`);
       if (run.error) items.push(`<strong>error</strong>: ${escapeHtml(run.error)}`);
       items.push(`files: <a href="${escapeHtml(run.dir)}/sent.csv">sent.csv</a>, <a href="${escapeHtml(run.dir)}/trace.csv">trace.csv</a>, <a href="${escapeHtml(run.dir)}/broker.events.csv">broker.events.csv</a>`);
       const figure = chartFigure(run.dir, charts.get(run.dir), live);

@@ -1,7 +1,7 @@
 import { describeRestarts } from '../scenario/scenario.js';
 import { narrativeOf } from './narrative.js';
 import { sysMarkdown } from './sys-view.js';
-import { describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
+import { describeDerived, describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
 
 export interface MarkdownReportMeta {
   name: string;
@@ -36,6 +36,7 @@ export function markdownReport(meta: MarkdownReportMeta, runs: readonly ReportRu
     if (run.replay) out.push(`- replay: ${run.replay.sent} sent, ${run.replay.published} published, ${run.replay.dropped} dropped while offline, ${run.replay.queued} still queued, ${run.replay.reconnects} reconnects`);
     if (run.trace) out.push(`- trace: ${run.trace.received} received, ${run.trace.reconnects} reconnects, ${run.trace.sessionsLost} sessions lost`);
     if (run.report) out.push(`- outages: ${describeOutages(run.report.outages)}`);
+    for (const d of run.derived ?? []) out.push(`- derived ${cell(describeDerived(d))}`);
     if (run.error) out.push(`- **error**: ${cell(run.error)}`);
     out.push(`- files: [sent.csv](${run.dir}/sent.csv), [trace.csv](${run.dir}/trace.csv), [broker.events.csv](${run.dir}/broker.events.csv)`);
     out.push(...sysMarkdown(run));

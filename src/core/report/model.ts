@@ -25,6 +25,29 @@ export interface ReportRunInput {
   events?: readonly ConnectionEvent[];
   /** The broker's own view: its $SYS counters over the run (broker.sys.csv). */
   sys?: SysRecording;
+  /** With a processor: each output's derived events against `expect` of the sent readings. */
+  derived?: readonly DerivedRunInput[];
+}
+
+/** One processor output of a run: what the outage did to its derived events. */
+export interface DerivedRunInput {
+  name: string;
+  filter: string;
+  expect: string;
+  sent?: number;
+  delivered?: number;
+  lost?: number;
+  late?: number;
+  /** Derived values that are not `expect` of the sent value (wrong window values). */
+  wrong?: number;
+  error?: string;
+}
+
+/** `arrival (cep/avg/arrival/+, expect …): 40 sent, 40 delivered, 0 lost, 9 late, 7 wrong values`. */
+export function describeDerived(d: DerivedRunInput): string {
+  const head = `${d.name} (${d.filter}, expect ${d.expect})`;
+  if (d.error !== undefined || d.sent === undefined) return `${head}: ${d.error ?? 'not compared'}`;
+  return `${head}: ${d.sent} sent, ${d.delivered ?? 0} derived events delivered, ${d.lost ?? 0} lost, ${d.late ?? 0} late, ${d.wrong ?? 0} wrong values`;
 }
 
 /** One entry of report.json's runs: the run's identity, then every field of compare's report. */
@@ -41,6 +64,7 @@ export type ReportRunJson = {
   trace?: ReportRunInput['trace'];
   /** The broker's $SYS counters: start, end and change of each (see core/sys/sys-counters.ts). */
   broker_sys?: BrokerSysJson;
+  derived?: ReportRunInput['derived'];
 } & Partial<CompareReport>;
 
 export interface ExperimentReportJson {
@@ -71,6 +95,7 @@ export function reportJson(meta: { name: string; description?: string; startedAt
       ...(run.replay ? { replay: run.replay } : {}),
       ...(run.trace ? { trace: run.trace } : {}),
       ...(run.sys ? { broker_sys: brokerSysJson(run.sys) } : {}),
+      ...(run.derived ? { derived: run.derived } : {}),
       ...(run.report ?? {}),
     })),
   };

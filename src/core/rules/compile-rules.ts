@@ -116,6 +116,8 @@ function compileTransform(t: Json, i: number, parts: RuleParts, names: RuleNames
   const by = parts.by(t.by, at('by'), 'sensor');
   if (by) rule.by = by;
   if (t.window !== undefined) rule.window = parts.window(t.window as Json, at('window'));
+  const eventTime = parts.eventTime(t, path);
+  if (eventTime) rule.eventTime = eventTime;
   return rule;
 }
 
@@ -142,6 +144,8 @@ function compileRule(r: Json, i: number, context: RuleContext): CompiledRule {
     rule.window = parts.window(r.window as Json, at('window'));
   }
   if (r.when !== undefined) rule.when = parts.expression(r.when, at('when'));
+  const eventTime = parts.eventTime(r, path);
+  if (eventTime) rule.eventTime = eventTime;
   if (r.do === undefined) throw parts.errors.at(at('do'), 'is required: what to do when the rule fires (publish, csv, set)');
   (r.do as Json[]).forEach((a, j) => rule.actions.push(parts.action(a, [...path, 'do', j], context.state)));
   return rule;

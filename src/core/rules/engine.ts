@@ -1,10 +1,12 @@
-import { evaluateCondition, evaluateNumber, type CompiledExpression, type ScalarValue, type Variables } from '../expression/evaluate.js';
-import { decodeReading, encodeReading, formatNumber, userPropertiesFor, type PayloadFormat } from '../mqtt/payload.js';
+import { evaluateCondition, type ScalarValue, type Variables } from '../expression/evaluate.js';
+import { decodeReading, formatNumber } from '../mqtt/payload.js';
 import type { Qos } from '../records.js';
-import type { Action, CompiledRule, DataSource, RuleSet } from './rule-set.js';
+import { act, markCorrection, publishEmission, type Emission } from './actions.js';
+import { EventTimeQueue } from './event-time.js';
+import { DEFAULT_MAX_PARTITIONS, DEFAULT_PARTITION_IDLE_MS, PartitionKeys } from './partitions.js';
+import type { CompiledRule, DataSource, RuleSet } from './rule-set.js';
 import { PatternMatcher, type Occurrence } from './pattern.js';
 import { topicMatches } from '../mqtt/topic-filter.js';
-import { topicProblem } from '../mqtt/topic-template.js';
 import { wildcardLevels } from './topic.js';
 import { SlidingWindow } from './window.js';
 
@@ -12,38 +14,14 @@ import { SlidingWindow } from './window.js';
 export interface InputMessage {
   topic: string;
   payload: Buffer | string;
-  /** Arrival time, epoch ms: windows and `within` are measured on it. */
+  /** Arrival time, epoch ms: windows and `within` are measured on it, unless a rule says `time: event`. */
   at: number;
   retain?: boolean;
   qos?: Qos;
   userProperties?: Record<string, string | string[]>;
 }
 
-export interface PublishEmission {
-  kind: 'publish';
-  rule: string;
-  at: number;
-  topic: string;
-  payload: string;
-  qos: Qos;
-  retain: boolean;
-  /** Ids of the events that caused this one. */
-  cause: string[];
-  /** MQTT 5 user properties (seq, sensor, time, sent_at of a derived reading, and cause). */
-  userProperties: Record<string, string>;
-}
-
-export interface CsvEmission {
-  kind: 'csv';
-  rule: string;
-  at: number;
-  file: string;
-  columns: string[];
-  row: ScalarValue[];
-  cause: string[];
-}
-
-export type Emission = PublishEmission | CsvEmission;
+export type { CsvEmission, Emission, LateDropEmission, PublishEmission } from './actions.js';
 
 /** Lookup tables by data-source name: key → row. A row keyed `*` is the default. */
 export type LookupTables = Map<string, Map<string, Variables>>;
@@ -54,6 +32,10 @@ export interface RuleEngineOptions {
   onWarning?: (message: string) => void;
   /** Warnings per rule before they are only counted. */
   maxWarningsPerRule?: number;
+  /** A partition key not seen for this long is forgotten (default 1 h; never less than the rules' longest window or `within`). */
+  partitionIdleMs?: number;
+  /** Past this many partition keys the least recently seen is forgotten (default 1,000,000). */
+  maxPartitions?: number;
 }
 
 export interface RuleEngineStats {
@@ -63,6 +45,10 @@ export interface RuleEngineStats {
   fired: Record<string, number>;
   emitted: number;
   errors: number;
+  /** Event-time rules: events later than the watermark, by what became of them (`late` policy). */
+  late: { dropped: number; corrected: number; routed: number };
+  /** Partition keys forgotten: idle, or least recently seen past the cap (core/rules/partitions.ts). */
+  evicted: number;
 }
 
 interface EventData {
@@ -70,7 +56,13 @@ interface EventData {
   id: string;
 }
 
-const MAX_KEYS = 10_000;
+/** An event held by an event-time rule until the watermark passes it. */
+interface HeldEvent {
+  hits: number[];
+  event: EventData;
+  payload: string;
+  topic: string;
+}
 
 /**
  * Runs a RuleSet: pure and synchronous. handle() takes one message and returns what to publish
@@ -78,13 +70,17 @@ const MAX_KEYS = 10_000;
  * caller owns the clock and schedules advance() at nextDeadline().
  */
 export class RuleEngine {
-  readonly stats: RuleEngineStats = { received: 0, matched: 0, fired: {}, emitted: 0, errors: 0 };
+  readonly stats: RuleEngineStats = { received: 0, matched: 0, fired: {}, emitted: 0, errors: 0, late: { dropped: 0, corrected: 0, routed: 0 }, evicted: 0 };
   private readonly tables: LookupTables;
   private readonly topicData = new Map<string, Variables>();
   private readonly states = new Map<string, Record<string, ScalarValue>>();
   private readonly windows = new Map<string, Map<string, SlidingWindow>>();
   private readonly matchers = new Map<string, PatternMatcher<EventData>>();
   private readonly warnings = new Map<string, number>();
+  private readonly queues = new Map<string, EventTimeQueue<HeldEvent>>();
+  private readonly partitions: PartitionKeys;
+  /** The arrival time of the message being handled: partition keys age on it. */
+  private arrivedAt = 0;
   private serial = 0;
 
   constructor(
@@ -94,9 +90,24 @@ export class RuleEngine {
     this.tables = options.tables ?? new Map();
     for (const rule of ruleSet.rules) {
       this.stats.fired[rule.name] = 0;
-      if (rule.pattern) this.matchers.set(rule.name, new PatternMatcher<EventData>(rule.pattern, MAX_KEYS));
+      if (rule.pattern) this.matchers.set(rule.name, new PatternMatcher<EventData>(rule.pattern, Number.POSITIVE_INFINITY));
       if (rule.window) this.windows.set(rule.name, new Map());
+      if (rule.eventTime) this.queues.set(rule.name, new EventTimeQueue<HeldEvent>(rule.eventTime.latenessMs));
     }
+    const longest = Math.max(0, ...ruleSet.rules.map((r) => Math.max(r.pattern?.withinMs ?? 0, r.window?.durationMs ?? 0) + (r.eventTime?.latenessMs ?? 0)));
+    this.partitions = new PartitionKeys(Math.max(options.partitionIdleMs ?? DEFAULT_PARTITION_IDLE_MS, longest), options.maxPartitions ?? DEFAULT_MAX_PARTITIONS, (key) => this.forget(key));
+  }
+
+  /** Partition keys remembered now. */
+  get partitionCount(): number {
+    return this.partitions.size;
+  }
+
+  private forget(key: string): void {
+    this.states.delete(key);
+    for (const windows of this.windows.values()) windows.delete(key);
+    for (const matcher of this.matchers.values()) matcher.forget(key);
+    this.stats.evicted++;
   }
 
   /** What to subscribe to: every filter once, at the highest QoS any rule asked for. */
@@ -116,6 +127,7 @@ export class RuleEngine {
   handle(message: InputMessage): Emission[] {
     this.stats.received++;
     this.serial++;
+    this.arrivedAt = message.at;
     const out = this.advance(message.at);
     let matched = false;
     for (const source of this.ruleSet.data) {
@@ -131,39 +143,114 @@ export class RuleEngine {
       matched = true;
       this.guard(rule, () => {
         const event = this.eventVariables(message, rule.events[hits[0]!]!.filter);
-        const key = this.partitionKey(rule, event.vars);
-        if (rule.pattern) {
-          const passing = hits.filter((i) => {
-            const when = rule.events[i]!.when;
-            return !when || evaluateCondition(when, this.context(rule, key, event.vars, message.at));
-          });
-          if (passing.length === 0) return;
-          for (const match of this.matchers.get(rule.name)!.offer(key, passing, message.at, event)) out.push(...this.fire(rule, key, match, message.at));
-        } else {
-          if (rule.window && typeof event.vars.value === 'number') this.windowFor(rule, key).add(message.at, event.vars.value);
-          out.push(...this.fire(rule, key, [{ event: hits[0]!, at: message.at, data: event }], message.at));
-        }
+        if (rule.eventTime) out.push(...this.offerEventTime(rule, { hits, event, payload: event.vars.payload as string, topic: message.topic }, message.at));
+        else out.push(...this.process(rule, hits, event, message.at));
       });
     }
     if (matched) this.stats.matched++;
     return out;
   }
 
-  /** Fires the absences that are due at `now`. */
-  advance(now: number): Emission[] {
+  /** One event through one rule at time `at` (arrival, or the event's own time): its window or pattern, then the rule. */
+  private process(rule: CompiledRule, hits: number[], event: EventData, at: number): Emission[] {
+    const key = this.partitionKey(rule, event.vars);
+    this.partitions.touch(key, this.arrivedAt);
+    if (!rule.pattern) {
+      if (rule.window && typeof event.vars.value === 'number') this.windowFor(rule, key).add(at, event.vars.value);
+      return this.fire(rule, key, [{ event: hits[0]!, at, data: event }], at);
+    }
+    const passing = hits.filter((i) => {
+      const when = rule.events[i]!.when;
+      return !when || evaluateCondition(when, this.context(rule, key, event.vars, at));
+    });
+    const out: Emission[] = [];
+    if (passing.length > 0) for (const match of this.matchers.get(rule.name)!.offer(key, passing, at, event)) out.push(...this.fire(rule, key, match, at));
+    return out;
+  }
+
+  /**
+   * `time: event`: a late event goes to the rule's `late` policy; an on-time one is held until
+   * the watermark passes it (core/rules/event-time.ts), and what the watermark releases goes
+   * through the rule in time order, followed by the absences the watermark ended.
+   */
+  private offerEventTime(rule: CompiledRule, held: HeldEvent, arrivedAt: number): Emission[] {
+    const queue = this.queues.get(rule.name)!;
+    const time = held.event.vars.time as number;
+    if (queue.isLate(time)) return this.late(rule, held, time, arrivedAt);
+    return this.released(rule, queue.offer(time, held), queue.watermark, arrivedAt);
+  }
+
+  /** What the watermark released, through the rule; emissions stamped with `arrivedAt` (when they were emitted: the log's `at`). */
+  private released(rule: CompiledRule, events: Array<{ time: number; item: HeldEvent }>, watermark: number, arrivedAt: number): Emission[] {
+    const out: Emission[] = [];
+    for (const { time, item } of events) {
+      // As in arrival time: absences due before this event fire first (a B exactly at the deadline still counts).
+      out.push(...this.absencesDue(rule, time));
+      this.guard(rule, () => out.push(...this.process(rule, item.hits, item.event, time)));
+    }
+    out.push(...this.absencesDue(rule, watermark));
+    for (const emission of out) emission.at = arrivedAt;
+    return out;
+  }
+
+  private late(rule: CompiledRule, held: HeldEvent, time: number, arrivedAt: number): Emission[] {
+    const spec = rule.eventTime!;
+    const cause = [held.event.id];
+    if (spec.late === 'correct') {
+      this.stats.late.corrected++;
+      const out = this.process(rule, held.hits, held.event, time);
+      for (const emission of out) {
+        markCorrection(emission);
+        emission.at = arrivedAt;
+      }
+      return out;
+    }
+    if (spec.late === 'route') {
+      this.stats.late.routed++;
+      const vars = { ...held.event.vars, rule: rule.name, now: arrivedAt };
+      const emission = publishEmission(rule, spec.lateTopic!.render(vars), held.payload, rule.qos, false, cause, arrivedAt, { cause: cause.join(' ') });
+      emission.late = 'routed';
+      this.stats.emitted++;
+      return [emission];
+    }
+    this.stats.late.dropped++;
+    return [{ kind: 'late', rule: rule.name, at: arrivedAt, topic: held.topic, payload: held.payload, time, cause }];
+  }
+
+  /**
+   * The end of the stream for event-time rules: everything still held is released (the
+   * watermark moves to the newest time), so no event is left unprocessed when the processor stops.
+   */
+  flush(): Emission[] {
     const out: Emission[] = [];
     for (const rule of this.ruleSet.rules) {
-      const matcher = this.matchers.get(rule.name);
-      if (!matcher || rule.pattern?.kind !== 'absent') continue;
-      for (const { key, match } of matcher.due(now)) this.guard(rule, () => out.push(...this.fire(rule, key, match, now)));
+      const queue = this.queues.get(rule.name);
+      if (queue) out.push(...this.released(rule, queue.flush(), queue.watermark, this.arrivedAt));
     }
+    return out;
+  }
+
+  /** Fires the absences of arrival-time rules that are due at `now`. */
+  advance(now: number): Emission[] {
+    const out: Emission[] = [];
+    for (const rule of this.ruleSet.rules) if (!rule.eventTime) out.push(...this.absencesDue(rule, now));
+    return out;
+  }
+
+  /** An absence is due once `now` (the clock, or an event-time rule's watermark) is past A + within. */
+  private absencesDue(rule: CompiledRule, now: number): Emission[] {
+    const matcher = this.matchers.get(rule.name);
+    if (!matcher || rule.pattern?.kind !== 'absent') return [];
+    const out: Emission[] = [];
+    for (const { key, match } of matcher.due(now)) this.guard(rule, () => out.push(...this.fire(rule, key, match, now)));
     return out;
   }
 
   nextDeadline(): number | undefined {
     let next: number | undefined;
-    for (const matcher of this.matchers.values()) {
-      const at = matcher.nextDeadline();
+    for (const rule of this.ruleSet.rules) {
+      // Event-time absences are due on the watermark, not on the clock.
+      const at = rule.eventTime ? undefined : this.matchers.get(rule.name)?.nextDeadline();
       if (at !== undefined && (next === undefined || at < next)) next = at;
     }
     return next;
@@ -178,66 +265,13 @@ export class RuleEngine {
     if (rule.when && !evaluateCondition(rule.when, vars)) return [];
     this.stats.fired[rule.name]!++;
     const out: Emission[] = [];
+    const context = { key, cause, now, serial: this.serial, state: this.stateFor(key) };
     for (const action of rule.actions) {
-      const emission = this.act(rule, action, key, vars, cause, now);
+      const emission = act(rule, action, vars, context);
       if (emission) out.push(emission);
     }
     this.stats.emitted += out.length;
     return out;
-  }
-
-  private act(rule: CompiledRule, action: Action, key: string, vars: Variables, cause: string[], now: number): Emission | undefined {
-    switch (action.kind) {
-      case 'derive': {
-        const value = evaluateNumber(action.value, vars);
-        const format: PayloadFormat = action.format === 'same' ? ((vars.format as PayloadFormat | undefined) ?? 'value') : action.format;
-        const reading = {
-          seq: typeof vars.seq === 'number' ? vars.seq : this.serial,
-          sensor: String(vars.sensor),
-          time: vars.time as number,
-          value,
-        };
-        const sentAt = typeof vars.sent_at === 'number' ? vars.sent_at : now;
-        let payload = encodeReading(format, reading, sentAt);
-        if (format === 'json') payload = `${payload.slice(0, -1)},"cause":${JSON.stringify(cause)}}`;
-        return this.publish(rule, action.topic.render(vars), payload, action.qos, action.retain, cause, now, { ...userPropertiesFor(reading, sentAt), cause: cause.join(' ') });
-      }
-      case 'publish': {
-        let payload: string;
-        if (action.payload) payload = action.payload.render(vars);
-        else {
-          const fields: Record<string, ScalarValue | string[]> = { rule: rule.name };
-          if (action.json) for (const [name, expr] of action.json) fields[name] = evaluate(expr, vars);
-          else defaultFields(fields, key, vars);
-          fields.cause = cause;
-          payload = JSON.stringify(fields);
-        }
-        return this.publish(rule, action.topic.render(vars), payload, action.qos, action.retain, cause, now, { cause: cause.join(' ') });
-      }
-      case 'csv':
-        return {
-          kind: 'csv',
-          rule: rule.name,
-          at: now,
-          file: action.file,
-          columns: ['at', 'rule', ...action.columns.map(([name]) => name), 'cause'],
-          row: [Number(now.toFixed(3)), rule.name, ...action.columns.map(([, expr]) => evaluate(expr, vars)), cause.join(' ')],
-          cause,
-        };
-      case 'set': {
-        const state = this.stateFor(key);
-        const values = action.assignments.map(([name, expr]) => [name, evaluate(expr, vars)] as const);
-        for (const [name, value] of values) state[name] = value;
-        vars.state = { ...state };
-        return undefined;
-      }
-    }
-  }
-
-  private publish(rule: CompiledRule, topic: string, payload: string, qos: Qos, retain: boolean, cause: string[], at: number, userProperties: Record<string, string>): PublishEmission {
-    const problem = topicProblem(topic);
-    if (problem) throw new Error(`topic "${topic}": ${problem}`);
-    return { kind: 'publish', rule: rule.name, at, topic, payload, qos, retain, cause, userProperties };
   }
 
   /** The variables of one message: its decoded fields plus where and when it came. */
@@ -268,7 +302,7 @@ export class RuleEngine {
     const window = this.windows.get(rule.name)?.get(key);
     if (window) {
       window.trim(now);
-      vars.window = window.aggregates();
+      vars.window = window.aggregates(now);
     }
     for (const source of this.ruleSet.data) {
       const row = this.dataRow(source, vars);
@@ -295,7 +329,6 @@ export class RuleEngine {
     if (!state) {
       state = { ...this.ruleSet.state };
       this.states.set(key, state);
-      if (this.states.size > MAX_KEYS) this.states.delete(this.states.keys().next().value!);
     }
     return state;
   }
@@ -306,7 +339,6 @@ export class RuleEngine {
     if (!window) {
       window = new SlidingWindow(rule.window!);
       windows.set(key, window);
-      if (windows.size > MAX_KEYS) windows.delete(windows.keys().next().value!);
     }
     return window;
   }
@@ -324,17 +356,4 @@ export class RuleEngine {
       if (count <= max) this.options.onWarning?.(`${kind} "${rule.name}": ${(error as Error).message}${count === max ? ' (further errors of this rule are only counted)' : ''}`);
     }
   }
-}
-
-function evaluate(expression: CompiledExpression, vars: Variables): ScalarValue {
-  return expression.evaluate(vars);
-}
-
-function defaultFields(fields: Record<string, ScalarValue | string[]>, key: string, vars: Variables): void {
-  if (key) fields.key = key;
-  for (const name of ['sensor', 'value', 'time'] as const) {
-    const v = vars[name];
-    if (v !== undefined && typeof v !== 'object') fields[name] = v;
-  }
-  fields.at = Number((vars.now as number).toFixed(3));
 }

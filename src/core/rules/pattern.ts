@@ -40,6 +40,13 @@ export class PatternMatcher<T> {
     }
   }
 
+  /** Forgets everything of one partition key (evicted: see partitions.ts). */
+  forget(key: string): void {
+    this.partials.delete(key);
+    this.latest.delete(key);
+    this.pending.delete(key);
+  }
+
   /** Absences whose window ended before `now`: each is a match of [A]. */
   due(now: number): Array<{ key: string; match: Array<Occurrence<T>> }> {
     const out: Array<{ key: string; match: Array<Occurrence<T>> }> = [];

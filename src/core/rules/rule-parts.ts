@@ -4,7 +4,7 @@ import { compileTemplate, type CompiledTemplate } from '../expression/template.j
 import { topicProblem } from '../mqtt/topic-template.js';
 import type { Path } from '../schema/validate.js';
 import type { RuleErrors } from './rule-errors.js';
-import type { Action, EventSpec, Pattern, WindowSpec } from './rule-set.js';
+import type { Action, EventSpec, EventTimeSpec, LatePolicy, Pattern, WindowSpec } from './rule-set.js';
 import { filterProblem } from './topic.js';
 
 type Json = Record<string, unknown>;
@@ -64,6 +64,24 @@ export class RuleParts {
     if (value.count !== undefined) spec.count = value.count as number;
     if (value.duration !== undefined) spec.durationMs = durationToMs(value.duration)!;
     if (spec.count === undefined && spec.durationMs === undefined) throw this.errors.at(path, 'needs "count" (last N events) or "duration" (e.g. 30s), or both');
+    return spec;
+  }
+
+  /**
+   * `time: event` with its `lateness` (default 0), `late` (default drop) and `late_topic` (with
+   * `late: route` only); undefined for arrival time, which takes none of the three.
+   */
+  eventTime(rule: Json, path: Path): EventTimeSpec | undefined {
+    const extras = ['lateness', 'late', 'late_topic'].filter((field) => rule[field] !== undefined);
+    if (rule.time !== 'event') {
+      if (extras.length > 0) throw this.errors.at([...path, extras[0]!], 'goes with "time: event" (arrival time has no watermark)');
+      return undefined;
+    }
+    const spec: EventTimeSpec = { latenessMs: rule.lateness === undefined ? 0 : durationToMs(rule.lateness)!, late: (rule.late as LatePolicy | undefined) ?? 'drop' };
+    if (spec.late === 'route') {
+      if (rule.late_topic === undefined) throw this.errors.at([...path, 'late_topic'], 'is required with "late: route" (where late events go, e.g. late/{sensor})');
+      spec.lateTopic = this.topicTemplate(rule.late_topic, [...path, 'late_topic']);
+    } else if (rule.late_topic !== undefined) throw this.errors.at([...path, 'late_topic'], 'goes with "late: route"');
     return spec;
   }
 

@@ -42,6 +42,21 @@ export interface WindowSpec {
   durationMs?: number;
 }
 
+/** What becomes of an event later than the watermark (event time only). */
+export type LatePolicy = 'drop' | 'correct' | 'route';
+
+/**
+ * `time: event`: windows, `within` and absences are measured on the readings' own times; a
+ * watermark trailing the newest time by `latenessMs` releases events in time order
+ * (core/rules/event-time.ts); events before it are late and handled by `late`.
+ */
+export interface EventTimeSpec {
+  latenessMs: number;
+  late: LatePolicy;
+  /** With `late: route`: where late events go, as they came. */
+  lateTopic?: CompiledTemplate;
+}
+
 export interface CompiledRule {
   name: string;
   kind: 'transform' | 'rule';
@@ -56,6 +71,8 @@ export interface CompiledRule {
   qos: Qos;
   /** Retained messages delivered at subscription are old news for events; skipped unless asked. */
   includeRetained: boolean;
+  /** Absent: arrival time (the default). */
+  eventTime?: EventTimeSpec;
 }
 
 export type Action =

@@ -8,6 +8,7 @@ import type { Pacing } from '../schedule/schedule.js';
 import { DEFAULT_CHOREOGRAPHY, DEFAULT_REPLAYER, releaseOrder, type Choreography, type ClientComeback } from '../experiment/choreography.js';
 import { NO_LINES, type Locate } from '../schema/json-lines.js';
 import { SCENARIO_SCHEMA } from '../schema/scenario-schema.js';
+import { readProcessor } from './processor.js';
 import { schemaProblem, type Path } from '../schema/validate.js';
 import { describeRestarts, type Scenario, type ScenarioBroker, type ScenarioRestart, type ScenarioVariant } from './scenario.js';
 
@@ -97,6 +98,7 @@ function buildScenario(root: Json, errors: ScenarioErrors): Scenario {
   };
   if (root.description !== undefined) scenario.description = root.description as string;
   if (root.maxInflight !== undefined) scenario.maxInflight = root.maxInflight as number;
+  if (root.processor !== undefined) scenario.processor = readProcessor(root.processor as Json, (path, what, found) => errors.at(path, what, found));
   return scenario;
 }
 

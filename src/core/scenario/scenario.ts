@@ -12,6 +12,9 @@ import type { PayloadFormat } from '../mqtt/payload.js';
 import type { ProfileFormatOptions } from '../profile/format.js';
 import type { Qos } from '../records.js';
 import type { Pacing } from '../schedule/schedule.js';
+import type { ScenarioProcessor } from './processor.js';
+
+export type { ScenarioProcessor } from './processor.js';
 
 export type RestartKind = 'graceful' | 'crash';
 export type StateFate = 'kept' | 'lost';
@@ -62,6 +65,8 @@ export interface Scenario {
   maxInflight?: number;
   queueQos0: boolean;
   loop: number;
+  /** A processing stage between replayer and recorder (core/scenario/processor.ts). */
+  processor?: ScenarioProcessor;
 }
 
 /** One run of the matrix; `id` names its folder. */

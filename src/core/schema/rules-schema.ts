@@ -26,6 +26,14 @@ const window = mapping({
   additionalProperties: false,
 });
 
+/** Event time (core/rules/event-time.ts): which clock windows and `within` use, the allowed lateness, late events. */
+const eventTime: Record<string, Schema> = {
+  time: { enum: ['arrival', 'event'], message: 'expected "arrival" (when the message came, the default) or "event" (the reading\'s own time)' },
+  lateness: { type: ['string', 'number'], duration: true },
+  late: { enum: ['drop', 'correct', 'route'], message: 'expected "drop", "correct" or "route" (to late_topic)' },
+  late_topic: text,
+};
+
 /** `by: false` (or null) puts every event in one partition. */
 const by: Schema = { type: ['string', 'number', 'boolean', 'null'], pattern: '\\S', message: 'expected an expression, or false' };
 
@@ -42,6 +50,7 @@ const transform = mapping({
     by,
     window,
     include_retained: bool,
+    ...eventTime,
   },
   required: ['subscribe', 'value', 'publish'],
   additionalProperties: false,
@@ -82,6 +91,7 @@ const rule = mapping({
     do: { type: 'array', items: action, minItems: 1 },
     qos,
     include_retained: bool,
+    ...eventTime,
   },
   additionalProperties: false,
 });

@@ -1,3 +1,4 @@
+import { PROCESSOR_SCHEMA } from './processor-schema.js';
 import type { Schema } from './validate.js';
 
 /**
@@ -101,6 +102,7 @@ export const SCENARIO_SCHEMA: Schema = {
     maxInflight: atLeastOne,
     queueQos0: onOff,
     loop: atLeastOne,
+    processor: PROCESSOR_SCHEMA,
   },
   required: ['profile'],
   additionalProperties: false,

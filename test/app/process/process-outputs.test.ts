@@ -16,6 +16,10 @@ describe('processLogRow', () => {
   it.each([
     ['publish', publish, ['1700000000123.457', 'hot', 'publish', 'alert/a', 1, true, 'e1 e2', '{"v":1}']],
     ['csv', csvRow('/x/out.csv'), ['1700000000200.000', 'keep', 'csv', '/x/out.csv', '', '', 'e3', 'a,21.5']],
+    ['correction (event time, late: correct)', { ...publish, late: 'correction' as const }, ['1700000000123.457', 'hot', 'correct', 'alert/a', 1, true, 'e1 e2', '{"v":1}']],
+    ['correction of a csv row', { ...csvRow('/x/out.csv'), late: 'correction' as const }, ['1700000000200.000', 'keep', 'correct-csv', '/x/out.csv', '', '', 'e3', 'a,21.5']],
+    ['routed (late: route)', { ...publish, late: 'routed' as const, topic: 'late/a' }, ['1700000000123.457', 'hot', 'late-route', 'late/a', 1, true, 'e1 e2', '{"v":1}']],
+    ['dropped (late: drop)', { kind: 'late' as const, rule: 'avg', at: 1_700_000_000_300, topic: 't/s', payload: '{"seq":2}', time: 1_700_000_000_000, cause: ['t/s#2'] }, ['1700000000300.000', 'avg', 'late-drop', 't/s', '', '', 't/s#2', '{"seq":2}']],
   ])('%s: one row in PROCESS_LOG_COLUMNS order', (_kind, emission, row) => {
     expect(processLogRow(emission)).toEqual(row);
     expect(row).toHaveLength(PROCESS_LOG_COLUMNS.length);
