@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chartData, type ChartData } from '../../core/chart/chart-data.js';
-import { analyse, ArrivalTable, SentTable, type AnalyseOptions, type CompareReport } from '../../core/compare/report.js';
+import { analyse, ArrivalTable, SentTable, type AnalyseOptions, type CompareDetail, type CompareReport } from '../../core/compare/report.js';
 import { compileExpression, evaluateNumber, type CompiledExpression } from '../../core/expression/evaluate.js';
 import { optionError, SensortraceError } from '../../core/errors.js';
 import type { GnuplotTerminal } from '../../core/chart/gnuplot.js';
@@ -13,6 +13,9 @@ import { readEventsIfPresent } from '../../io/logs/events-reader.js';
 import type { ProfileFormatOptions } from '../../io/input/profile-reader.js';
 import { isSentLogHeader, readHeader, readProfileAsSent, readSentTable, readSentTableInBackground } from '../../io/logs/sent-log-reader.js';
 import { readReceivedTable, type ReceivedFormat } from '../../io/logs/trace-reader.js';
+import { readSentParquet, readTraceParquet } from '../../io/parquet/parquet-log-readers.js';
+import { isParquetPath } from '../../io/parquet/parquet-schema.js';
+import { compareWithDuckdb } from './compare-duckdb.js';
 
 export type CompareFormat = ChartFormat | 'json';
 export const COMPARE_FORMATS: readonly CompareFormat[] = ['svg', 'png', 'gp', 'vl', 'vg', 'html', 'json'];
@@ -42,12 +45,21 @@ export interface CompareOptions {
   profileFormat?: ProfileFormatOptions;
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
+  /**
+   * 'memory' (default): the inputs in columns in this process. 'duckdb': the join and every count
+   * in DuckDB (optional dependency @duckdb/node-api), spilling to disk; same report.
+   */
+  engine?: CompareEngine;
+  /** DuckDB's memory_limit for engine 'duckdb' (default '2GB'). */
+  memoryLimit?: string;
 }
+
+export type CompareEngine = 'memory' | 'duckdb';
 
 export interface CompareInputs {
   sent: string;
   sent_kind: 'sent-log' | 'profile';
-  received: Array<{ path: string; format: ReceivedFormat }>;
+  received: Array<{ path: string; format: ReceivedFormat | 'trace-parquet' }>;
   events: string[];
 }
 
@@ -65,9 +77,10 @@ export function zoneLabelAt(at: number): string {
 }
 
 async function readSentInput(options: CompareOptions, arrivals: ArrivalTable, pendingSentLog: Promise<SentTable | undefined>): Promise<{ messages: SentTable; kind: 'sent-log' | 'profile' }> {
-  const header = await readHeader(options.sent).catch((error: unknown) => {
+  const header = isParquetPath(options.sent) ? undefined : await readHeader(options.sent).catch((error: unknown) => {
     throw error instanceof SensortraceError ? error : new SensortraceError(`${options.sent}: cannot read: ${(error as Error).message}`, 'E_INPUT', { file: options.sent });
   });
+  if (isParquetPath(options.sent)) return { messages: (await pendingSentLog)!, kind: 'sent-log' };
   if (header && isSentLogHeader(header)) return { messages: (await pendingSentLog) ?? (await readSentTable(options.sent, { onWarning: options.onWarning })), kind: 'sent-log' };
   const { messages, relative } = await readProfileAsSent(options.sent, { topic: options.topic, qos: options.qos, format: options.profileFormat });
   if (relative) {
@@ -135,13 +148,15 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   const formats = options.formats ?? [...DEFAULT_COMPARE_FORMATS];
   for (const f of formats) if (!COMPARE_FORMATS.includes(f)) throw optionError('formats', `unknown output "${f}" (known: ${COMPARE_FORMATS.join(', ')})`);
   checkCompareOutputs(options, formats);
+  if (options.engine === 'duckdb') return compareInDuckdb(options, formats);
+  if (options.engine !== undefined && options.engine !== 'memory') throw optionError('engine', `unknown engine "${String(options.engine)}" (known: memory, duckdb)`);
   // The chart modules load while the inputs are read (their import is most of a small compare's time).
   if (options.output !== undefined && formats.some((f) => f === 'svg' || f === 'png' || f === 'vg' || f === 'html')) void preloadChartModules();
 
   // A large sent log is read on another thread while this one reads the arrivals. Its errors
   // surface when awaited, after any error of the received files, as when read in turn.
   const background = new AbortController();
-  const pendingSentLog = readHeader(options.sent).then(
+  const pendingSentLog = isParquetPath(options.sent) ? readSentParquet(options.sent) : readHeader(options.sent).then(
     (header) => (header && isSentLogHeader(header) ? readSentTableInBackground(options.sent, { onWarning: options.onWarning, signal: background.signal }) : undefined),
     () => undefined,
   );
@@ -152,6 +167,11 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   let sent: Awaited<ReturnType<typeof readSentInput>>;
   try {
     for (const path of options.received) {
+      if (isParquetPath(path)) {
+        await readTraceParquet(path, arrivals);
+        received.push({ path, format: 'trace-parquet' });
+        continue;
+      }
       const { format } = await readReceivedTable(path, arrivals, { onWarning: options.onWarning });
       received.push({ path, format });
     }
@@ -160,12 +180,33 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
     background.abort();
     throw error;
   }
-  const eventPaths = [eventsPathFor(options.sent), ...options.received.map(eventsPathFor), ...(options.events ?? [])];
-  const { events, read } = await readEventsIfPresent(eventPaths);
-  for (const path of options.events ?? []) if (!read.includes(path)) throw new SensortraceError(`${path}: events file not found`, 'E_INPUT', { file: path });
-
+  const { events, read } = await readEvents(options);
   const { report: counts, detail } = analyse(sent.messages, arrivals, events, analyseOptions);
   const report = { ...counts, inputs: { sent: options.sent, sent_kind: sent.kind, received, events: read } };
+  return writeOutputs(options, formats, report, () => ({ sent: sent.messages, arrivals, detail }));
+}
+
+async function readEvents(options: CompareOptions): Promise<Awaited<ReturnType<typeof readEventsIfPresent>>> {
+  const eventPaths = [eventsPathFor(options.sent), ...options.received.map(eventsPathFor), ...(options.events ?? [])];
+  const found = await readEventsIfPresent(eventPaths);
+  for (const path of options.events ?? []) if (!found.read.includes(path)) throw new SensortraceError(`${path}: events file not found`, 'E_INPUT', { file: path });
+  return found;
+}
+
+/** --engine duckdb: the same report from DuckDB; charts from a downsample (compare-duckdb.ts). */
+async function compareInDuckdb(options: CompareOptions, formats: readonly CompareFormat[]): Promise<CompareResult> {
+  if (options.expect !== undefined) throw optionError('engine', 'duckdb does not evaluate --expect: leave --engine out');
+  const { events, read } = await readEvents(options);
+  const draws = options.output !== undefined && formats.some((f) => f !== 'json');
+  if (draws) void preloadChartModules();
+  const result = await compareWithDuckdb({ sent: options.sent, received: options.received, events, output: options.output, memoryLimit: options.memoryLimit, sample: draws });
+  const received = options.received.map((path, i) => ({ path, format: result.formats[i]! }));
+  const report = { ...result.report, inputs: { sent: options.sent, sent_kind: 'sent-log' as const, received, events: read } };
+  return writeOutputs(options, formats, report, () => result.sample!);
+}
+
+/** The chosen output files; chart inputs asked for only when a chart is drawn. */
+async function writeOutputs(options: CompareOptions, formats: readonly CompareFormat[], report: CompareResult['report'], chartInputs: () => { sent: SentTable; arrivals: ArrivalTable; detail: CompareDetail }): Promise<CompareResult> {
   const files: string[] = [];
   // Stopped (Ctrl+C) while reading: the numbers are still worth printing, half-written plots are not.
   if (options.output === undefined || formats.length === 0 || options.signal?.aborted) return { report, files };
@@ -187,7 +228,8 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   const needsChart = formats.some((f) => f !== 'json');
   if (!needsChart) return { report, files };
   // One column per two pixels: min/max keep up to 4 points per column, plenty for a line at this size.
-  const data: ChartData = chartData(sent.messages, arrivals, report, detail, { columns: Math.round(width / 2) });
+  const { sent, arrivals, detail } = chartInputs();
+  const data: ChartData = chartData(sent, arrivals, report, detail, { columns: Math.round(width / 2) });
   await writeChartFiles(report, data, { formats, base, write, title: options.title, width, height, utc: options.utc, zoneLabel: zoneLabelAt(data.tMin), gnuplotTerminal: options.gnuplotTerminal });
   return { report, files };
 }

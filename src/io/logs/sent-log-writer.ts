@@ -41,6 +41,8 @@ export interface SentLogWriterOptions extends BufferedFileWriterOptions {
   startSeq?: number;
   /** Keep the hand-over mark file (`handedOverPathFor`), written before a seq is handed to the client. */
   handedOverMark?: boolean;
+  /** Each record as it is written, in seq order (a second copy of the log: Parquet). */
+  onRow?: (record: SentRecord) => void;
 }
 
 /**
@@ -54,11 +56,13 @@ export class SentLogWriter {
   private nextSeq: number;
   private markFd: number | undefined;
   private readonly markPath: string;
+  private readonly onRow: ((record: SentRecord) => void) | undefined;
 
   constructor(path: string, options: SentLogWriterOptions = {}) {
     const hasHeader = Boolean(options.append) && existsSync(path) && statSync(path).size > 0;
     this.writer = new BufferedFileWriter(path, options);
     this.nextSeq = options.startSeq ?? 1;
+    this.onRow = options.onRow;
     this.markPath = handedOverPathFor(path);
     if (!hasHeader) this.writer.write(csvLine([...SENT_COLUMNS]));
     // Written now, so an unwritable log (a full disk) fails before anything is published.
@@ -95,14 +99,14 @@ export class SentLogWriter {
   complete(record: SentRecord): void {
     // In order (always at QoS 0, nearly always at 1/2): straight through, no map.
     if (record.seq === this.nextSeq && this.waiting.size === 0) {
-      this.writer.write(sentLogLine(record));
+      this.writeRow(record);
       this.nextSeq++;
       return;
     }
     this.waiting.set(record.seq, record);
     for (let next = this.waiting.get(this.nextSeq); next; next = this.waiting.get(this.nextSeq)) {
       this.waiting.delete(this.nextSeq);
-      this.writer.write(sentLogLine(next));
+      this.writeRow(next);
       this.nextSeq++;
     }
   }
@@ -110,8 +114,13 @@ export class SentLogWriter {
   /** Writes whatever is still waiting (gaps and all), in seq order. */
   finish(unfinished: Iterable<SentRecord> = []): void {
     for (const r of unfinished) this.waiting.set(r.seq, r);
-    for (const seq of [...this.waiting.keys()].sort((a, b) => a - b)) this.writer.write(sentLogLine(this.waiting.get(seq)!));
+    for (const seq of [...this.waiting.keys()].sort((a, b) => a - b)) this.writeRow(this.waiting.get(seq)!);
     this.waiting.clear();
+  }
+
+  private writeRow(record: SentRecord): void {
+    this.writer.write(sentLogLine(record));
+    this.onRow?.(record);
   }
 
   flush(): void {
