@@ -61,10 +61,9 @@ async function chartSample(db: DuckdbSession, events: readonly ConnectionEvent[]
   const step = Math.max(1, Math.ceil(Number(count?.n ?? 0) / CHART_SAMPLE));
   await db.run(`CREATE TABLE sample_sent AS SELECT * FROM sent WHERE idx % ${step} = 0`);
   const sentRows = await db.rows('SELECT seq, sensor, topic, qos, profile_time, value, planned_at, published_at FROM sample_sent ORDER BY idx');
-  const arrivalRows = await db.rows(`SELECT a.received_at, a.topic, s.seq, coalesce(a.sensor, s.sensor) AS sensor, s.profile_time, a.value, a.published_at FROM ranked a
-      JOIN matched m ON m.rr = a.rr JOIN sample_sent s ON s.idx = m.sidx
-    UNION ALL SELECT a.received_at, a.topic, a.seq, a.sensor, a.profile_time, a.value, a.published_at FROM ranked a
-      WHERE a.rr NOT IN (SELECT rr FROM matched) AND a.rr % ${step} = 0 ORDER BY 1`);
+  const arrivalRows = await db.rows(`SELECT m.received_at, s.topic, s.seq, s.sensor, s.profile_time, m.value, m.published_at, m.aidx FROM matched m JOIN sample_sent s ON s.idx = m.sidx
+    UNION ALL SELECT a.received_at, a.topic, a.seq, a.sensor, a.profile_time, a.value, a.published_at, a.rowid FROM arrivals a
+      WHERE a.rowid % ${step} = 0 AND a.rowid NOT IN (SELECT aidx FROM matched) ORDER BY 1, 8`);
   const n = (v: unknown): number => (v === null || v === undefined ? NaN : Number(v));
   const sent = new SentTable();
   for (const r of sentRows) sent.push(n(r.seq), String(r.sensor), String(r.topic), n(r.qos) as 0 | 1 | 2, n(r.profile_time), n(r.value), n(r.planned_at), n(r.published_at));

@@ -18,40 +18,46 @@ import type { DuckdbSession } from '../../io/duckdb/duckdb.js';
 const num = (v: unknown): number => Number(v ?? 0);
 const KEY = 'floor(profile_time + 0.5)';
 
-/** Which sent message (idx) each matched arrival (rr: its rank in receive order) is a copy of. */
+/**
+ * Which sent message (sidx) each matched arrival (aidx: its input index) is a copy of, with what
+ * the accounting needs of the arrival. Receive order is (received_at, aidx) throughout.
+ */
 async function match(db: DuckdbSession): Promise<void> {
-  await db.run('CREATE TABLE ranked AS SELECT rowid AS aidx, *, row_number() OVER (ORDER BY received_at, rowid) AS rr FROM arrivals');
-  await db.run(`CREATE TABLE matched AS SELECT a.rr, s.idx AS sidx, 'seq' AS src, 'seq' AS grp, 1 AS n FROM ranked a JOIN sent s ON a.seq = s.seq WHERE a.seq IS NOT NULL`);
-  const [timed] = await db.rows('SELECT count(*) AS n FROM ranked WHERE seq IS NULL AND profile_time IS NOT NULL');
+  await db.run(`CREATE TABLE matched AS SELECT a.rowid AS aidx, a.received_at, a.value, a.published_at, s.idx AS sidx, 'seq' AS src, 'seq' AS grp, 1 AS n
+    FROM arrivals a JOIN sent s ON a.seq = s.seq WHERE a.seq IS NOT NULL`);
+  const [timed] = await db.rows('SELECT count(*) AS n FROM arrivals WHERE seq IS NULL AND profile_time IS NOT NULL');
   if (num(timed?.n) === 0) return;
   await db.run(`CREATE TABLE keyed AS SELECT idx, topic, sensor, ${KEY} AS k,
     row_number() OVER (PARTITION BY topic, ${KEY} ORDER BY idx) AS tpos, count(*) OVER (PARTITION BY topic, ${KEY}) AS tn,
     row_number() OVER (PARTITION BY sensor, ${KEY} ORDER BY idx) AS spos, count(*) OVER (PARTITION BY sensor, ${KEY}) AS sn FROM sent`);
-  await db.run(`CREATE TABLE tk AS SELECT rr, topic, sensor, ${KEY} AS k FROM ranked WHERE seq IS NULL AND profile_time IS NOT NULL`);
-  await db.run(`CREATE TABLE by_topic AS SELECT t.rr, t.topic, t.k, row_number() OVER (PARTITION BY t.topic, t.k ORDER BY t.rr) AS r FROM tk t WHERE EXISTS (SELECT 1 FROM keyed s WHERE s.topic = t.topic AND s.k = t.k)`);
-  await db.run(`CREATE TABLE by_sensor AS SELECT t.rr, t.sensor, t.k, row_number() OVER (PARTITION BY t.sensor, t.k ORDER BY t.rr) AS r FROM tk t
-    WHERE t.sensor IS NOT NULL AND t.rr NOT IN (SELECT rr FROM by_topic) AND EXISTS (SELECT 1 FROM keyed s WHERE s.sensor = t.sensor AND s.k = t.k)`);
-  await db.run(`INSERT INTO matched SELECT b.rr, s.idx, 'topic', 't|' || b.topic || '|' || b.k, s.tn FROM by_topic b JOIN keyed s ON s.topic = b.topic AND s.k = b.k AND s.tpos = CASE WHEN b.r <= s.tn THEN b.r ELSE 1 END`);
-  await db.run(`INSERT INTO matched SELECT b.rr, s.idx, 'sensor', 's|' || b.sensor || '|' || b.k, s.sn FROM by_sensor b JOIN keyed s ON s.sensor = b.sensor AND s.k = b.k AND s.spos = CASE WHEN b.r <= s.sn THEN b.r ELSE 1 END`);
+  await db.run(`CREATE TABLE tk AS SELECT rowid AS aidx, received_at, value, published_at, topic, sensor, ${KEY} AS k FROM arrivals WHERE seq IS NULL AND profile_time IS NOT NULL`);
+  await db.run(`CREATE TABLE by_topic AS SELECT t.*, row_number() OVER (PARTITION BY t.topic, t.k ORDER BY t.received_at, t.aidx) AS r FROM tk t WHERE EXISTS (SELECT 1 FROM keyed s WHERE s.topic = t.topic AND s.k = t.k)`);
+  await db.run(`CREATE TABLE by_sensor AS SELECT t.*, row_number() OVER (PARTITION BY t.sensor, t.k ORDER BY t.received_at, t.aidx) AS r FROM tk t
+    WHERE t.sensor IS NOT NULL AND t.aidx NOT IN (SELECT aidx FROM by_topic) AND EXISTS (SELECT 1 FROM keyed s WHERE s.sensor = t.sensor AND s.k = t.k)`);
+  const pick = (pos: string, n: string): string => `s.${pos} = CASE WHEN b.r <= s.${n} THEN b.r ELSE 1 END`;
+  await db.run(`INSERT INTO matched SELECT b.aidx, b.received_at, b.value, b.published_at, s.idx, 'topic', 't|' || b.topic || '|' || b.k, s.tn FROM by_topic b JOIN keyed s ON s.topic = b.topic AND s.k = b.k AND ${pick('tpos', 'tn')}`);
+  await db.run(`INSERT INTO matched SELECT b.aidx, b.received_at, b.value, b.published_at, s.idx, 'sensor', 's|' || b.sensor || '|' || b.k, s.sn FROM by_sensor b JOIN keyed s ON s.sensor = b.sensor AND s.k = b.k AND ${pick('spos', 'sn')}`);
   // The k-th-arrival rule is the in-memory matcher's only while a key's messages are taken through that key alone.
   const [mixed] = await db.rows('SELECT sidx FROM matched GROUP BY sidx HAVING count(DISTINCT grp) > 1 AND max(n) > 1 LIMIT 1');
-  if (mixed) throw new SensortraceError('compare --engine duckdb: several sent messages share a (topic or sensor, profile time) and are also matched another way (by seq or another key); the order-dependent choice between them is the default engine\'s: leave --engine out', 'E_USAGE', undefined, { option: 'engine' });
+  if (mixed) throw new SensortraceError("compare --engine duckdb: several sent messages share a (topic or sensor, profile time) and are also matched another way (by seq or another key); the order-dependent choice between them is the default engine's: leave --engine out", 'E_USAGE', undefined, { option: 'engine' });
 }
 
-/** One row per sent message: delivered, copies, latency, delay, mismatch, out of order, late. */
+/** One row per sent message: copies, its first arrival's latency and delay, mismatch, out of order, its outage window, late. */
 async function messages(db: DuckdbSession, windows: readonly OutageWindow[]): Promise<void> {
-  await db.run('CREATE TABLE firsts AS SELECT sidx, min(rr) AS first_rr, count(*) AS copies FROM matched GROUP BY sidx');
+  // The first copy: the least (received_at, aidx); aidx is unique, so the other fields only ride along.
+  await db.run(`CREATE TABLE firsts AS SELECT sidx, count(*) AS copies, min({'t': received_at, 'i': aidx, 'v': value, 'p': published_at}) AS f FROM matched GROUP BY sidx`);
+  await db.run('CREATE TABLE windows (wi INTEGER, w_start DOUBLE, w_end DOUBLE)');
   const values = windows.map((w, i) => `(${i}, ${w.start}::DOUBLE, ${w.end === null ? 'NULL' : `${w.end}::DOUBLE`})`).join(', ');
-  await db.run(`CREATE TABLE windows (wi INTEGER, w_start DOUBLE, w_end DOUBLE)`);
   if (values) await db.run(`INSERT INTO windows VALUES ${values}`);
-  await db.run(`CREATE TABLE msg AS SELECT s.idx, s.seq, s.sensor, s.topic, s.qos::VARCHAR AS qos, s.send_time, f.first_rr, coalesce(f.copies, 0) AS copies,
-      a.received_at AS first_at, a.received_at - coalesce(s.published_at, a.published_at) AS latency, a.received_at - s.planned_at AS delay,
-      coalesce(a.value IS NOT NULL AND NOT (abs(a.value - s.value) <= 1e-9::DOUBLE * greatest(1::DOUBLE, abs(a.value), abs(s.value))), false) AS mismatch,
-      w.wi, w.w_end
-    FROM sent s LEFT JOIN firsts f ON f.sidx = s.idx LEFT JOIN ranked a ON a.rr = f.first_rr
-    LEFT JOIN windows w ON s.send_time >= w.w_start AND (w.w_end IS NULL OR s.send_time < w.w_end)`);
-  await db.run(`CREATE TABLE behind AS SELECT idx, seq < max(seq) OVER (PARTITION BY topic ORDER BY first_rr ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS ooo FROM msg WHERE first_rr IS NOT NULL`);
-  await db.run(`CREATE TABLE facts AS SELECT m.*, coalesce(b.ooo, false) AS ooo, (m.w_end IS NOT NULL AND m.first_at >= m.w_end) AS late FROM msg m LEFT JOIN behind b ON b.idx = m.idx`);
+  const window = windows.length ? 'LEFT JOIN windows w ON j.send_time >= w.w_start AND (w.w_end IS NULL OR j.send_time < w.w_end)' : 'LEFT JOIN (SELECT NULL::INTEGER AS wi, NULL::DOUBLE AS w_end) w ON false';
+  await db.run(`CREATE TABLE facts AS
+    WITH j AS (SELECT s.idx, s.seq, s.sensor, s.topic, s.qos::VARCHAR AS qos, s.send_time, s.value AS s_value, s.published_at AS s_pub, s.planned_at, coalesce(f.copies, 0) AS copies, f.f
+      FROM sent s LEFT JOIN firsts f ON f.sidx = s.idx)
+    SELECT j.sensor, j.qos, j.copies, j.f.t AS first_at, j.f.t - coalesce(j.s_pub, j.f.p) AS latency, j.f.t - j.planned_at AS delay,
+      coalesce(j.f.v IS NOT NULL AND NOT (abs(j.f.v - j.s_value) <= 1e-9::DOUBLE * greatest(1::DOUBLE, abs(j.f.v), abs(j.s_value))), false) AS mismatch,
+      j.f IS NOT NULL AND coalesce(j.seq < max(j.seq) OVER (PARTITION BY j.topic ORDER BY j.f.t, j.f.i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS ooo,
+      w.wi, coalesce(w.w_end IS NOT NULL AND j.f.t >= w.w_end, false) AS late
+    FROM j ${window}`);
 }
 
 function round3(v: number | null): number | null {
@@ -59,9 +65,9 @@ function round3(v: number | null): number | null {
 }
 
 /** Nearest-rank percentiles and the sorted-order mean of one measure, per slice key. */
-async function stats(db: DuckdbSession, measure: 'latency' | 'delay', key: string): Promise<Map<string, LatencyStats>> {
+async function stats(db: DuckdbSession, measure: 'latency' | 'delay', key: string, where: string): Promise<Map<string, LatencyStats>> {
   const rank = (p: number): string => `least(n, greatest(1, ceil((${p}::DOUBLE / 100::DOUBLE) * n::DOUBLE)))`;
-  const rows = await db.rows(`WITH v AS (SELECT ${key} AS key, ${measure} AS v FROM facts WHERE ${measure} IS NOT NULL),
+  const rows = await db.rows(`WITH v AS (SELECT ${key} AS key, ${measure} AS v FROM facts WHERE ${measure} IS NOT NULL AND ${where}),
     r AS (SELECT key, v, row_number() OVER (PARTITION BY key ORDER BY v) AS rn, count(*) OVER (PARTITION BY key) AS n FROM v),
     p AS (SELECT key, any_value(n) AS n, max(v) FILTER (WHERE rn = ${rank(50)}) AS p50, max(v) FILTER (WHERE rn = ${rank(95)}) AS p95,
       max(v) FILTER (WHERE rn = ${rank(99)}) AS p99, max(v) AS mx FROM r GROUP BY key),
@@ -77,10 +83,23 @@ async function stats(db: DuckdbSession, measure: 'latency' | 'delay', key: strin
 
 const EMPTY: LatencyStats = { count: 0, p50: null, p95: null, p99: null, max: null, mean: null };
 
-async function slices(db: DuckdbSession, key: string): Promise<Record<string, CompareCounts>> {
+/**
+ * A slice with as many samples as the whole has the same samples: it reuses the whole's
+ * statistics (as slices.ts does), so only slices with fewer are sorted.
+ */
+async function sliceStats(db: DuckdbSession, measure: 'latency' | 'delay', key: string, whole: LatencyStats | undefined): Promise<Map<string, LatencyStats>> {
+  if (whole === undefined) return stats(db, measure, key, 'true');
+  const counts = await db.rows(`SELECT ${key} AS key, count(${measure}) AS n FROM facts GROUP BY ${key}`);
+  const own = stats(db, measure, key, `${key} IN (SELECT key FROM (SELECT ${key} AS key, count(${measure}) AS n FROM facts GROUP BY ${key}) WHERE n <> ${whole.count})`);
+  const out = await own;
+  for (const r of counts) if (num(r.n) === whole.count) out.set(String(r.key), { ...whole });
+  return out;
+}
+
+async function slices(db: DuckdbSession, key: string, whole?: { latency: LatencyStats; delay: LatencyStats }): Promise<Record<string, CompareCounts>> {
   const rows = await db.rows(`SELECT ${key} AS key, count(*) AS sent, sum(copies) AS received, count(first_at) AS delivered, sum(CASE WHEN copies > 0 THEN copies - 1 ELSE 0 END) AS duplicates,
     count(*) FILTER (WHERE ooo) AS ooo, count(*) FILTER (WHERE late) AS late, count(*) FILTER (WHERE mismatch) AS mismatches FROM facts GROUP BY ${key}`);
-  const [latency, delay] = [await stats(db, 'latency', key), await stats(db, 'delay', key)];
+  const [latency, delay] = [await sliceStats(db, 'latency', key, whole?.latency), await sliceStats(db, 'delay', key, whole?.delay)];
   const out: Record<string, CompareCounts> = {};
   for (const r of rows.sort((a, b) => (String(a.key) < String(b.key) ? -1 : String(a.key) > String(b.key) ? 1 : 0))) {
     const k = String(r.key);
@@ -112,6 +131,7 @@ export async function analyseInDuckdb(db: DuckdbSession, events: readonly Connec
   await match(db);
   await messages(db, windows);
   const all = (await slices(db, "'all'")).all ?? { sent: 0, received: 0, delivered: 0, lost: 0, duplicates: 0, out_of_order: 0, late: 0, value_mismatches: 0, latency_ms: { ...EMPTY }, delay_ms: { ...EMPTY } };
+  const whole = { latency: all.latency_ms, delay: all.delay_ms! };
   const [counts] = await db.rows(`SELECT count(*) FILTER (WHERE src = 'seq') AS by_seq, count(*) FILTER (WHERE src = 'topic') AS by_topic, count(*) FILTER (WHERE src = 'sensor') AS by_sensor, (SELECT count(*) FROM arrivals) AS arrivals FROM matched`);
   const matchCounts: MatchCounts = { rule: 'none', by_seq: num(counts?.by_seq), by_topic_time: num(counts?.by_topic), by_sensor_time: num(counts?.by_sensor) };
   const unexpected = num(counts?.arrivals) - matchCounts.by_seq - matchCounts.by_topic_time - matchCounts.by_sensor_time;
@@ -123,8 +143,8 @@ export async function analyseInDuckdb(db: DuckdbSession, events: readonly Connec
     unexpected,
     match: { ...matchCounts, rule: mainRule(matchCounts) },
     outages: await outages(db, windows),
-    by_sensor: await slices(db, 'sensor'),
-    by_qos: await slices(db, 'qos'),
+    by_sensor: await slices(db, 'sensor', whole),
+    by_qos: await slices(db, 'qos', whole),
     sent_span: span(spans?.s0, spans?.s1),
     received_span: span(spans?.r0, spans?.r1),
   };

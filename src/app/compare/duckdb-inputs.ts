@@ -15,27 +15,45 @@ import { isParquetPath } from '../../io/parquet/parquet-schema.js';
 
 type Kind = 'time' | 'number' | 'text';
 
-/** A file as a DuckDB table expression, every CSV cell as text (parsed below, as our readers do). */
-function scan(path: string): string {
-  return isParquetPath(path) ? `read_parquet(${sqlString(path)})` : `read_csv(${sqlString(path)}, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"', null_padding = true)`;
+/** The columns of sensortrace's logs that hold numbers (epoch ms and counts); every other column is text. */
+const NUMBER_COLUMNS = new Set(['seq', 'qos', 'retain', 'dup', 'profile_time', 'value', 'planned_at', 'published_at', 'acked_at', 'received_at', 'latency_ms']);
+
+/**
+ * A file as a DuckDB table expression. CSV columns are typed by name (DuckDB parses the numbers:
+ * the same correctly rounded doubles as Number()), so nothing is sniffed from the data.
+ */
+function scan(path: string, names?: readonly string[]): string {
+  if (isParquetPath(path)) return `read_parquet(${sqlString(path)})`;
+  const types = names ? `, types = {${names.map((n) => `${sqlString(n)}: '${NUMBER_COLUMNS.has(n.trim().toLowerCase()) ? 'DOUBLE' : 'VARCHAR'}'`).join(', ')}}` : ', all_varchar = true';
+  return `read_csv(${sqlString(path)}, header = true, delim = ',', quote = '"', escape = '"', null_padding = true${types})`;
 }
 
-async function columnsOf(db: DuckdbSession, path: string): Promise<Set<string>> {
+interface FileColumns {
+  /** Lower-cased name → the file's own spelling. */
+  byName: Map<string, string>;
+  scan: string;
+}
+
+async function columnsOf(db: DuckdbSession, path: string): Promise<FileColumns> {
   const rows = await db.rows(`DESCRIBE SELECT * FROM ${scan(path)}`);
-  return new Set(rows.map((r) => String(r.column_name).trim().toLowerCase()));
+  const names = rows.map((r) => String(r.column_name));
+  const byName = new Map<string, string>();
+  for (const n of names) if (!byName.has(n.trim().toLowerCase())) byName.set(n.trim().toLowerCase(), n);
+  return { byName, scan: scan(path, names) };
 }
 
 /** One column as a typed expression; NULL when the file lacks it. */
-function column(names: Set<string>, parquet: boolean, name: string, kind: Kind): string {
-  if (!names.has(name)) return kind === 'text' ? 'NULL::VARCHAR' : 'NULL::DOUBLE';
-  const c = `"${name}"`;
+function column(file: FileColumns, parquet: boolean, name: string, kind: Kind): string {
+  const own = file.byName.get(name);
+  if (own === undefined) return kind === 'text' ? 'NULL::VARCHAR' : 'NULL::DOUBLE';
+  const c = `"${own.replace(/"/g, '""')}"`;
   if (parquet) return kind === 'time' ? `(epoch_us(${c})::DOUBLE / 1000::DOUBLE)` : kind === 'number' ? `${c}::DOUBLE` : `${c}::VARCHAR`;
-  // CSV: the writer's spreadsheet escape (a leading apostrophe before = + - @ tab CR) undone; numbers trimmed.
-  return kind === 'text' ? `st_unescape(${c})` : `CAST(NULLIF(trim(${c}), '') AS DOUBLE)`;
+  // CSV: the writer's spreadsheet escape (a leading apostrophe before = + - @ tab CR) undone.
+  return kind === 'text' ? `st_unescape(${c})` : c;
 }
 
 export async function createTables(db: DuckdbSession): Promise<void> {
-  await db.run(`CREATE MACRO st_unescape(x) AS CASE WHEN regexp_matches(x, '^''+[=+\\-@\\t\\r]') THEN substr(x, 2) ELSE x END`);
+  await db.run(`CREATE MACRO st_unescape(x) AS CASE WHEN starts_with(x, '''') AND regexp_matches(x, '^''+[=+\\-@\\t\\r]') THEN substr(x, 2) ELSE x END`);
   await db.run('CREATE TABLE arrivals (received_at DOUBLE, topic VARCHAR, seq DOUBLE, sensor VARCHAR, profile_time DOUBLE, value DOUBLE, published_at DOUBLE, payload_text VARCHAR, payload_bytes BLOB)');
 }
 
@@ -49,10 +67,12 @@ export async function loadSent(db: DuckdbSession, path: string): Promise<void> {
   const n = await columnsOf(db, path);
   const c = (name: string, kind: Kind): string => column(n, parquet, name, kind);
   const topic = c('topic', 'text');
+  const [planned, published, profileTime] = [c('planned_at', 'time'), c('published_at', 'time'), c('profile_time', 'time')];
+  // idx: the row's position in the file (rowid, in insertion order), what the in-memory engine's indices are.
   await db.run(`CREATE TABLE sent_rows AS SELECT ${c('seq', 'number')} AS seq, coalesce(${c('sensor', 'text')}, ${topic}) AS sensor, ${topic} AS topic,
-    coalesce(${c('qos', 'number')}, 0)::INTEGER AS qos, ${c('profile_time', 'time')} AS profile_time, ${c('value', 'number')} AS value,
-    ${c('planned_at', 'time')} AS planned_at, ${c('published_at', 'time')} AS published_at FROM ${scan(path)}`);
-  await db.run('CREATE TABLE sent AS SELECT rowid AS idx, *, coalesce(planned_at, published_at, profile_time) AS send_time FROM sent_rows');
+    coalesce(${c('qos', 'number')}, 0)::INTEGER AS qos, ${profileTime} AS profile_time, ${c('value', 'number')} AS value,
+    ${planned} AS planned_at, ${published} AS published_at, coalesce(${planned}, ${published}, ${profileTime}) AS send_time FROM ${n.scan}`);
+  await db.run('CREATE VIEW sent AS SELECT rowid AS idx, * FROM sent_rows');
   const repeated = await db.rows('SELECT seq FROM sent GROUP BY seq HAVING count(*) > 1 LIMIT 1');
   if (repeated.length > 0) throw inputError({ file: path, field: 'seq' }, 'repeated sequence number', String(repeated[0]!.seq));
   const missing = await db.rows('SELECT count(*) FILTER (WHERE seq IS NULL) AS seq, count(*) FILTER (WHERE topic IS NULL) AS topic, count(*) FILTER (WHERE profile_time IS NULL) AS profile_time, count(*) FILTER (WHERE value IS NULL) AS value FROM sent');
@@ -65,12 +85,12 @@ export async function loadReceived(db: DuckdbSession, path: string): Promise<Rec
   const format = parquet ? 'trace-parquet' : await detectReceivedFormat(path);
   if (format === 'trace' || format === 'trace-parquet') {
     const n = await columnsOf(db, path);
-    if (!n.has('received_at') || !n.has('topic')) throw inputError({ file: path, line: 1 }, 'not a trace: missing column received_at or topic');
+    if (!n.byName.has('received_at') || !n.byName.has('topic')) throw inputError({ file: path, line: 1 }, 'not a trace: missing column received_at or topic');
     const c = (name: string, kind: Kind): string => column(n, parquet, name, kind);
-    const payload = n.has('payload') ? '"payload"' : 'NULL';
+    const payload = n.byName.has('payload') ? `"${n.byName.get('payload')!}"` : 'NULL';
     const needs = `(${c('value', 'number')} IS NULL OR (${c('seq', 'number')} IS NULL AND ${c('profile_time', 'time')} IS NULL))`;
     await db.run(`INSERT INTO arrivals SELECT ${c('received_at', 'time')}, ${c('topic', 'text')}, ${c('seq', 'number')}, ${c('sensor', 'text')}, ${c('profile_time', 'time')},
-      ${c('value', 'number')}, ${c('published_at', 'time')}, ${parquet ? 'NULL' : `CASE WHEN ${needs} THEN ${payload} END`}, ${parquet ? `CASE WHEN ${needs} THEN ${payload}::BLOB END` : 'NULL'} FROM ${scan(path)}`);
+      ${c('value', 'number')}, ${c('published_at', 'time')}, ${parquet ? 'NULL' : `CASE WHEN ${needs} THEN ${payload} END`}, ${parquet ? `CASE WHEN ${needs} THEN ${payload}::BLOB END` : 'NULL'} FROM ${n.scan}`);
     return format;
   }
   // mosquitto_sub and JSON lines: sensortrace's readers (these formats carry no types to scan).
