@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { analyse, ArrivalTable, SentTable, type CompareDetail, type CompareReport } from '../../core/compare/report.js';
 import { NO_QOS } from '../../core/compare/match.js';
+import { SensortraceError } from '../../core/errors.js';
 import type { ConnectionEvent } from '../../core/records.js';
 import { openDuckdb, type DuckdbSession } from '../../io/duckdb/duckdb.js';
 import { prepareOutputFolder } from '../../io/output/output-path.js';
@@ -26,6 +27,7 @@ export interface DuckdbCompareInput {
   memoryLimit?: string;
   /** Also take a downsample for the charts. */
   sample: boolean;
+  signal?: AbortSignal;
 }
 
 export interface DuckdbCompareResult {
@@ -40,18 +42,28 @@ export async function compareWithDuckdb(input: DuckdbCompareInput): Promise<Duck
     tempParent = dirname(resolve(input.output));
     prepareOutputFolder(tempParent);
   }
-  const db = await openDuckdb({ tempParent, ...(input.memoryLimit ? { memoryLimit: input.memoryLimit } : {}) });
+  const db = await openDuckdb({ tempParent, ...(input.memoryLimit ? { memoryLimit: input.memoryLimit } : {}), ...(input.signal ? { signal: input.signal } : {}) });
   try {
     await createTables(db);
     const formats: DuckdbCompareResult['formats'] = [];
-    for (const path of input.received) formats.push(await loadReceived(db, path));
+    for (const path of input.received) formats.push(await reading(path, () => loadReceived(db, path)));
     await decodePayloads(db);
-    await loadSent(db, input.sent);
+    await reading(input.sent, () => loadSent(db, input.sent));
     const report = await analyseInDuckdb(db, input.events);
     if (!input.sample) return { report, formats };
     return { report, formats, sample: await chartSample(db, input.events) };
   } finally {
     db.close();
+  }
+}
+
+/** DuckDB's own complaints about a file (a cell that is not a number, a torn line) name the file, exit 2. */
+async function reading<T>(path: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof SensortraceError) throw error;
+    throw new SensortraceError(`${path}: cannot read: ${(error as Error).message.split('\n')[0]}`, 'E_INPUT', { file: path }, { cause: error });
   }
 }
 

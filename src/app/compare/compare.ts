@@ -199,7 +199,7 @@ async function compareInDuckdb(options: CompareOptions, formats: readonly Compar
   const { events, read } = await readEvents(options);
   const draws = options.output !== undefined && formats.some((f) => f !== 'json');
   if (draws) void preloadChartModules();
-  const result = await compareWithDuckdb({ sent: options.sent, received: options.received, events, output: options.output, memoryLimit: options.memoryLimit, sample: draws });
+  const result = await compareWithDuckdb({ sent: options.sent, received: options.received, events, output: options.output, memoryLimit: options.memoryLimit, sample: draws, signal: options.signal });
   const received = options.received.map((path, i) => ({ path, format: result.formats[i]! }));
   const report = { ...result.report, inputs: { sent: options.sent, sent_kind: 'sent-log' as const, received, events: read } };
   return writeOutputs(options, formats, report, () => result.sample!);

@@ -14,6 +14,13 @@ export interface DuckdbOptions {
   /** DuckDB memory_limit, e.g. '2GB'. */
   memoryLimit?: string;
   threads?: number;
+  /** Aborting interrupts the running query (Ctrl+C / SIGTERM): see stoppedError(). */
+  signal?: AbortSignal;
+}
+
+/** What a comparison stopped by a signal ends with: there is no report to give, nothing is written. */
+export function stoppedError(): SensortraceError {
+  return new SensortraceError('compare --engine duckdb: stopped by a signal before the report was complete; nothing written', 'E_INTERNAL');
 }
 
 type Cell = unknown;
@@ -47,12 +54,24 @@ export async function openDuckdb(options: DuckdbOptions): Promise<DuckdbSession>
     preserve_insertion_order: 'true',
   });
   const connection = await instance.connect();
+  const signal = options.signal;
+  const interrupt = (): void => connection.interrupt();
+  signal?.addEventListener('abort', interrupt);
+  /** A query, stopped by the signal: before it starts, or interrupted while it runs. */
+  const guarded = async <T>(query: () => Promise<T>): Promise<T> => {
+    if (signal?.aborted) throw stoppedError();
+    try {
+      return await query();
+    } catch (error) {
+      throw signal?.aborted ? stoppedError() : error;
+    }
+  };
   return {
     async run(sql) {
-      await connection.run(sql);
+      await guarded(() => connection.run(sql));
     },
     async rows(sql) {
-      const reader = await connection.runAndReadAll(sql);
+      const reader = await guarded(() => connection.runAndReadAll(sql));
       return reader.getRowObjects() as Array<Record<string, Cell>>;
     },
     async append(table, rows) {
@@ -68,6 +87,7 @@ export async function openDuckdb(options: DuckdbOptions): Promise<DuckdbSession>
       appender.closeSync();
     },
     close() {
+      signal?.removeEventListener('abort', interrupt);
       connection.closeSync();
       instance.closeSync();
       rmSync(folder, { recursive: true, force: true });

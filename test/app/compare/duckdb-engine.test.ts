@@ -41,6 +41,21 @@ describe('compare --engine duckdb', () => {
     await bothEngines({ sent: join(FIXTURES, 'sent.csv'), received: [join(FIXTURES, 'trace-a.csv')], events: [join(dir, 'sent.events.csv')] });
   });
 
+  it('refuses what it does not do, names the file DuckDB cannot read, and stops on a signal', async () => {
+    const dir = tempDir();
+    const trace = join(FIXTURES, 'trace-a.csv');
+    await expect(compare({ sent: join(FIXTURES, 'sent.csv'), received: [trace], engine: 'duckdb', expect: 'sin(value)' })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/--expect/) });
+    const profile = join(dir, 'profile.csv');
+    writeFileSync(profile, 'time,value\n1700000000,20\n');
+    await expect(compare({ sent: profile, received: [trace], engine: 'duckdb' })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/not one: compare a bare profile with the default engine/) });
+    const broken = join(dir, 'broken.csv');
+    writeFileSync(broken, `${SENT_COLUMNS.join(',')}\n1,s,t,1,0,1700000000000.000,twenty,1700000000000.000,,,p\n`);
+    await expect(compare({ sent: broken, received: [trace], engine: 'duckdb' })).rejects.toMatchObject({ code: 'E_INPUT', message: expect.stringContaining(`${broken}: cannot read:`) });
+    const stopped = new AbortController();
+    stopped.abort();
+    await expect(compare({ sent: join(FIXTURES, 'sent.csv'), received: [trace], engine: 'duckdb', signal: stopped.signal })).rejects.toThrow(/stopped by a signal before the report was complete; nothing written/);
+  });
+
   it('writes the charts from a downsample and the same JSON report', async () => {
     const dir = tempDir();
     const { files, report } = await compare({ sent: join(FIXTURES, 'sent.csv'), received: [join(FIXTURES, 'trace-a.csv')], engine: 'duckdb', output: join(dir, 'cmp'), formats: ['json', 'vl'] });
