@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { csvCell, csvLine } from '../../core/csv/csv.js';
-import { inputError } from '../../core/errors.js';
+import { inputError, optionError } from '../../core/errors.js';
+import { isParquetPath } from '../parquet/parquet-schema.js';
 import { SENT_COLUMNS, type SentRecord } from '../../core/records.js';
 import { BufferedFileWriter, type BufferedFileWriterOptions } from '../output/buffered-file-writer.js';
 import { readCsvRecords } from '../csv/csv-file-reader.js';
@@ -147,6 +148,7 @@ export interface SentLogState {
 
 /** What an earlier run left in a sent log, for `--resume`; a torn last line (a killed writer) is ignored. */
 export async function readSentLogState(path: string): Promise<SentLogState> {
+  if (isParquetPath(path)) throw optionError('resume', `cannot continue a Parquet sent log (${path}): its footer closes it; replay into a new log and give compare both`);
   if (!existsSync(path)) throw inputError({ file: path }, 'no sent log to resume from');
   // Checked on the raw first line too: a file of one line without a newline reads as no rows at all, and would be appended to.
   const first = firstLineOf(path);

@@ -8,7 +8,7 @@ import { ArrivalTable } from '../../../src/core/compare/match.js';
 import type { SentRecord, TraceRecord } from '../../../src/core/records.js';
 import { readSentTable } from '../../../src/io/logs/sent-log-reader.js';
 import { readReceivedTable } from '../../../src/io/logs/trace-reader.js';
-import { SentLogWriter } from '../../../src/io/logs/sent-log-writer.js';
+import { readSentLogState, SentLogWriter } from '../../../src/io/logs/sent-log-writer.js';
 import { TraceWriter } from '../../../src/io/logs/trace-writer.js';
 import { readSentParquet, readTraceParquet } from '../../../src/io/parquet/parquet-log-readers.js';
 import { openSentLogWriter, openTraceWriter, ParquetSentLogWriter, ParquetTraceWriter } from '../../../src/io/parquet/parquet-log-writers.js';
@@ -98,6 +98,10 @@ describe('Parquet logs', () => {
     expect(() => openTraceWriter(join(dir, 'a.parquet'), { jsonl: true })).toThrow(/jsonl:/);
     expect(() => openSentLogWriter(join(dir, 'a.parquet'), { append: true })).toThrow(/resume: cannot add to a Parquet file/);
     expect(existsSync(join(dir, 'a.parquet'))).toBe(false);
+  });
+
+  it('replay --resume names the reason a Parquet log cannot be continued', async () => {
+    await expect(readSentLogState(join(tempDir(), 'a.parquet'))).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/^resume: cannot continue a Parquet sent log/) });
   });
 
   it('a file without its footer (a killed writer) is refused by name, pointing at the journal', async () => {
