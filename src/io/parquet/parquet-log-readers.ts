@@ -11,8 +11,6 @@ import { SeqSet } from '../logs/sent-log-reader.js';
 import { fillFromPayload } from '../logs/trace-reader.js';
 import { journalPathFor, msOfMicros } from './parquet-schema.js';
 
-type Row = Record<string, unknown>;
-
 /** Times come back as epoch ms with the fraction (what the CSV's text parses to), not as Date. */
 const parsers = { timestampFromMicroseconds: (micros: bigint) => msOfMicros(micros), timestampFromMilliseconds: (ms: bigint) => Number(ms), timestampFromNanoseconds: (ns: bigint) => Number(ns) / 1e6 };
 
@@ -35,16 +33,40 @@ export async function parquetColumnNames(path: string): Promise<string[]> {
   return metadata.schema.slice(1).map((e) => e.name);
 }
 
-/** Every row, as objects, one row group at a time (bounded memory). */
-async function forEachRowGroup(path: string, columns: readonly string[], what: string, onRows: (rows: Row[], firstRow: number) => void): Promise<void> {
+/**
+ * Every row, one row group at a time (bounded memory), as a Row view over the group's decoded
+ * columns (no object per row): `row.at(k)` moves it to the group's k-th row.
+ */
+class Row {
+  private k = 0;
+  constructor(private readonly columns: Map<string, ArrayLike<unknown>>) {}
+  at(k: number): this {
+    this.k = k;
+    return this;
+  }
+  get(name: string): unknown {
+    return this.columns.get(name)?.[this.k];
+  }
+}
+
+async function forEachRowGroup(path: string, columns: readonly string[], what: string, onRows: (row: Row, count: number, firstRow: number) => void): Promise<void> {
   const { file, metadata } = await metadataOf(path);
   const names = new Set(metadata.schema.slice(1).map((e) => e.name));
   const wanted = columns.filter((c) => names.has(c));
   if (!names.has(columns[0]!)) throw inputError({ file: path }, `not a ${what}: missing column ${columns[0]!}`);
   let rowStart = 0;
   for (const group of metadata.row_groups) {
-    const rowEnd = rowStart + Number(group.num_rows);
-    await parquetRead({ file, metadata, columns: wanted, rowStart, rowEnd, rowFormat: 'object', utf8: false, parsers: parsers as never, onComplete: (rows) => onRows(rows, rowStart) });
+    const count = Number(group.num_rows);
+    const rowEnd = rowStart + count;
+    const decoded = new Map<string, unknown[]>(wanted.map((c) => [c, new Array<unknown>(count)]));
+    const onChunk = (chunk: { columnName: string; columnData: ArrayLike<unknown>; rowStart: number; rowEnd: number }): void => {
+      const into = decoded.get(chunk.columnName);
+      if (!into) return;
+      // A chunk may reach outside the group asked for: keep its rows that fall inside.
+      for (let r = Math.max(chunk.rowStart, rowStart); r < Math.min(chunk.rowEnd, rowEnd); r++) into[r - rowStart] = chunk.columnData[r - chunk.rowStart];
+    };
+    await parquetRead({ file, metadata, columns: wanted, rowStart, rowEnd, utf8: false, parsers: parsers as never, onChunk: onChunk as never });
+    onRows(new Row(decoded), count, rowStart);
     rowStart = rowEnd;
   }
 }
@@ -65,20 +87,21 @@ const SENT = ['seq', 'sensor', 'topic', 'qos', 'profile_time', 'value', 'planned
 export async function readSentParquet(path: string): Promise<SentTable> {
   const out = new SentTable();
   const seen = new SeqSet();
-  await forEachRowGroup(path, SENT, 'sent log', (rows, first) => {
-    rows.forEach((r, k) => {
+  await forEachRowGroup(path, SENT, 'sent log', (row, count, first) => {
+    for (let k = 0; k < count; k++) {
+      const r = row.at(k);
       const line = first + k + 1;
-      const seq = num(r.seq);
-      if (seq === undefined || !Number.isInteger(seq)) throw inputError({ file: path, line, field: 'seq' }, 'not a whole number', String(r.seq));
+      const seq = num(r.get('seq'));
+      if (seq === undefined || !Number.isInteger(seq)) throw inputError({ file: path, line, field: 'seq' }, 'not a whole number', String(r.get('seq')));
       if (!seen.add(seq)) throw inputError({ file: path, line, field: 'seq' }, 'repeated sequence number', String(seq));
-      const topic = text(r.topic);
+      const topic = text(r.get('topic'));
       if (topic === undefined) throw inputError({ file: path, line, field: 'topic' }, 'a topic is required here', '');
-      const profileTime = num(r.profile_time);
-      const value = num(r.value);
+      const profileTime = num(r.get('profile_time'));
+      const value = num(r.get('value'));
       if (profileTime === undefined) throw inputError({ file: path, line, field: 'profile_time' }, 'a value is required here', '');
       if (value === undefined) throw inputError({ file: path, line, field: 'value' }, 'a value is required here', '');
-      out.push(seq, text(r.sensor) ?? topic, topic, qosOf(r.qos, path, line) ?? 0, profileTime, value, num(r.planned_at) ?? NaN, num(r.published_at) ?? NaN);
-    });
+      out.push(seq, text(r.get('sensor')) ?? topic, topic, qosOf(r.get('qos'), path, line) ?? 0, profileTime, value, num(r.get('planned_at')) ?? NaN, num(r.get('published_at')) ?? NaN);
+    }
   });
   return out;
 }
@@ -87,19 +110,20 @@ const TRACE = ['received_at', 'topic', 'qos', 'dup', 'payload', 'seq', 'sensor',
 
 /** A Parquet trace appended to `into` (shards accumulate as with CSV traces). */
 export async function readTraceParquet(path: string, into: ArrivalTable): Promise<void> {
-  await forEachRowGroup(path, TRACE, 'trace', (rows, first) => {
-    rows.forEach((r, k) => {
+  await forEachRowGroup(path, TRACE, 'trace', (row, count, first) => {
+    for (let k = 0; k < count; k++) {
+      const r = row.at(k);
       const line = first + k + 1;
-      const topic = text(r.topic);
+      const topic = text(r.get('topic'));
       if (topic === undefined) throw inputError({ file: path, line, field: 'topic' }, 'a topic is required here', '');
-      const receivedAt = num(r.received_at);
+      const receivedAt = num(r.get('received_at'));
       if (receivedAt === undefined) throw inputError({ file: path, line, field: 'received_at' }, 'a value is required here', '');
-      const qos = qosOf(r.qos, path, line);
-      const dup = r.dup === true;
-      const [seq, sensor, profileTime, value, publishedAt] = [num(r.seq), text(r.sensor), num(r.profile_time), num(r.value), num(r.published_at)];
+      const qos = qosOf(r.get('qos'), path, line);
+      const dup = r.get('dup') === true;
+      const [seq, sensor, profileTime, value, publishedAt] = [num(r.get('seq')), text(r.get('sensor')), num(r.get('profile_time')), num(r.get('value')), num(r.get('published_at'))];
       if (value !== undefined && (seq !== undefined || profileTime !== undefined)) {
         into.push(receivedAt, topic, qos ?? NO_QOS, dup, seq ?? NaN, sensor, profileTime ?? NaN, value, publishedAt ?? NaN);
-        return;
+        continue;
       }
       // Decoded columns left empty (an unknown payload format at trace time): the payload may still tell.
       const arrival: Arrival = { receivedAt, topic, ...(qos === undefined ? {} : { qos }), ...(dup ? { dup } : {}) };
@@ -108,9 +132,10 @@ export async function readTraceParquet(path: string, into: ArrivalTable): Promis
       if (profileTime !== undefined) arrival.profileTime = profileTime;
       if (value !== undefined) arrival.value = value;
       if (publishedAt !== undefined) arrival.publishedAt = publishedAt;
-      if (r.payload instanceof Uint8Array) fillFromPayload(arrival, Buffer.from(r.payload));
-      else if (typeof r.payload === 'string') fillFromPayload(arrival, r.payload);
+      const payload = r.get('payload');
+      if (payload instanceof Uint8Array) fillFromPayload(arrival, Buffer.from(payload));
+      else if (typeof payload === 'string') fillFromPayload(arrival, payload);
       into.add(arrival);
-    });
+    }
   });
 }
