@@ -51,9 +51,9 @@ const N = quick
   ? { q0: 20_000, q12: 10_000, trace: 30_000, pacingSeconds: 5, compare: 100_000, classroom: 300, cep: 10_000, huge: 1_000_000, csv: 1_000_000, csvWrite: 300_000 }
   : { q0: 200_000, q12: 60_000, trace: 60_000, pacingSeconds: 30, compare: 1_000_000, classroom: 2000, cep: 50_000, huge: 10_000_000, csv: 1_000_000, csvWrite: 1_000_000 };
 
-// `--duckdb-rows N`: the size of the DuckDB comparison (default 1M quick, 10M full; 100M takes ~20 GB of CSV and most of an hour).
+// `--duckdb-rows N`: the size of the DuckDB comparison (default 300k quick, 10M full; 100M takes ~20 GB of CSV and most of an hour).
 const duckdbRowsIndex = process.argv.indexOf('--duckdb-rows');
-const duckdbRows = duckdbRowsIndex >= 0 ? Number(process.argv[duckdbRowsIndex + 1]) : quick ? 1_000_000 : 10_000_000;
+const duckdbRows = duckdbRowsIndex >= 0 ? Number(process.argv[duckdbRowsIndex + 1]) : quick ? 300_000 : 10_000_000;
 
 type Case = { name: string; run: () => Promise<CaseResult> };
 const cases: Case[] = [
