@@ -81,13 +81,16 @@ const caseArbitrary: fc.Arbitrary<Case> = fc
     outage: fc.option(fc.tuple(fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 1, max: 20_000 }))),
     // Readings that share a profile time on their topic, all recorded without seq: matched by the k-th arrival rule.
     sharedTimes: fc.boolean(),
+    // Names the CSV must quote or escape: blanks kept, a spreadsheet formula, a comma and a quote.
+    oddNames: fc.boolean(),
   })
-  .map(({ n, fate, strays, outage, sharedTimes }) => {
+  .map(({ n, fate, strays, outage, sharedTimes, oddNames }) => {
+    const names = oddNames ? [' s0 ', '=s1', '+x,"y"'] : ['s0', 's1'];
     const sent: SentRecord[] = [];
     const traces: TraceRecord[][] = [[], []];
     for (let i = 0; i < n; i++) {
       const f = fate[i]!;
-      const sensor = `s${i % 2}`;
+      const sensor = names[i % names.length]!;
       const topic = `rt/${sensor}`;
       const planned = T0 + i * 500;
       const published = planned + f.micros / 1000;
