@@ -47,13 +47,20 @@ async function loadNodeApi(): Promise<NodeApi> {
 export async function openDuckdb(options: DuckdbOptions): Promise<DuckdbSession> {
   const api = await loadNodeApi();
   const folder = mkdtempSync(join(options.tempParent, '.duckdb-'));
-  const instance = await api.DuckDBInstance.create(':memory:', {
-    memory_limit: options.memoryLimit ?? '2GB',
-    threads: String(options.threads ?? 2),
-    temp_directory: folder,
-    preserve_insertion_order: 'true',
-  });
-  const connection = await instance.connect();
+  let instance: Awaited<ReturnType<typeof api.DuckDBInstance.create>>;
+  let connection: Awaited<ReturnType<typeof instance.connect>>;
+  try {
+    instance = await api.DuckDBInstance.create(':memory:', {
+      memory_limit: options.memoryLimit ?? '2GB',
+      threads: String(options.threads ?? 2),
+      temp_directory: folder,
+      preserve_insertion_order: 'true',
+    });
+    connection = await instance.connect();
+  } catch (error) {
+    rmSync(folder, { recursive: true, force: true });
+    throw new SensortraceError(`--engine duckdb: cannot start DuckDB: ${(error as Error).message}`, 'E_USAGE', undefined, { option: 'engine', cause: error });
+  }
   const signal = options.signal;
   const interrupt = (): void => connection.interrupt();
   signal?.addEventListener('abort', interrupt);

@@ -1,4 +1,4 @@
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -60,6 +60,8 @@ describe('compare --engine duckdb', () => {
     const dir = tempDir();
     const { files, report } = await compare({ sent: join(FIXTURES, 'sent.csv'), received: [join(FIXTURES, 'trace-a.csv')], engine: 'duckdb', output: join(dir, 'cmp'), formats: ['json', 'vl'] });
     expect(files.map((f) => f.slice(dir.length + 1)).sort()).toEqual(['cmp.json', 'cmp.vl.json']);
+    // DuckDB's spill folder, made beside the outputs, is gone.
+    expect(readdirSync(dir).sort()).toEqual(['cmp.json', 'cmp.vl.json']);
     expect(report.delivered).toBeGreaterThan(0);
   });
 });
