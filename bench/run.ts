@@ -22,6 +22,7 @@ import { nodeRedCase } from './cases/node-red.js';
 import { hugeProfileCase } from './cases/huge-profile.js';
 import { hugePayloadCase } from './cases/huge-payload.js';
 import { csvReadCase, csvWriteCase } from './cases/csv.js';
+import { duckdbCompareCase } from './cases/duckdb.js';
 import { resultsTable } from './report.js';
 import { spawnSync } from 'node:child_process';
 
@@ -54,6 +55,10 @@ const N = quick
   ? { q0: 20_000, q12: 10_000, trace: 30_000, pacingSeconds: 5, compare: 100_000, classroom: 300, cep: 10_000, huge: 1_000_000, csv: 1_000_000, csvWrite: 300_000 }
   : { q0: 200_000, q12: 60_000, trace: 60_000, pacingSeconds: 30, compare: 1_000_000, classroom: 2000, cep: 50_000, huge: 10_000_000, csv: 1_000_000, csvWrite: 1_000_000 };
 
+// `--duckdb-rows N`: the size of the DuckDB comparison (default 300k quick, 10M full; 100M takes ~20 GB of CSV and most of an hour).
+const duckdbRowsIndex = process.argv.indexOf('--duckdb-rows');
+const duckdbRows = duckdbRowsIndex >= 0 ? Number(process.argv[duckdbRowsIndex + 1]) : quick ? 300_000 : 10_000_000;
+
 type Case = { name: string; run: () => Promise<CaseResult> };
 const cases: Case[] = [
   { name: 'publish QoS 0', run: () => publishCase(ctx, 0, N.q0, 1.0) },
@@ -70,6 +75,7 @@ const cases: Case[] = [
   { name: 'pacing 200 Hz', run: () => pacingCase(ctx, 200, N.pacingSeconds) },
   { name: 'pacing 1000 Hz', run: () => pacingCase(ctx, 1000, N.pacingSeconds) },
   { name: 'compare', run: () => compareCase(ctx, N.compare) },
+  { name: 'duckdb engine', run: () => duckdbCompareCase(ctx, duckdbRows) },
   { name: 'classroom', run: () => classroomCase(ctx, N.classroom) },
   { name: 'process QoS 0', run: () => processCase(ctx, N.cep) },
   { name: 'node-red vs process', run: () => nodeRedCase(ctx, N.cep) },

@@ -117,5 +117,5 @@ export interface ConnectionEvent {
 
 /** `out/sent.csv` → `out/sent.events.csv`: where a command's connection events go, beside its output. */
 export function eventsPathFor(outputPath: string): string {
-  return outputPath.replace(/\.(csv|jsonl)$/i, '') + '.events.csv';
+  return outputPath.replace(/\.(csv|jsonl|parquet)$/i, '') + '.events.csv';
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chartData, type ChartData } from '../../core/chart/chart-data.js';
-import { analyse, ArrivalTable, SentTable, type AnalyseOptions, type CompareReport } from '../../core/compare/report.js';
+import { analyse, ArrivalTable, SentTable, type AnalyseOptions, type CompareDetail, type CompareReport } from '../../core/compare/report.js';
 import { compileExpression, evaluateNumber, type CompiledExpression } from '../../core/expression/evaluate.js';
 import { optionError, SensortraceError } from '../../core/errors.js';
 import type { GnuplotTerminal } from '../../core/chart/gnuplot.js';
@@ -15,6 +15,9 @@ import type { ProfileFormatOptions } from '../../io/input/profile-reader.js';
 import { isSentLogHeader, readHeader, readProfileAsSent, readSentTable, readSentTableInBackground } from '../../io/logs/sent-log-reader.js';
 import { readReceivedTable, type ReceivedFormat } from '../../io/logs/trace-reader.js';
 import { readSentShards, sentPaths } from './sent-shards.js';
+import { readSentParquet, readTraceParquet } from '../../io/parquet/parquet-log-readers.js';
+import { isParquetPath } from '../../io/parquet/parquet-schema.js';
+import { compareWithDuckdb } from './compare-duckdb.js';
 
 export type CompareFormat = ChartFormat | 'json';
 export const COMPARE_FORMATS: readonly CompareFormat[] = ['svg', 'png', 'gp', 'vl', 'vg', 'html', 'json'];
@@ -47,12 +50,21 @@ export interface CompareOptions {
   profileFormat?: ProfileFormatOptions;
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
+  /**
+   * 'memory' (default): the inputs in columns in this process. 'duckdb': the join and every count
+   * in DuckDB (optional dependency @duckdb/node-api), spilling to disk; same report.
+   */
+  engine?: CompareEngine;
+  /** DuckDB's memory_limit for engine 'duckdb' (default '2GB'). */
+  memoryLimit?: string;
 }
+
+export type CompareEngine = 'memory' | 'duckdb';
 
 export interface CompareInputs {
   sent: string | string[];
   sent_kind: 'sent-log' | 'profile';
-  received: Array<{ path: string; format: ReceivedFormat }>;
+  received: Array<{ path: string; format: ReceivedFormat | 'trace-parquet' }>;
   events: string[];
 }
 
@@ -72,6 +84,7 @@ export function zoneLabelAt(at: number): string {
 async function readSentInput(options: CompareOptions, arrivals: ArrivalTable, pendingSentLog: Promise<SentTable | undefined>): Promise<{ messages: SentTable; kind: 'sent-log' | 'profile' }> {
   const path = options.sent;
   if (typeof path !== 'string') return { messages: await readSentShards(path, options.onWarning), kind: 'sent-log' };
+  if (isParquetPath(path)) return { messages: (await pendingSentLog)!, kind: 'sent-log' };
   const header = await readHeader(path).catch((error: unknown) => {
     throw error instanceof SensortraceError ? error : new SensortraceError(`${path}: cannot read: ${(error as Error).message}`, 'E_INPUT', { file: path });
   });
@@ -145,6 +158,8 @@ export async function compare(given: CompareOptions): Promise<CompareResult> {
   const formats = options.formats ?? [...DEFAULT_COMPARE_FORMATS];
   for (const f of formats) if (!COMPARE_FORMATS.includes(f)) throw optionError('formats', `unknown output "${f}" (known: ${COMPARE_FORMATS.join(', ')})`);
   checkCompareOutputs(options, formats);
+  if (options.engine === 'duckdb') return compareInDuckdb(options, formats);
+  if (options.engine !== undefined && options.engine !== 'memory') throw optionError('engine', `unknown engine "${String(options.engine)}" (known: memory, duckdb)`);
   // The chart modules load while the inputs are read (their import is most of a small compare's time).
   if (options.output !== undefined && formats.some((f) => f === 'svg' || f === 'png' || f === 'vg' || f === 'html')) void preloadChartModules();
 
@@ -152,7 +167,7 @@ export async function compare(given: CompareOptions): Promise<CompareResult> {
   // surface when awaited, after any error of the received files, as when read in turn.
   const background = new AbortController();
   const single = options.sent;
-  const pendingSentLog = typeof single !== 'string' ? Promise.resolve(undefined) : readHeader(single).then(
+  const pendingSentLog = typeof single !== 'string' ? Promise.resolve(undefined) : isParquetPath(single) ? readSentParquet(single) : readHeader(single).then(
     (header) => (header && isSentLogHeader(header) ? readSentTableInBackground(single, { onWarning: options.onWarning, signal: background.signal }) : undefined),
     () => undefined,
   );
@@ -165,6 +180,11 @@ export async function compare(given: CompareOptions): Promise<CompareResult> {
   let sent: Awaited<ReturnType<typeof readSentInput>>;
   try {
     for (const path of options.received) {
+      if (isParquetPath(path)) {
+        await stop.race(readTraceParquet(path, arrivals));
+        received.push({ path, format: 'trace-parquet' });
+        continue;
+      }
       const { format } = await stop.race(readReceivedTable(path, arrivals, { onWarning: options.onWarning }));
       received.push({ path, format });
     }
@@ -173,13 +193,40 @@ export async function compare(given: CompareOptions): Promise<CompareResult> {
     background.abort();
     throw error;
   }
-  const eventPaths = [...sentPaths(options.sent).map(eventsPathFor), ...options.received.map(eventsPathFor), ...(options.events ?? [])];
-  const { events, read } = await stop.race(readEventsIfPresent(eventPaths));
-  for (const path of options.events ?? []) if (!read.includes(path)) throw new SensortraceError(`${path}: events file not found`, 'E_INPUT', { file: path });
-
+  const { events, read } = await stop.race(readEvents(options));
   await stop.checkpoint('analysing');
   const { report: counts, detail } = analyse(sent.messages, arrivals, events, analyseOptions);
   const report = { ...counts, inputs: { sent: options.sent, sent_kind: sent.kind, received, events: read } };
+  return writeOutputs(options, formats, report, () => ({ sent: sent.messages, arrivals, detail }), stop);
+}
+
+async function readEvents(options: CompareOptions): Promise<Awaited<ReturnType<typeof readEventsIfPresent>>> {
+  const eventPaths = [...sentPaths(options.sent).map(eventsPathFor), ...options.received.map(eventsPathFor), ...(options.events ?? [])];
+  const found = await readEventsIfPresent(eventPaths);
+  for (const path of options.events ?? []) if (!found.read.includes(path)) throw new SensortraceError(`${path}: events file not found`, 'E_INPUT', { file: path });
+  return found;
+}
+
+/** --engine duckdb: the same report from DuckDB; charts from a downsample (compare-duckdb.ts). */
+async function compareInDuckdb(options: CompareOptions, formats: readonly CompareFormat[]): Promise<CompareResult> {
+  if (options.expect !== undefined) throw optionError('engine', 'duckdb does not evaluate --expect: leave --engine out');
+  const sent = options.sent;
+  if (typeof sent !== 'string') throw optionError('engine', 'duckdb reads one sent log: leave --engine out to merge several');
+  const stop = new Interruption(options.signal, []);
+  const { events, read } = await readEvents(options);
+  const draws = options.output !== undefined && formats.some((f) => f !== 'json');
+  if (draws) void preloadChartModules();
+  const result = await compareWithDuckdb({ sent, received: options.received, events, output: options.output, memoryLimit: options.memoryLimit, sample: draws, signal: options.signal });
+  const received = options.received.map((path, i) => ({ path, format: result.formats[i]! }));
+  const report = { ...result.report, inputs: { sent, sent_kind: 'sent-log' as const, received, events: read } };
+  return writeOutputs(options, formats, report, () => result.sample!, stop);
+}
+
+type ChartInputs = () => { sent: SentTable; arrivals: ArrivalTable; detail: CompareDetail };
+
+/** The chosen output files; chart inputs asked for only when a chart is drawn. */
+async function writeOutputs(options: CompareOptions, formats: readonly CompareFormat[], report: CompareResult['report'], chartInputs: ChartInputs, stop: Interruption): Promise<CompareResult> {
+  const files = stop.files;
   await stop.checkpoint('writing the outputs');
   if (options.output === undefined || formats.length === 0) return { report, files };
 
@@ -201,7 +248,8 @@ export async function compare(given: CompareOptions): Promise<CompareResult> {
   if (!needsChart) return { report, files };
   // One column per two pixels: min/max keep up to 4 points per column, plenty for a line at this size.
   await stop.checkpoint('drawing the charts');
-  const data: ChartData = chartData(sent.messages, arrivals, report, detail, { columns: Math.round(width / 2) });
+  const { sent, arrivals, detail } = chartInputs();
+  const data: ChartData = chartData(sent, arrivals, report, detail, { columns: Math.round(width / 2) });
   await stop.checkpoint();
   const chartOptions = { formats, base, write, title: options.title, width, height, utc: options.utc, zoneLabel: zoneLabelAt(data.tMin), gnuplotTerminal: options.gnuplotTerminal };
   await writeChartFiles(report, data, { ...chartOptions, checkpoint: () => stop.checkpoint() });

@@ -11,7 +11,8 @@ export class Interruption {
 
   constructor(
     private readonly signal: AbortSignal | undefined,
-    private readonly written: readonly string[],
+    /** The files written so far (named in the message; compare adds to it). */
+    readonly files: string[],
   ) {}
 
   /** Names what runs next (for the message) and stops if the signal came meanwhile. */
@@ -47,7 +48,7 @@ export class Interruption {
   throwIfAborted(): void {
     if (!this.signal?.aborted) return;
     const by = typeof this.signal.reason === 'string' ? this.signal.reason : 'a signal';
-    const files = this.written.length === 0 ? 'no file written' : `written (whole): ${this.written.join(', ')}`;
+    const files = this.files.length === 0 ? 'no file written' : `written (whole): ${this.files.join(', ')}`;
     throw new SensortraceError(`compare stopped by ${by} while ${this.phase}; ${files}`, 'E_INTERRUPTED');
   }
 }

@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { eventsPathFor, type ConnectionEvent, type SentRecord } from '../../core/records.js';
 import type { Clock } from '../../io/clock.js';
 import { EventsWriter } from '../../io/logs/events-writer.js';
-import { handedOverPathFor, SentLogWriter } from '../../io/logs/sent-log-writer.js';
+import { handedOverPathFor, type SentLogWriter } from '../../io/logs/sent-log-writer.js';
+import { openSentLogWriter } from '../../io/parquet/parquet-log-writers.js';
 
 export interface ReplayLogOptions {
   /** Continue an existing log (a resumed run) at this seq. */
@@ -35,7 +36,7 @@ export class ReplayLog {
     private readonly options: ReplayLogOptions,
   ) {
     const resuming = options.resumeAt !== undefined;
-    this.sent = new SentLogWriter(path, { append: resuming, startSeq: options.resumeAt ?? 1, handedOverMark: options.handedOverMark, connectionColumn: Boolean(options.connectionColumn), onError: (failure) => this.fail(failure), ...(options.clock ? { clock: options.clock } : {}) });
+    this.sent = openSentLogWriter(path, { append: resuming, startSeq: options.resumeAt ?? 1, handedOverMark: options.handedOverMark, connectionColumn: Boolean(options.connectionColumn), onError: (failure) => this.fail(failure), ...(options.clock ? { clock: options.clock } : {}) });
     try {
       this.events = new EventsWriter(eventsPathFor(path), { append: resuming });
     } catch (error) {

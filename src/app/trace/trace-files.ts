@@ -4,7 +4,8 @@ import type { StopLatch } from '../../core/trace/stop-latch.js';
 import type { TraceStopReason, TraceTally } from '../../core/trace/trace-tally.js';
 import type { Clock } from '../../io/clock.js';
 import { EventsWriter } from '../../io/logs/events-writer.js';
-import { TraceWriter } from '../../io/logs/trace-writer.js';
+import type { TraceWriter } from '../../io/logs/trace-writer.js';
+import { openTraceWriter } from '../../io/parquet/parquet-log-writers.js';
 
 /** The trace file and its events file (both absent without an output). */
 export interface TraceFiles {
@@ -24,7 +25,7 @@ export interface TraceFileOptions {
 export function openTraceFiles(options: TraceFileOptions, onWriteError: (error: unknown) => void): TraceFiles {
   if (!options.output) return {};
   const append = options.append ?? false;
-  const writer = new TraceWriter(options.output, { jsonl: options.jsonl ?? false, append, fsync: options.fsync ?? false, flushIntervalMs: options.flushIntervalMs ?? 1000, onError: onWriteError });
+  const writer = openTraceWriter(options.output, { jsonl: options.jsonl ?? false, append, fsync: options.fsync ?? false, flushIntervalMs: options.flushIntervalMs ?? 1000, onError: onWriteError });
   try {
     return { writer, events: new EventsWriter(eventsPathFor(options.output), { append }) };
   } catch (error) {

@@ -22,6 +22,8 @@ interface CompareFlags {
   qos?: Qos;
   json?: boolean;
   expect?: string;
+  engine?: string;
+  memoryLimit?: string;
 }
 
 function parseFormats(text: string): CompareFormat[] {
@@ -46,6 +48,8 @@ export function registerCompare(command: Command, context: CliContext): void {
     .option('--topic <template>', 'bare profile only: the topic template replay used, e.g. sensors/{sensor}/temperature')
     .option('-q, --qos <qos>', 'bare profile only: the QoS replay used', parseQos)
     .option('--json', 'print the report as JSON on stdout instead of the table')
+    .option('--engine <memory|duckdb>', 'memory (default): in this process; duckdb: the join and every count in DuckDB, spilling to disk beside -o (optional package @duckdb/node-api); same report, charts from a downsample')
+    .option('--memory-limit <size>', "--engine duckdb: DuckDB's memory limit, e.g. 2GB (default)")
     .option('--expect <expression>', "the received stream is derived from the sent one: check each value against EXPRESSION of the sent value, e.g. 'sin(value)'")
     .addHelpText('after', `
 Examples:
@@ -55,6 +59,7 @@ Examples:
   sensortrace compare --sent profiles/room-day.csv --topic 'sensors/{sensor}/temperature' -q 1 --received out/sub.txt --utc
   sensortrace compare --sent out/x-sent.csv --received out/sin-trace.csv --expect 'sin(value)'
   sensortrace compare --sent out/p1.csv out/p2.csv out/p3.csv --received out/trace.csv   # replay --partition k/3
+  sensortrace compare --sent out/sent.parquet --received out/t1.parquet out/t2.csv --engine duckdb -o out/big
 
 Exit status: 0 done (whatever was lost), 2 bad input or flags, 130/143 stopped by Ctrl+C/SIGTERM before the result existed.`)
     .action(async (flags: CompareFlags) => {
@@ -74,6 +79,8 @@ Exit status: 0 done (whatever was lost), 2 bad input or flags, 130/143 stopped b
         topic: flags.topic,
         qos: flags.qos,
         expect: flags.expect,
+        ...(flags.engine === undefined ? {} : { engine: flags.engine as 'memory' | 'duckdb' }),
+        ...(flags.memoryLimit === undefined ? {} : { memoryLimit: flags.memoryLimit }),
         signal: context.signal,
         onWarning: (message) => writeLine(context.stderr, `sensortrace: warning: ${message}`),
       });

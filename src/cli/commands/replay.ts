@@ -149,7 +149,7 @@ export function registerReplay(command: Command, context: CliContext): void {
     .option('--shift-to-now', 'move a historical profile so its first reading is now')
     .option('--max-inflight <n>', 'most unacknowledged messages, per connection (default: broker Receive Maximum, else 20)', parseInteger('--max-inflight', 1, 65535))
     .option('--queue-qos0', 'keep QoS 0 messages while the broker is away and send them on reconnect')
-    .option('--log <file>', 'write the sent log (CSV) here; connection events go to <file>.events.csv')
+    .option('--log <file>', 'write the sent log here: CSV, or Parquet when <file> ends in .parquet (no --resume then); connection events go to <file>.events.csv')
     .option('--resume', 'continue an earlier (killed) run from its --log: appends, seq continues; see README')
     .option('--clean', 'QoS 1/2: clean session instead of the default persistent one; risks losing QoS 2 messages the broker had acknowledged with PUBREC when it restarts or the link drops (they are still counted acknowledged)')
     .option('--connections <n>', 'spread the sensors over n client connections (client ids <id>-c<k>); a sensor stays on one, see docs/scaling.md', parseInteger('--connections', 1, 64))

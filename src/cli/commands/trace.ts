@@ -32,7 +32,7 @@ export interface TraceFlags extends ConnectionFlagValues, LiveFlags, Subscriptio
 export function registerTrace(command: Command, context: CliContext): void {
   addLiveFlags(addConnectionFlags(
     addSubscriptionFlags(command.description('record every message on the given topics to CSV (or JSON lines), losing nothing across broker restarts'), 'record')
-      .option('-o, --output <file>', 'trace file (CSV; events go to FILE.events.csv)')
+      .option('-o, --output <file>', 'trace file: CSV, or Parquet when FILE ends in .parquet (rows also journalled to FILE.journal.csv until the footer is written); events go to FILE.events.csv')
       .option('--jsonl', 'write JSON lines instead of CSV')
       .option('--append', 'append to an existing trace instead of replacing it')
       .option('--fsync', 'fsync after every flush (durable against power loss, slower)')

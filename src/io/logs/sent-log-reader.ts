@@ -76,7 +76,7 @@ export async function readSentTable(path: string, options: ReaderOptions = {}): 
  * Seen sequence numbers: a bitmap while they stay small whole numbers (replay's 1, 2, 3 ...:
  * an eighth of a byte each), a Set for anything else.
  */
-class SeqSet {
+export class SeqSet {
   private bits = new Uint8Array(1024);
   private readonly others = new Set<number>();
 

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { csvCell, csvLine } from '../../core/csv/csv.js';
-import { inputError } from '../../core/errors.js';
+import { inputError, optionError } from '../../core/errors.js';
+import { isParquetPath } from '../parquet/parquet-schema.js';
 import { SENT_COLUMNS, SENT_CONNECTION_COLUMN, type SentRecord } from '../../core/records.js';
 import { BufferedFileWriter, type BufferedFileWriterOptions } from '../output/buffered-file-writer.js';
 import { readCsvRecords } from '../csv/csv-file-reader.js';
@@ -43,6 +44,8 @@ export interface SentLogWriterOptions extends BufferedFileWriterOptions {
   handedOverMark?: boolean;
   /** Add the `connection` column (replay --connections N > 1). */
   connectionColumn?: boolean;
+  /** Each record as it is written, in seq order (a second copy of the log: Parquet). */
+  onRow?: (record: SentRecord) => void;
 }
 
 /** The header a sent log starts with. */
@@ -63,11 +66,13 @@ export class SentLogWriter {
   private nextSeq: number;
   private markFd: number | undefined;
   private readonly markPath: string;
+  private readonly onRow: ((record: SentRecord) => void) | undefined;
 
   constructor(path: string, options: SentLogWriterOptions = {}) {
     const hasHeader = Boolean(options.append) && existsSync(path) && statSync(path).size > 0;
     this.writer = new BufferedFileWriter(path, options);
     this.nextSeq = options.startSeq ?? 1;
+    this.onRow = options.onRow;
     this.markPath = handedOverPathFor(path);
     this.connectionColumn = Boolean(options.connectionColumn);
     if (!hasHeader) this.writer.write(csvLine(sentLogHeader(this.connectionColumn)));
@@ -105,7 +110,7 @@ export class SentLogWriter {
   complete(record: SentRecord): void {
     // In order (always at QoS 0, nearly always at 1/2): straight through, no map.
     if (record.seq === this.nextSeq && this.waiting.size === 0) {
-      this.writer.write(this.line(record));
+      this.writeRow(record);
       this.nextSeq++;
       return;
     }
@@ -126,7 +131,7 @@ export class SentLogWriter {
   private writeWaiting(): void {
     for (let next = this.waiting.get(this.nextSeq); next !== undefined; next = this.waiting.get(this.nextSeq)) {
       this.waiting.delete(this.nextSeq);
-      if (next) this.writer.write(this.line(next));
+      if (next) this.writeRow(next);
       this.nextSeq++;
     }
   }
@@ -142,9 +147,14 @@ export class SentLogWriter {
     for (const r of unfinished) this.waiting.set(r.seq, r);
     for (const seq of [...this.waiting.keys()].sort((a, b) => a - b)) {
       const record = this.waiting.get(seq);
-      if (record) this.writer.write(this.line(record));
+      if (record) this.writeRow(record);
     }
     this.waiting.clear();
+  }
+
+  private writeRow(record: SentRecord): void {
+    this.writer.write(this.line(record));
+    this.onRow?.(record);
   }
 
   flush(): void {
@@ -175,6 +185,7 @@ export interface SentLogState {
  * the `connection` column (and must not without).
  */
 export async function readSentLogState(path: string, options: { connectionColumn?: boolean } = {}): Promise<SentLogState> {
+  if (isParquetPath(path)) throw optionError('resume', `cannot continue a Parquet sent log (${path}): its footer closes it; replay into a new log and give compare both`);
   if (!existsSync(path)) throw inputError({ file: path }, 'no sent log to resume from');
   const expected = sentLogHeader(Boolean(options.connectionColumn)).join(',');
   // Checked on the raw first line too: a file of one line without a newline reads as no rows at all, and would be appended to.

@@ -47,7 +47,7 @@ export async function readReceivedTable(path: string, into: ArrivalTable = new A
 const names = new Interner();
 
 /** Fills what the trace's decoded columns left empty from the payload itself. */
-function fillFromPayload(arrival: Arrival, payload: Buffer | string): void {
+export function fillFromPayload(arrival: Arrival, payload: Buffer | string): void {
   const decoded = decodeReading(payload);
   if (arrival.seq === undefined && decoded.seq !== undefined) arrival.seq = decoded.seq;
   if (arrival.sensor === undefined && decoded.sensor !== undefined) arrival.sensor = names.get(decoded.sensor);
