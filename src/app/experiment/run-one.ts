@@ -11,6 +11,8 @@ import { BrokerRestarts } from './broker-restarts.js';
 import { ClientChoreography } from './client-choreography.js';
 import { awaitDrain } from './drain.js';
 import { linkedController } from './interruptible.js';
+import { costFaults } from './fault-costs.js';
+import { NetworkFaults } from './network-faults.js';
 import { RunClients } from './run-clients.js';
 import { canCompare, compareRun, type RunFiles } from './run-compare.js';
 import { RunProgress } from './run-progress.js';
@@ -34,6 +36,7 @@ interface RunParts {
   broker: BrokerRestarts;
   tracer: RunTracer;
   choreography: ClientChoreography;
+  faults: NetworkFaults;
 }
 
 function releasesOf(scenario: ExperimentOptions['scenario']): readonly [Release, Release] {
@@ -72,7 +75,9 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
     progress.received = tracer.tally.received;
     progress.report();
   });
-  const parts: RunParts = { run, files, signal: runAbort.signal, progress, broker, tracer, choreography };
+  const faults = new NetworkFaults(spec.variant.faults ?? [], join(dir, 'faults.events.csv'), clock, runAbort.signal);
+  run.faultEvents = faults.events;
+  const parts: RunParts = { run, files, signal: runAbort.signal, progress, broker, tracer, choreography, faults };
   try {
     await record(context, parts);
   } catch (error) {
@@ -85,12 +90,14 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
     runAbort.abort();
     runAbort.unlink();
     tracer.unlink();
+    await faults.dispose();
     await broker.dispose();
   }
   if (canCompare(run, files)) {
     progress.report('compare');
     // vg: the live chart report.html embeds (zoom, tooltips).
     await compareRun(run, files, options.chartFormats ?? ['svg', 'png', 'json', 'vg']);
+    await costFaults(run, files);
   }
   run.durationMs = progress.elapsedMs;
   progress.report('done');
@@ -100,11 +107,11 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
 /** The run proper: broker, tracer, replay and restarts, drain, tracer stopped. Throws what ends the run early. */
 async function record(context: RunContext, parts: RunParts): Promise<void> {
   const { options, clock } = context;
-  const { run, files, signal, progress, broker, tracer, choreography } = parts;
+  const { run, files, signal, progress, broker, tracer, choreography, faults } = parts;
   const scenario = options.scenario;
   progress.report('broker');
   await broker.start();
-  const clients = new RunClients(options.connection, broker.url, scenario, run.spec);
+  const clients = new RunClients(options.connection, broker.url, scenario, run.spec, await faults.start(broker.url));
   const onClientEvent = (event: ConnectionEvent): void => {
     run.clientEvents.push(event);
     broker.onClientEvent(event);
@@ -120,7 +127,10 @@ async function record(context: RunContext, parts: RunParts): Promise<void> {
     signal,
     clock,
     onValidated: (summary) => context.eta.learnProfile(summary),
-    onStart: ({ startAt }) => broker.schedule(startAt, run.spec.variant.restarts),
+    onStart: ({ startAt }) => {
+      broker.schedule(startAt, run.spec.variant.restarts);
+      faults.schedule(startAt);
+    },
     onEvent: onClientEvent,
     onClient: choreography.replayerClient,
     onProgress: (p) => {
@@ -130,6 +140,7 @@ async function record(context: RunContext, parts: RunParts): Promise<void> {
   });
   // A restart scheduled after the last reading still happens: its effect on the queue counts.
   await broker.finished();
+  await faults.finished();
 
   progress.report('drain');
   await awaitDrain(clock, signal, tracer.tally, { target: run.replay.sent, drainMs: scenario.drainMs, quietMs: scenario.quietMs });

@@ -3,6 +3,7 @@ import { describeRestarts } from '../scenario/scenario.js';
 import { describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
 import type { MarkdownReportMeta } from './markdown.js';
 import { LIVE_CHART_STYLE, liveFigure, pageCsp, type LiveChartAssets } from '../chart/live-chart.js';
+import { describeFaultCosts } from './fault-story.js';
 import { narrativeOf } from './narrative.js';
 
 export interface EmbeddedChart {
@@ -65,9 +66,10 @@ export function htmlReport(meta: MarkdownReportMeta, runs: readonly ReportRunInp
       ];
       if (run.replay) items.push(`replay: ${run.replay.sent} sent, ${run.replay.published} published, ${run.replay.dropped} dropped while offline, ${run.replay.queued} still queued, ${run.replay.reconnects} reconnects`);
       if (run.trace) items.push(`trace: ${run.trace.received} received, ${run.trace.reconnects} reconnects, ${run.trace.sessionsLost} sessions lost`);
+      if (run.faults?.length) items.push(`network faults: ${escapeHtml(describeFaultCosts(run.faults))}`);
       if (run.report) items.push(`outages: ${escapeHtml(describeOutages(run.report.outages))}`);
       if (run.error) items.push(`<strong>error</strong>: ${escapeHtml(run.error)}`);
-      items.push(`files: <a href="${escapeHtml(run.dir)}/sent.csv">sent.csv</a>, <a href="${escapeHtml(run.dir)}/trace.csv">trace.csv</a>, <a href="${escapeHtml(run.dir)}/broker.events.csv">broker.events.csv</a>`);
+      items.push(`files: <a href="${escapeHtml(run.dir)}/sent.csv">sent.csv</a>, <a href="${escapeHtml(run.dir)}/trace.csv">trace.csv</a>, <a href="${escapeHtml(run.dir)}/broker.events.csv">broker.events.csv</a>${run.faults?.length ? `, <a href="${escapeHtml(run.dir)}/faults.events.csv">faults.events.csv</a>` : ''}`);
       const figure = chartFigure(run.dir, charts.get(run.dir), live);
       const story = narrativeOf(run);
       const happened = story.length ? `\n<p class="narrative"><strong>What happened</strong> (computed from this run's events and counts): ${escapeHtml(story.join(' '))}</p>` : '';

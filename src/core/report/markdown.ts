@@ -1,4 +1,5 @@
 import { describeRestarts } from '../scenario/scenario.js';
+import { describeFaultCosts } from './fault-story.js';
 import { narrativeOf } from './narrative.js';
 import { describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
 
@@ -34,9 +35,10 @@ export function markdownReport(meta: MarkdownReportMeta, runs: readonly ReportRu
     out.push(`- restarts: ${describeRestarts(run.restarts)}`);
     if (run.replay) out.push(`- replay: ${run.replay.sent} sent, ${run.replay.published} published, ${run.replay.dropped} dropped while offline, ${run.replay.queued} still queued, ${run.replay.reconnects} reconnects`);
     if (run.trace) out.push(`- trace: ${run.trace.received} received, ${run.trace.reconnects} reconnects, ${run.trace.sessionsLost} sessions lost`);
+    if (run.faults?.length) out.push(`- network faults: ${describeFaultCosts(run.faults)}`);
     if (run.report) out.push(`- outages: ${describeOutages(run.report.outages)}`);
     if (run.error) out.push(`- **error**: ${cell(run.error)}`);
-    out.push(`- files: [sent.csv](${run.dir}/sent.csv), [trace.csv](${run.dir}/trace.csv), [broker.events.csv](${run.dir}/broker.events.csv)`);
+    out.push(`- files: [sent.csv](${run.dir}/sent.csv), [trace.csv](${run.dir}/trace.csv), [broker.events.csv](${run.dir}/broker.events.csv)${run.faults?.length ? `, [faults.events.csv](${run.dir}/faults.events.csv)` : ''}`);
     const chart = charts.get(run.dir);
     if (chart) out.push('', `![${cell(run.dir)}](${chart})`);
     out.push('');

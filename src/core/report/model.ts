@@ -4,6 +4,7 @@
  */
 import type { CompareReport, OutageReport } from '../compare/report.js';
 import type { ConnectionEvent, Qos } from '../records.js';
+import type { FaultCost } from '../experiment/fault-cost.js';
 import type { ScenarioRestart } from '../scenario/scenario.js';
 
 export interface ReportRunInput {
@@ -21,6 +22,8 @@ export interface ReportRunInput {
   durationMs: number;
   /** Broker and client connection events (sources broker, replay, trace): the run's narrative. */
   events?: readonly ConnectionEvent[];
+  /** Network faults: each window and what it cost (absent without faults). */
+  faults?: readonly FaultCost[];
 }
 
 /** One entry of report.json's runs: the run's identity, then every field of compare's report. */
@@ -35,6 +38,7 @@ export type ReportRunJson = {
   error?: string;
   replay?: ReportRunInput['replay'];
   trace?: ReportRunInput['trace'];
+  faults?: FaultCost[];
 } & Partial<CompareReport>;
 
 export interface ExperimentReportJson {
@@ -64,6 +68,7 @@ export function reportJson(meta: { name: string; description?: string; startedAt
       ...(run.error ? { error: run.error } : {}),
       ...(run.replay ? { replay: run.replay } : {}),
       ...(run.trace ? { trace: run.trace } : {}),
+      ...(run.faults ? { faults: [...run.faults] } : {}),
       ...(run.report ?? {}),
     })),
   };

@@ -5,6 +5,8 @@
  * the summary table shows, so no sentence can contradict it. Pure.
  */
 import type { ConnectionEvent, Qos } from '../records.js';
+import type { FaultCost } from '../experiment/fault-cost.js';
+import { FAULT_AFTERMATH_MS, faultSentences } from './fault-story.js';
 import type { ReportRunInput } from './model.js';
 
 export interface NarrativeCounts {
@@ -23,6 +25,8 @@ export interface NarrativeInput {
   counts?: NarrativeCounts;
   /** The replayer's QoS 0 messages dropped while it was offline. */
   droppedWhileOffline?: number;
+  /** The run's network faults and what each cost (fault-story.ts). */
+  faults?: readonly FaultCost[];
 }
 
 const NAMES: Record<string, string> = { replay: 'the replayer', trace: 'the recorder' };
@@ -106,9 +110,9 @@ function lostSentence(input: NarrativeInput, counts: NarrativeCounts, lastBack: 
   return `Lost ${counts.lost}${split}${causes.length ? `: ${causes.join('; ')}` : ''}.`;
 }
 
-/** Clients' outages outside every restart window: something else cut them off (the report must say so). */
-function unplannedOutages(events: readonly ConnectionEvent[]): string[] {
-  const windows: Array<[number, number]> = [];
+/** Clients' outages outside every restart and fault window: something else cut them off (the report must say so). */
+function unplannedOutages(events: readonly ConnectionEvent[], faults: readonly FaultCost[] = []): string[] {
+  const windows: Array<[number, number]> = faults.map((f) => [f.start, f.end + FAULT_AFTERMATH_MS]);
   for (const stop of events.filter((e) => e.event === 'broker_stop')) {
     const start = events.find((e) => e.event === 'broker_start' && e.at >= stop.at);
     windows.push([stop.at, start?.at ?? Infinity]);
@@ -138,7 +142,8 @@ export function runNarrative(input: NarrativeInput): string[] {
     out.push(...restartSentences(stop, start, lastBack));
   });
   if (stops.length === 0) out.push('The broker ran without a restart.');
-  out.push(...unplannedOutages(events));
+  out.push(...faultSentences(input.faults ?? [], events));
+  out.push(...unplannedOutages(events, input.faults));
   const counts = input.counts;
   if (!counts) return out;
   out.push(lostSentence(input, counts, lastBack));
@@ -153,5 +158,6 @@ export function narrativeOf(run: ReportRunInput): string[] {
   const input: NarrativeInput = { qos: run.qos, events: run.events };
   if (run.report) input.counts = { sent: run.report.sent, lost: run.report.lost, late: run.report.late, duplicates: run.report.duplicates, outages: run.report.outages.filter((o) => o.kind === 'broker') };
   if (run.replay) input.droppedWhileOffline = run.replay.dropped;
+  if (run.faults) input.faults = run.faults;
   return runNarrative(input);
 }

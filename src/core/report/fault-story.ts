@@ -1,0 +1,57 @@
+/**
+ * The network faults' part of a run's "what happened": each fault's window, when each client it
+ * touched noticed (its `offline` event: a cut at once, a blackhole only when keepalive ran out)
+ * and came back (its `connect`, with or without its session), and what it cost. Every time and
+ * number comes from the run's events and fault costs. Pure.
+ */
+import type { FaultCost } from '../experiment/fault-cost.js';
+import type { ConnectionEvent } from '../records.js';
+
+/** A client's connection loss that shows only after a fault ends (a close held by a blackhole) still belongs to it. */
+export const FAULT_AFTERMATH_MS = 2000;
+
+const SOURCES = { replayer: 'replay', recorder: 'trace' } as const;
+
+function clock(at: number): string {
+  return new Date(at).toISOString().slice(11, 23);
+}
+
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** When a client touched by the fault noticed it and came back. */
+function clientSentence(cost: FaultCost, role: 'replayer' | 'recorder', events: readonly ConnectionEvent[]): string {
+  const mine = events.filter((e) => e.source === SOURCES[role]);
+  const offline = mine.find((e) => e.event === 'offline' && e.at >= cost.start && e.at <= cost.end + FAULT_AFTERMATH_MS);
+  if (!offline) return `The ${role} did not notice: it stayed connected.`;
+  const back = mine.find((e) => e.event === 'connect' && e.at > offline.at);
+  const how =
+    offline.at > cost.end
+      ? `only after it ended, at ${clock(offline.at)}`
+      : `at ${clock(offline.at)}, ${secs(offline.at - cost.start)} in${cost.kind === 'blackhole' ? ' (its keepalive ran out)' : ''}`;
+  const session = back ? (back.sessionPresent ? ' with its session (session present 1)' : ' without its session (session present 0)') : '';
+  const returned = back ? `was back at ${clock(back.at)}${session}` : 'was not back when the run ended';
+  return `The ${role} noticed ${how} and ${returned}.`;
+}
+
+function costSentence(cost: FaultCost): string {
+  if (cost.sent === 0) return 'Nothing was sent during it.';
+  const latency = cost.latency_p50_ms === null ? '' : `; latency p50 ${Math.round(cost.latency_p50_ms)} ms, max ${Math.round(cost.latency_max_ms ?? 0)} ms`;
+  return `Sent during it: ${cost.sent}, lost ${cost.lost}, late ${cost.late}, on time ${cost.on_time}${latency}.`;
+}
+
+/** One paragraph's worth of sentences per fault, in the order they started. */
+export function faultSentences(costs: readonly FaultCost[], events: readonly ConnectionEvent[]): string[] {
+  const sorted = [...events].sort((a, b) => a.at - b.at);
+  const out: string[] = [];
+  for (const cost of [...costs].sort((a, b) => a.start - b.start)) {
+    out.push(`Network fault ${cost.fault}: on at ${clock(cost.start)}, off at ${clock(cost.end)} (${secs(cost.end - cost.start)}); the broker kept running.`);
+    for (const role of ['replayer', 'recorder'] as const) if (cost.client === role || cost.client === 'both') out.push(clientSentence(cost, role, sorted));
+    out.push(costSentence(cost));
+  }
+  return out;
+}
+
+/** `blackhole recorder at 2s for 10s: 40 sent, 0 lost, 38 late` for the run's list. */
+export function describeFaultCosts(costs: readonly FaultCost[]): string {
+  return costs.map((c) => `${c.fault}: ${c.sent} sent, ${c.lost} lost, ${c.late} late${c.latency_p50_ms === null ? '' : `, p50 ${Math.round(c.latency_p50_ms)} ms`}`).join('; ');
+}
