@@ -5,7 +5,7 @@
  * number comes from the run's events and fault costs. Pure.
  */
 import type { FaultCost } from '../experiment/fault-cost.js';
-import type { ConnectionEvent } from '../records.js';
+import type { ConnectionEvent, Qos } from '../records.js';
 
 /** A client's connection loss that shows only after a fault ends (a close held by a blackhole) still belongs to it. */
 export const FAULT_AFTERMATH_MS = 2000;
@@ -26,27 +26,34 @@ function clientSentence(cost: FaultCost, role: 'replayer' | 'recorder', events: 
   const back = mine.find((e) => e.event === 'connect' && e.at > offline.at);
   const how =
     offline.at > cost.end
-      ? `only after it ended, at ${clock(offline.at)}`
-      : `at ${clock(offline.at)}, ${secs(offline.at - cost.start)} in${cost.kind === 'blackhole' ? ' (its keepalive ran out)' : ''}`;
+      ? `only after it ended, at ${clock(offline.at)},`
+      : `at ${clock(offline.at)}, ${secs(offline.at - cost.start)} in${cost.kind === 'blackhole' ? ', when its keepalive ran out' : ''},`;
   const session = back ? (back.sessionPresent ? ' with its session (session present 1)' : ' without its session (session present 0)') : '';
   const returned = back ? `was back at ${clock(back.at)}${session}` : 'was not back when the run ended';
   return `The ${role} noticed ${how} and ${returned}.`;
 }
 
-function costSentence(cost: FaultCost): string {
+/** Why QoS 0 lost what a fault held: nothing keeps or resends it. */
+const QOS0_CAUSE: Partial<Record<FaultCost['kind'], string>> = {
+  blackhole: 'QoS 0 is neither acknowledged nor resent: what went into the blackhole was gone with the connection',
+  cut: 'QoS 0 is neither acknowledged nor resent: what was under way or sent while the link was down was gone',
+};
+
+function costSentence(cost: FaultCost, qos: Qos | undefined): string {
   if (cost.sent === 0) return 'Nothing was sent during it.';
   const latency = cost.latency_p50_ms === null ? '' : `; latency p50 ${Math.round(cost.latency_p50_ms)} ms, max ${Math.round(cost.latency_max_ms ?? 0)} ms`;
-  return `Sent during it: ${cost.sent}, lost ${cost.lost}, late ${cost.late}, on time ${cost.on_time}${latency}.`;
+  const cause = qos === 0 && cost.lost > 0 && QOS0_CAUSE[cost.kind] ? ` (${QOS0_CAUSE[cost.kind]!})` : '';
+  return `Sent during it: ${cost.sent}, lost ${cost.lost}${cause}, late ${cost.late}, on time ${cost.on_time}${latency}.`;
 }
 
 /** One paragraph's worth of sentences per fault, in the order they started. */
-export function faultSentences(costs: readonly FaultCost[], events: readonly ConnectionEvent[]): string[] {
+export function faultSentences(costs: readonly FaultCost[], events: readonly ConnectionEvent[], qos?: Qos): string[] {
   const sorted = [...events].sort((a, b) => a.at - b.at);
   const out: string[] = [];
   for (const cost of [...costs].sort((a, b) => a.start - b.start)) {
     out.push(`Network fault ${cost.fault}: on at ${clock(cost.start)}, off at ${clock(cost.end)} (${secs(cost.end - cost.start)}); the broker kept running.`);
     for (const role of ['replayer', 'recorder'] as const) if (cost.client === role || cost.client === 'both') out.push(clientSentence(cost, role, sorted));
-    out.push(costSentence(cost));
+    out.push(costSentence(cost, qos));
   }
   return out;
 }

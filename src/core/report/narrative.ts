@@ -142,7 +142,7 @@ export function runNarrative(input: NarrativeInput): string[] {
     out.push(...restartSentences(stop, start, lastBack));
   });
   if (stops.length === 0) out.push('The broker ran without a restart.');
-  out.push(...faultSentences(input.faults ?? [], events));
+  out.push(...faultSentences(input.faults ?? [], events, input.qos));
   out.push(...unplannedOutages(events, input.faults));
   const counts = input.counts;
   if (!counts) return out;

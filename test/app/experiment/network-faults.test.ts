@@ -60,7 +60,7 @@ describe.each(brokerKinds)('network faults on %s', (brokerKind) => {
     expect(cost.late).toBe(cost.sent);
     // The report tells it, from the events.
     const md = readFileSync(join(outDir, 'report.md'), 'utf8');
-    expect(md).toMatch(/Network fault blackhole recorder at 0\.5s for 6s: on at [\d:.]+, off at [\d:.]+ \(6\.0 s\); the broker kept running\. The recorder noticed at [\d:.]+, [\d.]+ s in \(its keepalive ran out\) and was back at [\d:.]+ with its session \(session present 1\)\./);
+    expect(md).toMatch(/Network fault blackhole recorder at 0\.5s for 6s: on at [\d:.]+, off at [\d:.]+ \(6\.0 s\); the broker kept running\. The recorder noticed at [\d:.]+, [\d.]+ s in, when its keepalive ran out, and was back at [\d:.]+ with its session \(session present 1\)\./);
     expect(md).not.toMatch(/Not part of the experiment/);
     expect(readFileSync(join(run.dir, 'faults.events.csv'), 'utf8')).toMatch(/^at,source,event,session_present,detail\n[\d.]+,fault,fault_start,,blackhole recorder at 0\.5s for 6s\n/);
   }, 90_000);
