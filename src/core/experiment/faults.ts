@@ -137,10 +137,13 @@ export function faultFromText(text: string): Record<string, string> | string {
   if (kind === 'delay') {
     if (value === undefined) return 'delay needs its value: delay=200ms (or delay=200ms~50ms with jitter)';
     const [delay, jitter] = value.split('~') as [string, string | undefined];
+    if (durationToMs(delay) === undefined) return `"${delay}" after delay= is not a duration like 200ms`;
+    if (jitter !== undefined && durationToMs(jitter) === undefined) return `"${jitter}" after ~ is not a duration like 50ms`;
     out.delay = delay.trim();
     if (jitter !== undefined) out.jitter = jitter.trim();
   } else if (kind === 'throttle') {
     if (value === undefined) return 'throttle needs its rate: throttle=2kB/s';
+    if (byteRate(value) === undefined) return `"${value}" after throttle= is not ${RATE_EXAMPLE}`;
     out.rate = value.trim();
   } else if (value !== undefined) return `${kind} takes no value (found "=${value}")`;
   return out;

@@ -45,6 +45,9 @@ describe('faultFromText (--fault)', () => {
     ['delay:both@1s+2s', /delay needs its value/],
     ['throttle:both@1s+2s', /throttle needs its rate/],
     ['cut=3:both@1s+2s', /cut takes no value/],
+    ['delay=soon:both@1s+2s', /"soon" after delay= is not a duration/],
+    ['delay=1s~lots:both@1s+2s', /"lots" after ~ is not a duration/],
+    ['throttle=fast:both@1s+2s', /"fast" after throttle= is not a rate like 2kB\/s/],
   ])('refuses %s', (text, message) => {
     expect(faultFromText(text)).toMatch(message);
   });
