@@ -148,3 +148,25 @@ export function faultFromText(text: string): Record<string, string> | string {
   } else if (value !== undefined) return `${kind} takes no value (found "=${value}")`;
   return out;
 }
+
+/** Slack after a restart's end during which the clients are still being let back (beyond the choreography's own times). */
+export const COMEBACK_SLACK_MS = 2000;
+
+/**
+ * A cut or blackhole that overlaps a restart (from its stop until the clients are back: `downFor`
+ * plus `comebackMs`, the choreography's times, plus COMEBACK_SLACK_MS) would fight the
+ * choreography, which holds the clients offline and brings them back itself: refused. Delays and
+ * throttles may overlap. The first clash found, as a sentence, or undefined.
+ */
+export function faultRestartClash(faults: readonly NetworkFault[], restarts: ReadonlyArray<{ atMs: number; downForMs: number }>, comebackMs: number): string | undefined {
+  for (const f of faults) {
+    if (f.kind !== 'cut' && f.kind !== 'blackhole') continue;
+    for (const r of restarts) {
+      const until = r.atMs + r.downForMs + comebackMs + COMEBACK_SLACK_MS;
+      if (f.atMs < until && r.atMs < f.atMs + f.forMs) {
+        return `${describeFault(f)} overlaps the restart at ${seconds(r.atMs)} (its clients are let back until about ${seconds(until)}): a cut or blackhole must not overlap a restart; move one of them`;
+      }
+    }
+  }
+  return undefined;
+}

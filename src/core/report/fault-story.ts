@@ -18,11 +18,20 @@ function clock(at: number): string {
 
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
+/** The broker's restarts as [stop, start] (a client offline then lost the broker, not the fault). */
+function restartWindows(events: readonly ConnectionEvent[]): Array<[number, number]> {
+  return events
+    .filter((e) => e.event === 'broker_stop')
+    .map((stop) => [stop.at, events.find((e) => e.event === 'broker_start' && e.at >= stop.at)?.at ?? Infinity]);
+}
+
 /** When a client touched by the fault noticed it and came back. */
 function clientSentence(cost: FaultCost, role: 'replayer' | 'recorder', events: readonly ConnectionEvent[]): string {
   const mine = events.filter((e) => e.source === SOURCES[role]);
-  const offline = mine.find((e) => e.event === 'offline' && e.at >= cost.start && e.at <= cost.end + FAULT_AFTERMATH_MS);
-  if (!offline) return `The ${role} did not notice: it stayed connected.`;
+  const restarts = restartWindows(events);
+  const byFault = (at: number): boolean => at >= cost.start && at <= cost.end + FAULT_AFTERMATH_MS && !restarts.some(([from, to]) => at >= from && at <= to);
+  const offline = mine.find((e) => e.event === 'offline' && byFault(e.at));
+  if (!offline) return `The ${role} did not notice it: no connection lost to the fault.`;
   const back = mine.find((e) => e.event === 'connect' && e.at > offline.at);
   const how =
     offline.at > cost.end
@@ -51,7 +60,8 @@ export function faultSentences(costs: readonly FaultCost[], events: readonly Con
   const sorted = [...events].sort((a, b) => a.at - b.at);
   const out: string[] = [];
   for (const cost of [...costs].sort((a, b) => a.start - b.start)) {
-    out.push(`Network fault ${cost.fault}: on at ${clock(cost.start)}, off at ${clock(cost.end)} (${secs(cost.end - cost.start)}); the broker kept running.`);
+    const restarted = sorted.some((e) => e.event === 'broker_stop' && e.at < cost.end && e.at >= cost.start);
+    out.push(`Network fault ${cost.fault}: on at ${clock(cost.start)}, off at ${clock(cost.end)} (${secs(cost.end - cost.start)}); ${restarted ? 'the broker was restarted meanwhile' : 'the broker kept running'}.`);
     for (const role of ['replayer', 'recorder'] as const) if (cost.client === role || cost.client === 'both') out.push(clientSentence(cost, role, sorted));
     out.push(costSentence(cost, qos));
   }

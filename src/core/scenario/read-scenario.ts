@@ -9,7 +9,7 @@ import { DEFAULT_CHOREOGRAPHY, DEFAULT_REPLAYER, releaseOrder, type Choreography
 import { NO_LINES, type Locate } from '../schema/json-lines.js';
 import { SCENARIO_SCHEMA } from '../schema/scenario-schema.js';
 import { schemaProblem, type Path } from '../schema/validate.js';
-import { describeFaults, type NetworkFault } from '../experiment/faults.js';
+import { describeFaults, faultRestartClash, type NetworkFault } from '../experiment/faults.js';
 import { readFaults } from './read-faults.js';
 import { describeRestarts, type Scenario, type ScenarioBroker, type ScenarioRestart, type ScenarioVariant } from './scenario.js';
 
@@ -76,6 +76,7 @@ function buildScenario(root: Json, errors: ScenarioErrors): Scenario {
   const variantNames = variants.map((v) => v.name);
   if (new Set(variantNames).size !== variantNames.length) throw errors.at(['restarts'], 'two restart variants have the same name', variantNames.join(', '));
   checkExternalBrokers(brokers, variants, errors);
+  checkFaultsAgainstRestarts(variants, readChoreography(root, errors), errors);
   brokers.forEach((b, i) => checkExternalUrl(b, i, errors));
 
   const ms = (value: unknown, otherwise: number): number => (value === undefined ? otherwise : durationToMs(value)!);
@@ -203,5 +204,18 @@ function checkExternalBrokers(brokers: ScenarioBroker[], variants: ScenarioVaria
       if (variant.restarts.length > 0 && !broker.startCommand) throw errors.at(['brokers', b], `external broker "${broker.name}": when it is restarted, it needs a "start" command`);
       if (variant.restarts.some((r) => r.state === 'lost')) throw errors.at(['restarts', v], `state "lost" cannot be arranged on an external broker ("${broker.name}")`);
     });
+  });
+}
+
+/** The choreography's own times after a restart (an upper bound of when both clients are back). */
+function comebackMs(choreography: Choreography): number {
+  const of = (c: ClientComeback): number => (c.back === 'at' ? c.atMs : c.gapMs);
+  return of(choreography.replayer) + of(choreography.recorder);
+}
+
+function checkFaultsAgainstRestarts(variants: readonly ScenarioVariant[], choreography: Choreography, errors: ScenarioErrors): void {
+  variants.forEach((variant, v) => {
+    const clash = faultRestartClash(variant.faults ?? [], variant.restarts, comebackMs(choreography));
+    if (clash) throw errors.at(['restarts', v], clash);
   });
 }

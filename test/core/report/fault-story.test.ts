@@ -27,7 +27,7 @@ describe('faultSentences', () => {
       'The recorder noticed only after it ended, at 14:00:01.500, and was not back when the run ended.',
       'Sent during it: 20, lost 20 (QoS 0 is neither acknowledged nor resent: what was under way or sent while the link was down was gone), late 0, on time 0.',
     ]);
-    expect(faultSentences([cost({ kind: 'delay', fault: 'delay 200 ms recorder at 0s for 5s', sent: 0 })], [], 1).slice(1)).toEqual(['The recorder did not notice: it stayed connected.', 'Nothing was sent during it.']);
+    expect(faultSentences([cost({ kind: 'delay', fault: 'delay 200 ms recorder at 0s for 5s', sent: 0 })], [], 1).slice(1)).toEqual(['The recorder did not notice it: no connection lost to the fault.', 'Nothing was sent during it.']);
   });
 
   it('the run narrative tells the faults and does not call their outages unplanned', () => {
@@ -36,6 +36,16 @@ describe('faultSentences', () => {
     expect(story[0]).toBe('The broker ran without a restart.');
     expect(story[1]).toMatch(/^Network fault blackhole recorder/);
     expect(story.filter((s) => s.startsWith('Not part of the experiment'))).toEqual(['Not part of the experiment: the replayer lost the broker at 14:00:20.000 and did not come back.']);
+  });
+
+  it('a delay across a restart: the outage was the broker\'s, not the fault\'s', () => {
+    const delay = cost({ fault: 'delay 100 ms both at 1s for 6s', kind: 'delay', client: 'both' });
+    const events = [ev(3000, 'broker', 'broker_stop'), ev(3100, 'replay', 'offline'), ev(3100, 'trace', 'offline'), ev(4000, 'broker', 'broker_start'), ev(4100, 'replay', 'connect', true), ev(4400, 'trace', 'connect', true)];
+    expect(faultSentences([delay], events, 1).slice(0, 3)).toEqual([
+      'Network fault delay 100 ms both at 1s for 6s: on at 14:00:00.000, off at 14:00:10.000 (10.0 s); the broker was restarted meanwhile.',
+      'The replayer did not notice it: no connection lost to the fault.',
+      'The recorder did not notice it: no connection lost to the fault.',
+    ]);
   });
 
   it('lists costs for the run summary', () => {

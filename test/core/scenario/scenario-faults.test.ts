@@ -32,6 +32,11 @@ describe('scenario faults', () => {
     expect(s.variants[0]!.faults![0]!.bytesPerS).toBe(2000);
   });
 
+  it('a delay may overlap a restart; a cut may follow it once the clients are back', () => {
+    const s = parse({ restarts: { at: '5s', downFor: '1s' }, faults: [{ kind: 'delay', client: 'both', at: '4s', for: '3s', delay: '100ms' }, { kind: 'cut', client: 'both', at: '9s', for: '1s' }] });
+    expect(s.variants[0]!.faults).toHaveLength(2);
+  });
+
   it('a scenario without faults has variants without them', () => {
     expect(parse({ restarts: { at: '5s' } }).variants[0]).toEqual({ name: 'graceful at 5s for 0s, state kept', restarts: [{ atMs: 5000, downForMs: 0, kind: 'graceful', state: 'kept' }] });
   });
@@ -44,6 +49,8 @@ describe('scenario faults', () => {
     ['a throttle with a bad rate', { faults: [{ kind: 'throttle', client: 'both', at: '1s', for: '1s', rate: 'fast' }] }, /faults\[0\]\.rate: expected a rate like 2kB\/s.*\(found "fast"\)/],
     ['a rate on a blackhole', { faults: [{ kind: 'blackhole', client: 'both', at: '1s', for: '1s', rate: '1kB/s' }] }, /faults\[0\]\.rate: "rate" goes with throttle, not blackhole/],
     ['a fault in a variant', { restarts: [{ faults: [{ kind: 'cut', client: 'nobody', at: '1s', for: '1s' }] }] }, /restarts\[0\]\.faults\[0\]\.client: /],
+    ['a blackhole over a restart', { restarts: [{ at: '5s', downFor: '2s', faults: [{ kind: 'blackhole', client: 'recorder', at: '3s', for: '3s' }] }] }, /restarts\[0\]: blackhole recorder at 3s for 3s overlaps the restart at 5s \(its clients are let back until about 9\.8s\): a cut or blackhole must not overlap a restart/],
+    ['a cut just after a restart, while the clients come back', { restarts: { at: '5s', downFor: '1s' }, faults: [{ kind: 'cut', client: 'both', at: '8s', for: '1s' }] }, /overlaps the restart at 5s/],
   ])('refuses %s, naming the field', (_name, body, message) => {
     expect(() => parse(body)).toThrow(message);
   });
