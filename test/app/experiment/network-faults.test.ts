@@ -83,6 +83,20 @@ describe.each(brokerKinds)('network faults on %s', (brokerKind) => {
   }, 90_000);
 });
 
+describe('faults with a restart, on the embedded broker', () => {
+  it('a restart, then a cut of the replayer: both in the events and the story, nothing lost at QoS 1', async () => {
+    const { run, outDir } = await runFaults({ qos: [1], restarts: { at: '500ms', downFor: '500ms' }, faults: [{ kind: 'cut', client: 'replayer', at: '4s', for: '1s' }] }, 100);
+    expect(run.brokerEvents.map((e) => e.event)).toEqual(['broker_stop', 'broker_start']);
+    expect(run.faultEvents!.map((e) => e.event)).toEqual(['fault_start', 'fault_end']);
+    expect(run.report).toMatchObject({ sent: 100, delivered: 100, lost: 0 });
+    expect(run.faultCosts![0]!.sent).toBeGreaterThanOrEqual(15);
+    const md = readFileSync(join(outDir, 'report.md'), 'utf8');
+    const files = ['sent.events.csv', 'faults.events.csv', 'broker.events.csv'].map((f) => readFileSync(join(run.dir, f), 'utf8')).join('\n');
+    expect(md, files).toMatch(/The broker stopped at [\d:.]+ \(graceful, state kept\).*Network fault cut replayer at 4s for 1s: on at [\d:.]+, off at [\d:.]+ \(1\.0 s\); the broker kept running\. The replayer noticed at [\d:.]+, 0\.\d s in, and was back at [\d:.]+ with(out)? its session/);
+    expect(md).not.toMatch(/Not part of the experiment/);
+  }, 90_000);
+});
+
 describe('a delay on the embedded broker', () => {
   it('shows in the latency percentiles: p50 at least the delay', async () => {
     const { run } = await runFaults({ qos: [1], faults: [{ kind: 'delay', client: 'recorder', at: 0, for: '3s', delay: '250ms', jitter: '20ms' }] }, 30);
