@@ -1,4 +1,4 @@
-import { CLEAR_LINK, conditionsAt, describeFault, lastFaultEndMs, rolesWithFaults, type FaultRole, type NetworkFault } from '../../core/experiment/faults.js';
+import { CLEAR_LINK, conditionsOf, describeFault, lastFaultEndMs, rolesWithFaults, type FaultRole, type NetworkFault } from '../../core/experiment/faults.js';
 import type { ConnectionEvent } from '../../core/records.js';
 import type { Clock } from '../../io/clock.js';
 import { EventsWriter } from '../../io/logs/events-writer.js';
@@ -82,8 +82,8 @@ export class NetworkFaults {
   private switch(fault: NetworkFault, on: boolean): void {
     if (on) this.active.add(fault);
     else if (!this.active.delete(fault)) return;
-    const now = this.clock.now();
-    for (const [role, proxy] of this.proxies) proxy.setConditions(conditionsAt([...this.active], role, this.startAt!, now));
+    // From the faults switched on, not from the time: a timer may fire a little before its instant.
+    for (const [role, proxy] of this.proxies) proxy.setConditions(conditionsOf([...this.active], role, this.startAt!));
     this.record(on ? 'fault_start' : 'fault_end', describeFault(fault));
   }
 

@@ -85,24 +85,30 @@ export function rolesWithFaults(faults: readonly NetworkFault[]): FaultRole[] {
 }
 
 /**
- * A role's link at `now` (absolute ms), the faults timed from `startAt`: any cut cuts; blackholes
+ * A role's link under the given faults, all on, timed from `startAt`: any cut cuts; blackholes
  * hold until the last of them ends; delays and jitters add up; the slowest throttle wins.
- * A window is [start, end).
  */
-export function conditionsAt(faults: readonly NetworkFault[], role: FaultRole, startAt: number, now: number): LinkConditions {
+export function conditionsOf(faults: readonly NetworkFault[], role: FaultRole, startAt: number): LinkConditions {
   const out: LinkConditions = { cut: false, delayMs: 0, jitterMs: 0 };
   for (const f of faults) {
-    const from = startAt + f.atMs;
-    const until = from + f.forMs;
-    if (!affects(f, role) || now < from || now >= until) continue;
+    if (!affects(f, role)) continue;
     if (f.kind === 'cut') out.cut = true;
-    else if (f.kind === 'blackhole') out.holdUntil = Math.max(out.holdUntil ?? 0, until);
+    else if (f.kind === 'blackhole') out.holdUntil = Math.max(out.holdUntil ?? 0, startAt + f.atMs + f.forMs);
     else if (f.kind === 'delay') {
       out.delayMs += f.delayMs ?? 0;
       out.jitterMs += f.jitterMs ?? 0;
     } else if (f.bytesPerS !== undefined) out.bytesPerS = Math.min(out.bytesPerS ?? Infinity, f.bytesPerS);
   }
   return out;
+}
+
+/** A role's link at `now` (absolute ms): the faults whose window [start, end) holds it (see conditionsOf). */
+export function conditionsAt(faults: readonly NetworkFault[], role: FaultRole, startAt: number, now: number): LinkConditions {
+  return conditionsOf(
+    faults.filter((f) => now >= startAt + f.atMs && now < startAt + f.atMs + f.forMs),
+    role,
+    startAt,
+  );
 }
 
 /** The instants (absolute, sorted, distinct) at which some link's conditions change. */
