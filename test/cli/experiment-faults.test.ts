@@ -36,5 +36,9 @@ describe('sensortrace experiment --fault', () => {
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { runs: Array<{ faults: Array<{ fault: string; sent: number }> }> };
     expect(report.runs[0]!.faults.map((f) => f.fault)).toEqual(['delay 100 ms ± 10 ms both at 0s for 1s', 'throttle 4 kB/s replayer at 0.5s for 1s']);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('- network faults: delay 100 ms ± 10 ms both at 0s for 1s: ');
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<li>network faults: delay 100 ms ± 10 ms both at 0s for 1s: ');
+    expect(html).toMatch(/<p class="narrative"><strong>What happened<\/strong>[^<]*Network fault throttle 4 kB\/s replayer at 0\.5s for 1s: on at /);
+    expect(html).toContain('/faults.events.csv">faults.events.csv</a>');
   });
 });
