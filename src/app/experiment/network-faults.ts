@@ -32,7 +32,10 @@ export class NetworkFaults {
     private readonly eventsPath: string,
     private readonly clock: Clock,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    // Interrupted: the links heal at once, so every client can say goodbye within the stop's 2 s.
+    signal.addEventListener('abort', () => this.lift(), { once: true });
+  }
 
   /** Starts a proxy for each client with faults; the URLs the clients are to use. */
   async start(brokerUrl: string): Promise<ClientUrls> {
@@ -69,14 +72,24 @@ export class NetworkFaults {
     await sleepUntil(this.clock, this.startAt + lastFaultEndMs(this.faults), this.signal);
   }
 
-  /** After the run: every fault lifted (an end event for those still on), proxies and file closed. */
-  async dispose(): Promise<void> {
+  /**
+   * Every fault lifted now (an end event for those still on), what a blackhole held let go: before
+   * the recorder stops, so an interrupted run's DISCONNECT is not held back. Safe to call twice.
+   */
+  lift(): void {
     for (const cancel of this.timers.splice(0)) cancel();
     for (const fault of [...this.active]) this.record('fault_end', `${describeFault(fault)}; lifted early: the run ended`);
     this.active.clear();
     for (const proxy of this.proxies.values()) proxy.setConditions(CLEAR_LINK);
+  }
+
+  /** After the run: faults lifted, proxies and file closed. */
+  async dispose(): Promise<void> {
+    this.lift();
     await Promise.all([...this.proxies.values()].map((p) => p.close()));
+    this.proxies.clear();
     this.writer?.close();
+    this.writer = undefined;
   }
 
   private switch(fault: NetworkFault, on: boolean): void {

@@ -84,6 +84,7 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
     run.error = (error as Error).message;
     run.errorCode = (error as SensortraceError).code;
     // Let the tracer close its file and client before the broker goes and compare reads the file.
+    faults.lift();
     const traced = await tracer.stopAfterFailure();
     if (traced) run.trace = traced;
   } finally {
@@ -144,5 +145,6 @@ async function record(context: RunContext, parts: RunParts): Promise<void> {
 
   progress.report('drain');
   await awaitDrain(clock, signal, tracer.tally, { target: run.replay.sent, drainMs: scenario.drainMs, quietMs: scenario.quietMs });
+  faults.lift();
   run.trace = await tracer.stop();
 }

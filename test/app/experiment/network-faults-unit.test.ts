@@ -88,6 +88,25 @@ describe('NetworkFaults', () => {
     ]);
   });
 
+  it('an interrupted run heals the links at once: what a blackhole held goes through', async () => {
+    const echo = createServer((s) => s.on('data', (chunk) => s.write(chunk)).on('error', () => undefined));
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => echo.close(() => resolve())));
+    const clock = new FakeClock();
+    const abort = new AbortController();
+    const faults = new NetworkFaults([{ kind: 'blackhole', client: 'recorder', atMs: 0, forMs: 60_000 }], join(tempDir(), 'faults.events.csv'), clock, abort.signal);
+    cleanup.push(() => faults.dispose());
+    const urls = await faults.start(`mqtt://127.0.0.1:${(echo.address() as AddressInfo).port}`);
+    const socket = await connect(urls.recorder);
+    faults.schedule(clock.now());
+    await clock.advanceBy(1);
+    const echoed = new Promise<string>((resolve) => socket.once('data', (chunk) => resolve(chunk.toString())));
+    socket.write('held');
+    abort.abort();
+    expect(await echoed).toBe('held');
+    expect(faults.events.map((e) => e.detail)).toEqual(['blackhole recorder at 0s for 60s', 'blackhole recorder at 0s for 60s; lifted early: the run ended']);
+  });
+
   it('without faults: no proxy, no file, the broker URL for both', async () => {
     const path = join(tempDir(), 'faults.events.csv');
     const faults = new NetworkFaults([], path, new FakeClock(), new AbortController().signal);
