@@ -125,7 +125,8 @@ function scenarioInput(file: string | undefined, flags: ExperimentFlags, command
   } else if (flags.brokerUrl || flags.stopCmd || flags.startCmd) {
     throw usageError('--broker-url, --stop-cmd and --start-cmd go with --broker external');
   }
-  if (flags.fault?.length) raw.faults = flags.fault.map(faultFlag);
+  // Added to the file's own top-level faults (which apply to every variant).
+  if (flags.fault?.length) raw.faults = [...(Array.isArray(raw.faults) ? (raw.faults as unknown[]) : []), ...flags.fault.map(faultFlag)];
   if (flags.drain) raw.drain = flags.drain;
   if (flags.quiet) raw.quiet = flags.quiet;
   if (flags.tracerReconnect) raw.tracerReconnect = flags.tracerReconnect;
