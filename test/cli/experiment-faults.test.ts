@@ -27,10 +27,12 @@ describe('sensortrace experiment --fault', () => {
     expect(result.stderr).toMatch(message);
   });
 
-  it('runs two faults from flags, without a restart, and reports both', async () => {
+  it("runs a scenario file's fault and one added by --fault, without a restart, and reports both", async () => {
     const { dir, profile } = setup();
     const out = join(dir, 'out');
-    const result = await runCli(['experiment', '--profile', profile, '--time-format', 'relative-s', '--rate', '20', '--qos', '1', '--fault', 'delay=100ms~10ms:both@0s+1s', '--fault', 'throttle=4kB/s:replayer@0.5s+1s', '--drain', '5s', '-o', out]);
+    const scenario = join(dir, 'faults.json');
+    writeFileSync(scenario, JSON.stringify({ profile, profileFormat: { timeFormat: 'relative-s' }, rate: 20, qos: [1], faults: [{ kind: 'delay', client: 'both', at: 0, for: '1s', delay: '100ms', jitter: '10ms' }] }));
+    const result = await runCli(['experiment', scenario, '--fault', 'throttle=4kB/s:replayer@0.5s+1s', '--drain', '5s', '-o', out]);
     expect(result.stderr).toMatch(/run 1 01-embedded-delay-100-ms-10-ms-both-at-0s-for-1s-thr-q1: sent 30, delivered 30, lost 0/);
     expect(result.code).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { runs: Array<{ faults: Array<{ fault: string; sent: number }> }> };
