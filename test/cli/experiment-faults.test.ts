@@ -42,5 +42,7 @@ describe('sensortrace experiment --fault', () => {
     expect(html).toContain('<li>network faults: delay 100 ms ± 10 ms both at 0s for 1s: ');
     expect(html).toMatch(/<p class="narrative"><strong>What happened<\/strong>[^<]*Network fault throttle 4 kB\/s replayer at 0\.5s for 1s: on at /);
     expect(html).toContain('/faults.events.csv">faults.events.csv</a>');
+    expect(html).toMatch(/<table class="faults">\n<thead><tr><th>fault<\/th><th>on<\/th><th>off<\/th><th>replayer<\/th><th>recorder<\/th>.*\n<tbody>\n<tr><td>delay 100 ms ± 10 ms both at 0s for 1s<\/td><td>[\d:.]+<\/td><td>[\d:.]+<\/td><td>kept its link<\/td><td>kept its link<\/td>/);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\n\| throttle 4 kB\/s replayer at 0\.5s for 1s \| [\d:.]+ \| [\d:.]+ \| (kept its link|offline [^|]+) \| - \| \d+ \| 0 \| \d+ \| [\d-]+ \|\n/);
   });
 });

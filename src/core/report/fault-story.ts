@@ -25,14 +25,21 @@ function restartWindows(events: readonly ConnectionEvent[]): Array<[number, numb
     .map((stop) => [stop.at, events.find((e) => e.event === 'broker_start' && e.at >= stop.at)?.at ?? Infinity]);
 }
 
-/** When a client touched by the fault noticed it and came back. */
-function clientSentence(cost: FaultCost, role: 'replayer' | 'recorder', events: readonly ConnectionEvent[]): string {
+/** A client's `offline` that the fault caused (not a restart's) and its next `connect`. */
+function noticeOf(cost: FaultCost, role: 'replayer' | 'recorder', events: readonly ConnectionEvent[]): { offline?: ConnectionEvent; back?: ConnectionEvent } {
   const mine = events.filter((e) => e.source === SOURCES[role]);
   const restarts = restartWindows(events);
   const byFault = (at: number): boolean => at >= cost.start && at <= cost.end + FAULT_AFTERMATH_MS && !restarts.some(([from, to]) => at >= from && at <= to);
   const offline = mine.find((e) => e.event === 'offline' && byFault(e.at));
-  if (!offline) return `The ${role} did not notice it: no connection lost to the fault.`;
+  if (!offline) return {};
   const back = mine.find((e) => e.event === 'connect' && e.at > offline.at);
+  return back ? { offline, back } : { offline };
+}
+
+/** When a client touched by the fault noticed it and came back. */
+function clientSentence(cost: FaultCost, role: 'replayer' | 'recorder', events: readonly ConnectionEvent[]): string {
+  const { offline, back } = noticeOf(cost, role, events);
+  if (!offline) return `The ${role} did not notice it: no connection lost to the fault.`;
   const how =
     offline.at > cost.end
       ? `only after it ended, at ${clock(offline.at)},`
@@ -71,4 +78,23 @@ export function faultSentences(costs: readonly FaultCost[], events: readonly Con
 /** `blackhole recorder at 2s for 10s: 40 sent, 0 lost, 38 late` for the run's list. */
 export function describeFaultCosts(costs: readonly FaultCost[]): string {
   return costs.map((c) => `${c.fault}: ${c.sent} sent, ${c.lost} lost, ${c.late} late${c.latency_p50_ms === null ? '' : `, p50 ${Math.round(c.latency_p50_ms)} ms`}`).join('; ');
+}
+
+export const FAULT_COLUMNS = ['fault', 'on', 'off', 'replayer', 'recorder', 'sent', 'lost', 'late', 'p50 ms'] as const;
+
+/** A client's column: `-` (not touched), `kept its link`, or `offline +2.9 s, back +5.0 s (session 1)`, times from the fault's start. */
+function noticeCell(cost: FaultCost, role: 'replayer' | 'recorder', events: readonly ConnectionEvent[]): string {
+  if (cost.client !== role && cost.client !== 'both') return '-';
+  const { offline, back } = noticeOf(cost, role, events);
+  if (!offline) return 'kept its link';
+  const backText = back ? `, back +${secs(back.at - cost.start)} (session ${back.sessionPresent ? 1 : 0})` : ', not back';
+  return `offline +${secs(offline.at - cost.start)}${backText}`;
+}
+
+/** The run's fault table: one row per fault, in the order they started (cells as text). */
+export function faultRows(costs: readonly FaultCost[], events: readonly ConnectionEvent[]): string[][] {
+  const sorted = [...events].sort((a, b) => a.at - b.at);
+  return [...costs]
+    .sort((a, b) => a.start - b.start)
+    .map((c) => [c.fault, clock(c.start), clock(c.end), noticeCell(c, 'replayer', sorted), noticeCell(c, 'recorder', sorted), String(c.sent), String(c.lost), String(c.late), c.latency_p50_ms === null ? '-' : String(Math.round(c.latency_p50_ms))]);
 }

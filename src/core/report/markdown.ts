@@ -1,5 +1,5 @@
 import { describeRestarts } from '../scenario/scenario.js';
-import { describeFaultCosts } from './fault-story.js';
+import { describeFaultCosts, FAULT_COLUMNS, faultRows } from './fault-story.js';
 import { narrativeOf } from './narrative.js';
 import { describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
 
@@ -39,6 +39,10 @@ export function markdownReport(meta: MarkdownReportMeta, runs: readonly ReportRu
     if (run.report) out.push(`- outages: ${describeOutages(run.report.outages)}`);
     if (run.error) out.push(`- **error**: ${cell(run.error)}`);
     out.push(`- files: [sent.csv](${run.dir}/sent.csv), [trace.csv](${run.dir}/trace.csv), [broker.events.csv](${run.dir}/broker.events.csv)${run.faults?.length ? `, [faults.events.csv](${run.dir}/faults.events.csv)` : ''}`);
+    if (run.faults?.length) {
+      out.push('', `| ${FAULT_COLUMNS.join(' | ')} |`, `|${FAULT_COLUMNS.map((_, i) => (i >= 5 ? ' ---: ' : ' --- ')).join('|')}|`);
+      for (const row of faultRows(run.faults, run.events ?? [])) out.push(`| ${row.map(cell).join(' | ')} |`);
+    }
     const chart = charts.get(run.dir);
     if (chart) out.push('', `![${cell(run.dir)}](${chart})`);
     out.push('');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultCost } from '../../../src/core/experiment/fault-cost.js';
 import type { ConnectionEvent } from '../../../src/core/records.js';
-import { describeFaultCosts, faultSentences } from '../../../src/core/report/fault-story.js';
+import { describeFaultCosts, faultRows, faultSentences } from '../../../src/core/report/fault-story.js';
 import { runNarrative } from '../../../src/core/report/narrative.js';
 
 const T = Date.UTC(2026, 10, 29, 14, 0, 0);
@@ -45,6 +45,15 @@ describe('faultSentences', () => {
       'Network fault delay 100 ms both at 1s for 6s: on at 14:00:00.000, off at 14:00:10.000 (10.0 s); the broker was restarted meanwhile.',
       'The replayer did not notice it: no connection lost to the fault.',
       'The recorder did not notice it: no connection lost to the fault.',
+    ]);
+  });
+
+  it('a table row per fault: window, each client\'s notice and return, the cost', () => {
+    const cut = cost({ fault: 'cut replayer at 1s for 1s', kind: 'cut', client: 'replayer', start: T + 20_000, end: T + 21_000, sent: 20, lost: 20, late: 0, latency_p50_ms: null });
+    const events = [ev(3100, 'trace', 'offline'), ev(10_002, 'trace', 'connect', true), ev(20_001, 'replay', 'offline')];
+    expect(faultRows([cut, cost({})], events)).toEqual([
+      ['blackhole recorder at 2s for 10s', '14:00:00.000', '14:00:10.000', '-', 'offline +3.1 s, back +10.0 s (session 1)', '100', '0', '100', '4000'],
+      ['cut replayer at 1s for 1s', '14:00:20.000', '14:00:21.000', 'offline +0.0 s, not back', '-', '20', '20', '0', '-'],
     ]);
   });
 
