@@ -32,6 +32,8 @@ export type { Pacing } from './core/schedule/schedule.js';
 export type { Qos, ProfileRow, SentRecord, TraceRecord, ConnectionEvent, ConnectionEventKind } from './core/records.js';
 export { PAYLOAD_FORMATS, encodeReading, decodeReading, type PayloadFormat, type Reading, type DecodedPayload } from './core/mqtt/payload.js';
 export { parseScenario, scenarioFromValue, expandMatrix, type Scenario, type RunSpec, type ScenarioBroker, type ScenarioRestart, type ScenarioVariant, type RestartKind, type StateFate } from './core/scenario/scenario.js';
+export type { NetworkFault, FaultKind, FaultClient } from './core/experiment/faults.js';
+export type { FaultCost } from './core/experiment/fault-cost.js';
 export { parseDuration, formatDuration } from './core/duration.js';
 
 // Reading the files the use cases write (and the profiles they read).

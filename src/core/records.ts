@@ -94,7 +94,8 @@ export const EVENT_COLUMNS = ['at', 'source', 'event', 'session_present', 'detai
 
 /**
  * connect/offline/reconnect/close/error come from clients; session_lost when a reconnect finds
- * no session; broker_stop/broker_start from whoever controls the broker (experiment).
+ * no session; broker_stop/broker_start from whoever controls the broker (experiment);
+ * fault_start/fault_end from an experiment's network faults (faults.events.csv).
  */
 export type ConnectionEventKind =
   | 'connect'
@@ -105,7 +106,9 @@ export type ConnectionEventKind =
   | 'session_lost'
   | 'subscribe'
   | 'broker_stop'
-  | 'broker_start';
+  | 'broker_start'
+  | 'fault_start'
+  | 'fault_end';
 
 export interface ConnectionEvent {
   at: number;

@@ -13,8 +13,9 @@ export function reportInputs(runs: readonly ExperimentRun[]): ReportRunInput[] {
       restart: run.spec.variant.name,
       restarts: run.spec.variant.restarts,
       durationMs: run.durationMs,
-      events: [...run.brokerEvents, ...run.clientEvents],
+      events: [...run.brokerEvents, ...run.clientEvents, ...(run.faultEvents ?? [])],
     };
+    if (run.faultCosts) input.faults = run.faultCosts;
     if (run.report) input.report = run.report;
     if (run.error) input.error = run.error;
     if (run.replay) {

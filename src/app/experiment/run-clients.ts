@@ -5,6 +5,7 @@ import type { ConnectionEvent } from '../../core/records.js';
 import type { RunSpec, Scenario } from '../../core/scenario/scenario.js';
 import type { ConnectionOptions } from '../../io/mqtt/connection.js';
 import type { ReplayOptions } from '../replay/replay.js';
+import type { ClientUrls } from './network-faults.js';
 import type { RunTracerOptions } from './run-tracer.js';
 import type { ExperimentOptions } from './types.js';
 
@@ -21,6 +22,8 @@ export class RunClients {
     url: string,
     private readonly scenario: Scenario,
     private readonly spec: RunSpec,
+    /** Each client's URL when a fault proxy stands in front of the broker (network-faults.ts). */
+    private readonly urls?: ClientUrls,
   ) {
     this.base = { ...connection, url, reconnectPeriodMs: 250, connectTimeoutMs: 15_000 };
     // MQTT 5 ends a session at disconnect unless it has an expiry: the tracer's must outlive a restart.
@@ -33,7 +36,7 @@ export class RunClients {
       filters: [filterForTemplate(this.scenario.topic)],
       qos: this.spec.qos,
       output,
-      connection: { ...this.base, clientId: `st-trace-${this.tag}`, clean: false, reconnectPeriodMs: this.scenario.tracerReconnectMs },
+      connection: { ...this.base, ...(this.urls ? { url: this.urls.recorder } : {}), clientId: `st-trace-${this.tag}`, clean: false, reconnectPeriodMs: this.scenario.tracerReconnectMs },
       onEvent,
     };
   }
@@ -56,7 +59,7 @@ export class RunClients {
       loop: s.loop,
       queueQos0: s.queueQos0,
       ...(s.maxInflight !== undefined ? { maxInflight: s.maxInflight } : {}),
-      connection: { ...this.base, clientId: `st-replay-${this.tag}`, clean: false },
+      connection: { ...this.base, ...(this.urls ? { url: this.urls.replayer } : {}), clientId: `st-replay-${this.tag}`, clean: false },
       log,
       drainTimeoutMs: replayDrainTimeoutMs(s, this.spec),
     };

@@ -12,6 +12,8 @@ import { BrokerRestarts } from './broker-restarts.js';
 import { ClientChoreography } from './client-choreography.js';
 import { awaitDrain } from './drain.js';
 import { linkedController } from './interruptible.js';
+import { costFaults } from './fault-costs.js';
+import { NetworkFaults } from './network-faults.js';
 import { RunClients } from './run-clients.js';
 import { canCompare, compareRun, type RunFiles } from './run-compare.js';
 import { RunProgress } from './run-progress.js';
@@ -43,6 +45,7 @@ interface RunParts {
   sys?: SysRecorder;
   /** The scenario's processing stage, once started (run-processor.ts). */
   processor?: ProcessorStage;
+  faults: NetworkFaults;
 }
 
 function releasesOf(scenario: ExperimentOptions['scenario']): readonly [Release, Release] {
@@ -88,13 +91,19 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
     progress.received = tracer.tally.received;
     progress.report();
   });
-  const parts: RunParts = { run, files, signal: runAbort.signal, progress, broker, tracer, choreography };
+  const faults = new NetworkFaults(spec.variant.faults ?? [], join(dir, 'faults.events.csv'), clock, runAbort.signal, (event) => {
+    const mark = brokerMark(spec.id, event);
+    if (mark) options.onMark?.(mark);
+  });
+  run.faultEvents = faults.events;
+  const parts: RunParts = { run, files, signal: runAbort.signal, progress, broker, tracer, choreography, faults };
   try {
     await record(context, parts);
   } catch (error) {
     run.error = (error as Error).message;
     run.errorCode = (error as SensortraceError).code;
     // Let the tracer close its file and client before the broker goes and compare reads the file.
+    faults.lift();
     const traced = await tracer.stopAfterFailure();
     if (traced) run.trace = traced;
   } finally {
@@ -105,6 +114,7 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
     // The processor (stopped by the abort) is gone before the broker.
     const summary = await parts.processor?.stop().catch(() => undefined);
     if (summary) run.processor = summary;
+    await faults.dispose();
     await broker.dispose();
   }
   if (canCompare(run, files)) {
@@ -114,6 +124,7 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
     const formats = options.signal?.aborted ? ['json' as const] : (options.chartFormats ?? ['svg', 'png', 'json', 'vg']);
     if (options.scenario.processor) run.derived = await compareDerived(run, files, options.scenario.processor, formats);
     else await compareRun(run, files, formats);
+    await costFaults(run, files);
   }
   run.durationMs = progress.elapsedMs;
   progress.report('done');
@@ -123,12 +134,12 @@ export async function runOne(context: RunContext, spec: RunSpec): Promise<Experi
 /** The run proper: broker, tracer, replay and restarts, drain, tracer stopped. Throws what ends the run early. */
 async function record(context: RunContext, parts: RunParts): Promise<void> {
   const { options, clock } = context;
-  const { run, files, signal, progress, broker, tracer, choreography } = parts;
+  const { run, files, signal, progress, broker, tracer, choreography, faults } = parts;
   const scenario = options.scenario;
   progress.report('broker');
   await broker.start();
   parts.sys = await startRunSys({ ...options.connection, url: broker.url }, join(run.dir, 'broker.sys.csv'), clock, signal);
-  const clients = new RunClients(options.connection, broker.url, scenario, run.spec);
+  const clients = new RunClients(options.connection, broker.url, scenario, run.spec, await faults.start(broker.url));
   const onClientEvent = (event: ConnectionEvent): void => {
     run.clientEvents.push(event);
     broker.onClientEvent(event);
@@ -147,7 +158,10 @@ async function record(context: RunContext, parts: RunParts): Promise<void> {
     signal,
     clock,
     onValidated: (summary) => context.eta.learnProfile(summary),
-    onStart: ({ startAt }) => broker.schedule(startAt, run.spec.variant.restarts),
+    onStart: ({ startAt }) => {
+      broker.schedule(startAt, run.spec.variant.restarts);
+      faults.schedule(startAt);
+    },
     onEvent: onClientEvent,
     onClient: choreography.replayerClient,
     onProgress: (p) => {
@@ -157,9 +171,11 @@ async function record(context: RunContext, parts: RunParts): Promise<void> {
   });
   // A restart scheduled after the last reading still happens: its effect on the queue counts.
   await broker.finished();
+  await faults.finished();
 
   progress.report('drain');
   await awaitDrain(clock, signal, tracer.tally, { target: run.replay.sent, drainMs: scenario.drainMs, quietMs: scenario.quietMs });
+  faults.lift();
   run.trace = await tracer.stop();
   // The broker's counters as of now, not of its last tick (up to 2 s ago): wait for the next one.
   await parts.sys?.nextTick(SYS_TICK_WAIT_MS, signal);

@@ -2,6 +2,7 @@ import type { CompareReport } from '../../core/compare/report.js';
 import type { ExperimentMark } from '../../core/live/experiment-state.js';
 import type { ConnectionEvent } from '../../core/records.js';
 import type { SysRecording } from '../../core/sys/sys-counters.js';
+import type { FaultCost } from '../../core/experiment/fault-cost.js';
 import type { RunSpec, Scenario } from '../../core/scenario/scenario.js';
 import type { ReportFiles } from '../../io/output/report-writer.js';
 import type { Clock } from '../../io/clock.js';
@@ -67,6 +68,10 @@ export interface ExperimentRun {
   sys?: SysRecording;
   /** The replayer's and the recorder's connection events, for the run's narrative. */
   clientEvents: ConnectionEvent[];
+  /** Network faults switched on and off (faults.events.csv). */
+  faultEvents?: ConnectionEvent[];
+  /** What each network fault cost (messages sent during it), computed after compare. */
+  faultCosts?: FaultCost[];
   error?: string;
   /** The error's code (E_BROKER, E_UNREACHABLE, ...), when the run failed. */
   errorCode?: string;

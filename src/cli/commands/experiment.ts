@@ -3,12 +3,13 @@ import { Option, type Command } from 'commander';
 import { runExperiment, reportInputs, type ExperimentProgress, type ExperimentRun } from '../../app/experiment/experiment.js';
 import { formatDuration } from '../../core/duration.js';
 import { SensortraceError, inputError, usageError } from '../../core/errors.js';
+import { faultFromText } from '../../core/experiment/faults.js';
 import { headlineTable } from '../../core/report/model.js';
 import { scenarioFromValue } from '../../core/scenario/scenario.js';
 import { lazyJsonLocator, NO_LINES, type Locate } from '../../core/schema/json-lines.js';
 import { readSmallTextFile } from '../../io/input/input-file.js';
 import { ProgressLine } from '../../io/output/progress-line.js';
-import { addConnectionFlags, connectionOptionsFrom, parseInteger, type ConnectionFlagValues } from '../connection-flags.js';
+import { addConnectionFlags, collect, connectionOptionsFrom, parseInteger, type ConnectionFlagValues } from '../connection-flags.js';
 import { writeLine, type CliContext } from '../context.js';
 import { addWebFlags, webViewFrom, type LiveFlags } from '../live-flags.js';
 
@@ -37,6 +38,7 @@ interface ExperimentFlags extends ConnectionFlagValues, Omit<LiveFlags, 'live'> 
   tracerReconnect?: string;
   replayerBack?: string;
   recorderBack?: string;
+  fault?: string[];
   maxInflight?: number;
   queueQos0?: boolean;
   loop?: number;
@@ -119,6 +121,8 @@ function scenarioInput(file: string | undefined, flags: ExperimentFlags, command
   } else if (flags.brokerUrl || flags.stopCmd || flags.startCmd) {
     throw usageError('--broker-url, --stop-cmd and --start-cmd go with --broker external');
   }
+  // Added to the file's own top-level faults (which apply to every variant).
+  if (flags.fault?.length) raw.faults = [...(Array.isArray(raw.faults) ? (raw.faults as unknown[]) : []), ...flags.fault.map(faultFlag)];
   if (flags.drain) raw.drain = flags.drain;
   if (flags.quiet) raw.quiet = flags.quiet;
   if (flags.tracerReconnect) raw.tracerReconnect = flags.tracerReconnect;
@@ -129,6 +133,13 @@ function scenarioInput(file: string | undefined, flags: ExperimentFlags, command
   if (flags.loop !== undefined) raw.loop = flags.loop;
   if (raw.profile === undefined) throw usageError('experiment: give a scenario file or --profile FILE');
   return { raw, source: file ?? 'command line', baseDir, locate };
+}
+
+/** `--fault blackhole:recorder@2s+10s` → the scenario's fault object; a bad shape names the flag and the part. */
+function faultFlag(text: string): Record<string, string> {
+  const fault = faultFromText(text);
+  if (typeof fault === 'string') throw usageError(`--fault "${text}": ${fault}`);
+  return fault;
 }
 
 /** `after-replayer+300ms` → {back, gap}; `500ms` → {back: 'at', at}; the scenario schema checks the rest. */
@@ -185,6 +196,7 @@ export function registerExperiment(command: Command, context: CliContext): void 
       .option('--tracer-reconnect <duration>', "the recorder's delay between reconnect attempts once let back (replayer: 250ms)")
       .option('--replayer-back <when>', 'after a restart, the replayer is let back: 500ms (after the broker\'s scheduled start), after-recorder+300ms, before-recorder+300ms')
       .option('--recorder-back <when>', 'the recorder is let back: after-replayer+300ms (default), before-replayer+300ms, or 1s after the broker\'s scheduled start')
+      .option('--fault <fault>', 'a network fault between one client and the broker (repeatable): KIND[=VALUE]:CLIENT@AT+FOR, e.g. blackhole:recorder@2s+10s, cut:replayer@5s+3s, delay=200ms~50ms:both@1s+5s, throttle=2kB/s:replayer@0s+20s', collect, [])
       .option('--max-inflight <n>', 'replay: most unacknowledged QoS 1/2 messages', parseInteger('--max-inflight', 1, 65535))
       .option('--queue-qos0', 'replay: keep QoS 0 messages while the broker is away')
       .option('--loop <n>', 'replay the profile N times', parseInteger('--loop', 1, 1_000_000))

@@ -3,7 +3,7 @@ import { describeRestarts, estimateReplayMs, estimateRunMs, type RunSpec, type S
 
 /** The chart title of a run: broker · restarts · QoS. */
 export function runTitle(spec: RunSpec): string {
-  const restarts = spec.variant.restarts.length ? describeRestarts(spec.variant.restarts) : 'no restart';
+  const restarts = spec.variant.faults?.length ? spec.variant.name : spec.variant.restarts.length ? describeRestarts(spec.variant.restarts) : 'no restart';
   return `${spec.broker.name} · ${restarts} · QoS ${spec.qos}`;
 }
 
@@ -12,9 +12,10 @@ export function restartDetail(restart: ScenarioRestart): string {
   return `${restart.kind}, state ${restart.state}`;
 }
 
-/** The replayer waits for its queue to drain at most this long: the drain plus every outage. */
+/** The replayer waits for its queue to drain at most this long: the drain plus every outage and network fault. */
 export function replayDrainTimeoutMs(scenario: Scenario, spec: RunSpec): number {
-  return scenario.drainMs + spec.variant.restarts.reduce((n, r) => n + r.downForMs, 0);
+  const faults = (spec.variant.faults ?? []).reduce((n, f) => n + f.forMs, 0);
+  return scenario.drainMs + faults + spec.variant.restarts.reduce((n, r) => n + r.downForMs, 0);
 }
 
 /** A bad input or option fails every run alike: the experiment stops at the first such error, and compare is skipped. */

@@ -64,11 +64,14 @@ export interface ExperimentFrame extends ExperimentApiState {
   series: Array<[number, number, number]>;
 }
 
-/** A broker event of the restart schedule as a mark (broker_stop: fault, broker_start: recovery). */
+/** A broker event of the restart schedule, or a network fault, as a mark (stop/fault on: fault; start/fault over: recovery). */
 export function brokerMark(run: string, event: ConnectionEvent): ExperimentMark | undefined {
   const detail = event.detail ? ` (${event.detail})` : '';
   if (event.event === 'broker_stop') return { at: event.at, run, kind: 'fault', label: `broker stopped${detail}` };
   if (event.event === 'broker_start') return { at: event.at, run, kind: 'recovery', label: `broker back${detail}` };
+  // Network faults (faults.events.csv) are marked the same way: on, then healed.
+  if (event.event === 'fault_start') return { at: event.at, run, kind: 'fault', label: `network fault${detail}` };
+  if (event.event === 'fault_end') return { at: event.at, run, kind: 'recovery', label: `network fault over${detail}` };
   return undefined;
 }
 

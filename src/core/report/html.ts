@@ -3,6 +3,7 @@ import { describeRestarts } from '../scenario/scenario.js';
 import { describeDerived, describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
 import type { MarkdownReportMeta } from './markdown.js';
 import { LIVE_CHART_STYLE, liveFigure, pageCsp, type LiveChartAssets } from '../chart/live-chart.js';
+import { describeFaultCosts, FAULT_COLUMNS, faultRows } from './fault-story.js';
 import { narrativeOf } from './narrative.js';
 import { sysHtml } from './sys-view.js';
 
@@ -31,6 +32,14 @@ function chartFigure(dir: string, chart: EmbeddedChart | undefined, assets: Live
   if (!chart) return '<p class="note">no chart for this run</p>';
   const image = `<a href="#chart-${escapeHtml(dir)}"><img id="chart-${escapeHtml(dir)}" class="chart" alt="sent and received over time, ${escapeHtml(dir)}" src="data:${chart.mime};base64,${chart.base64}"></a>`;
   return chart.vega !== undefined && assets ? liveFigure(image, chart.vega) : `<figure>${image}</figure>`;
+}
+
+/** A run's network faults as a table (empty without faults): each window, who noticed when, what it cost. */
+function faultTable(run: ReportRunInput): string {
+  if (!run.faults?.length) return '';
+  const head = FAULT_COLUMNS.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
+  const rows = faultRows(run.faults, run.events ?? []).map((row) => `<tr>${row.map((c, i) => `<td${i >= 5 ? ' class="n"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`);
+  return `<table class="faults">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>\n`;
 }
 
 /**
@@ -66,11 +75,12 @@ export function htmlReport(meta: MarkdownReportMeta, runs: readonly ReportRunInp
       ];
       if (run.replay) items.push(`replay: ${run.replay.sent} sent, ${run.replay.published} published, ${run.replay.dropped} dropped while offline, ${run.replay.queued} still queued, ${run.replay.reconnects} reconnects`);
       if (run.trace) items.push(`trace: ${run.trace.received} received, ${run.trace.reconnects} reconnects, ${run.trace.sessionsLost} sessions lost`);
+      if (run.faults?.length) items.push(`network faults: ${escapeHtml(describeFaultCosts(run.faults))}`);
       if (run.report) items.push(`outages: ${escapeHtml(describeOutages(run.report.outages))}`);
       for (const d of run.derived ?? []) items.push(`derived ${escapeHtml(describeDerived(d))}`);
       if (run.error) items.push(`<strong>error</strong>: ${escapeHtml(run.error)}`);
-      items.push(`files: <a href="${escapeHtml(run.dir)}/sent.csv">sent.csv</a>, <a href="${escapeHtml(run.dir)}/trace.csv">trace.csv</a>, <a href="${escapeHtml(run.dir)}/broker.events.csv">broker.events.csv</a>`);
-      const figure = chartFigure(run.dir, charts.get(run.dir), live);
+      items.push(`files: <a href="${escapeHtml(run.dir)}/sent.csv">sent.csv</a>, <a href="${escapeHtml(run.dir)}/trace.csv">trace.csv</a>, <a href="${escapeHtml(run.dir)}/broker.events.csv">broker.events.csv</a>${run.faults?.length ? `, <a href="${escapeHtml(run.dir)}/faults.events.csv">faults.events.csv</a>` : ''}`);
+      const figure = faultTable(run) + chartFigure(run.dir, charts.get(run.dir), live);
       const story = narrativeOf(run);
       const happened = story.length ? `\n<p class="narrative"><strong>What happened</strong> (computed from this run's events and counts): ${escapeHtml(story.join(' '))}</p>` : '';
       const sys = sysHtml(run);

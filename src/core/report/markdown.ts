@@ -1,4 +1,5 @@
 import { describeRestarts } from '../scenario/scenario.js';
+import { describeFaultCosts, FAULT_COLUMNS, faultRows } from './fault-story.js';
 import { narrativeOf } from './narrative.js';
 import { sysMarkdown } from './sys-view.js';
 import { describeDerived, describeOutages, SUMMARY_COLUMNS, summaryRows, type ReportRunInput } from './model.js';
@@ -35,10 +36,15 @@ export function markdownReport(meta: MarkdownReportMeta, runs: readonly ReportRu
     out.push(`- restarts: ${describeRestarts(run.restarts)}`);
     if (run.replay) out.push(`- replay: ${run.replay.sent} sent, ${run.replay.published} published, ${run.replay.dropped} dropped while offline, ${run.replay.queued} still queued, ${run.replay.reconnects} reconnects`);
     if (run.trace) out.push(`- trace: ${run.trace.received} received, ${run.trace.reconnects} reconnects, ${run.trace.sessionsLost} sessions lost`);
+    if (run.faults?.length) out.push(`- network faults: ${describeFaultCosts(run.faults)}`);
     if (run.report) out.push(`- outages: ${describeOutages(run.report.outages)}`);
     for (const d of run.derived ?? []) out.push(`- derived ${cell(describeDerived(d))}`);
     if (run.error) out.push(`- **error**: ${cell(run.error)}`);
-    out.push(`- files: [sent.csv](${run.dir}/sent.csv), [trace.csv](${run.dir}/trace.csv), [broker.events.csv](${run.dir}/broker.events.csv)`);
+    out.push(`- files: [sent.csv](${run.dir}/sent.csv), [trace.csv](${run.dir}/trace.csv), [broker.events.csv](${run.dir}/broker.events.csv)${run.faults?.length ? `, [faults.events.csv](${run.dir}/faults.events.csv)` : ''}`);
+    if (run.faults?.length) {
+      out.push('', `| ${FAULT_COLUMNS.join(' | ')} |`, `|${FAULT_COLUMNS.map((_, i) => (i >= 5 ? ' ---: ' : ' --- ')).join('|')}|`);
+      for (const row of faultRows(run.faults, run.events ?? [])) out.push(`| ${row.map(cell).join(' | ')} |`);
+    }
     out.push(...sysMarkdown(run));
     const chart = charts.get(run.dir);
     if (chart) out.push('', `![${cell(run.dir)}](${chart})`);

@@ -4,6 +4,7 @@
  */
 import type { CompareReport, OutageReport } from '../compare/report.js';
 import type { ConnectionEvent, Qos } from '../records.js';
+import type { FaultCost } from '../experiment/fault-cost.js';
 import type { ScenarioRestart } from '../scenario/scenario.js';
 import type { SysRecording } from '../sys/sys-counters.js';
 import { brokerSysJson, type BrokerSysJson } from './sys-view.js';
@@ -27,6 +28,8 @@ export interface ReportRunInput {
   sys?: SysRecording;
   /** With a processor: each output's derived events against `expect` of the sent readings. */
   derived?: readonly DerivedRunInput[];
+  /** Network faults: each window and what it cost (absent without faults). */
+  faults?: readonly FaultCost[];
 }
 
 /** One processor output of a run: what the outage did to its derived events. */
@@ -65,6 +68,7 @@ export type ReportRunJson = {
   /** The broker's $SYS counters: start, end and change of each (see core/sys/sys-counters.ts). */
   broker_sys?: BrokerSysJson;
   derived?: ReportRunInput['derived'];
+  faults?: FaultCost[];
 } & Partial<CompareReport>;
 
 export interface ExperimentReportJson {
@@ -96,6 +100,7 @@ export function reportJson(meta: { name: string; description?: string; startedAt
       ...(run.trace ? { trace: run.trace } : {}),
       ...(run.sys ? { broker_sys: brokerSysJson(run.sys) } : {}),
       ...(run.derived ? { derived: run.derived } : {}),
+      ...(run.faults ? { faults: [...run.faults] } : {}),
       ...(run.report ?? {}),
     })),
   };

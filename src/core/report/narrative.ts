@@ -6,6 +6,8 @@
  */
 import type { ConnectionEvent, Qos } from '../records.js';
 import type { SysRecording } from '../sys/sys-counters.js';
+import type { FaultCost } from '../experiment/fault-cost.js';
+import { FAULT_AFTERMATH_MS, faultSentences } from './fault-story.js';
 import type { ReportRunInput } from './model.js';
 import { brokerDropSentence } from './sys-view.js';
 
@@ -27,6 +29,8 @@ export interface NarrativeInput {
   droppedWhileOffline?: number;
   /** The broker's $SYS counters (its drop counter tells a loss at the broker from one at a client). */
   sys?: SysRecording;
+  /** The run's network faults and what each cost (fault-story.ts). */
+  faults?: readonly FaultCost[];
 }
 
 const NAMES: Record<string, string> = { replay: 'the replayer', trace: 'the recorder' };
@@ -112,9 +116,9 @@ function lostSentence(input: NarrativeInput, counts: NarrativeCounts, lastBack: 
   return `Lost ${counts.lost}${split}${causes.length ? `: ${causes.join('; ')}` : ''}.`;
 }
 
-/** Clients' outages outside every restart window: something else cut them off (the report must say so). */
-function unplannedOutages(events: readonly ConnectionEvent[]): string[] {
-  const windows: Array<[number, number]> = [];
+/** Clients' outages outside every restart and fault window: something else cut them off (the report must say so). */
+function unplannedOutages(events: readonly ConnectionEvent[], faults: readonly FaultCost[] = []): string[] {
+  const windows: Array<[number, number]> = faults.map((f) => [f.start, f.end + FAULT_AFTERMATH_MS]);
   for (const stop of events.filter((e) => e.event === 'broker_stop')) {
     const start = events.find((e) => e.event === 'broker_start' && e.at >= stop.at);
     windows.push([stop.at, start?.at ?? Infinity]);
@@ -144,7 +148,8 @@ export function runNarrative(input: NarrativeInput): string[] {
     out.push(...restartSentences(stop, start, lastBack));
   });
   if (stops.length === 0) out.push('The broker ran without a restart.');
-  out.push(...unplannedOutages(events));
+  out.push(...faultSentences(input.faults ?? [], events, input.qos));
+  out.push(...unplannedOutages(events, input.faults));
   const counts = input.counts;
   if (!counts) return out;
   out.push(lostSentence(input, counts, lastBack));
@@ -162,5 +167,6 @@ export function narrativeOf(run: ReportRunInput): string[] {
   if (run.report) input.counts = { sent: run.report.sent, lost: run.report.lost, late: run.report.late, duplicates: run.report.duplicates, outages: run.report.outages.filter((o) => o.kind === 'broker') };
   if (run.replay) input.droppedWhileOffline = run.replay.dropped;
   if (run.sys) input.sys = run.sys;
+  if (run.faults) input.faults = run.faults;
   return runNarrative(input);
 }

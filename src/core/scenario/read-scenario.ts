@@ -10,6 +10,8 @@ import { NO_LINES, type Locate } from '../schema/json-lines.js';
 import { SCENARIO_SCHEMA } from '../schema/scenario-schema.js';
 import { readProcessor } from './processor.js';
 import { schemaProblem, type Path } from '../schema/validate.js';
+import { describeFaults, faultRestartClash, type NetworkFault } from '../experiment/faults.js';
+import { readFaults } from './read-faults.js';
 import { describeRestarts, type Scenario, type ScenarioBroker, type ScenarioRestart, type ScenarioVariant } from './scenario.js';
 
 type Json = Record<string, unknown>;
@@ -69,10 +71,13 @@ function buildScenario(root: Json, errors: ScenarioErrors): Scenario {
   const brokers = ((root.brokers ?? [{ kind: 'embedded' }]) as Json[]).map(readBroker);
   const names = brokers.map((b) => b.name);
   if (new Set(names).size !== names.length) throw errors.at(['brokers'], 'two brokers have the same name; give them distinct "name"s', names.join(', '));
-  const variants = root.restarts === undefined ? [{ name: 'no restart', restarts: [] }] : (root.restarts as unknown[]).map((r, i) => readVariant(r, i, errors));
+  // Faults at the top apply to every variant, before the variant's own.
+  const shared = readFaults(root.faults, ['faults'], (path, what, found) => errors.at(path, what, found));
+  const variants = root.restarts === undefined ? [withFaults({ name: 'no restart', restarts: [] }, shared, [])] : (root.restarts as unknown[]).map((r, i) => readVariant(r, i, errors, shared));
   const variantNames = variants.map((v) => v.name);
   if (new Set(variantNames).size !== variantNames.length) throw errors.at(['restarts'], 'two restart variants have the same name', variantNames.join(', '));
   checkExternalBrokers(brokers, variants, errors);
+  checkFaultsAgainstRestarts(variants, readChoreography(root, errors), errors);
   brokers.forEach((b, i) => checkExternalUrl(b, i, errors));
   ((root.brokers ?? []) as Json[]).forEach((b, i) => {
     if (b.config !== undefined && b.kind !== 'mosquitto') throw errors.at(['brokers', i, 'config'], 'config lines are for a Mosquitto broker (kind "mosquitto")');
@@ -174,17 +179,27 @@ function readRestart(spec: Json): ScenarioRestart {
   };
 }
 
-/** A variant is one restart (`{at, downFor, kind, state}`), a `{name, schedule: [...]}`, or "none". */
-function readVariant(value: unknown, index: number, errors: ScenarioErrors): ScenarioVariant {
-  if (value === 'none' || value === null) return { name: 'no restart', restarts: [] };
+/** A variant with its faults (shared ones first); unnamed, it is named after its restarts and faults. */
+function withFaults(variant: ScenarioVariant, shared: readonly NetworkFault[], own: readonly NetworkFault[], named = false): ScenarioVariant {
+  const faults = [...shared, ...own];
+  if (faults.length === 0) return variant;
+  const restarts = variant.restarts.length > 0 ? `${describeRestarts(variant.restarts)}; ` : '';
+  return { ...variant, name: named ? variant.name : `${restarts}${describeFaults(faults)}`, faults };
+}
+
+/** A variant is one restart (`{at, downFor, kind, state}`), a `{name, schedule: [...]}`, `{name, faults: [...]}`, or "none". */
+function readVariant(value: unknown, index: number, errors: ScenarioErrors, shared: readonly NetworkFault[] = []): ScenarioVariant {
+  if (value === 'none' || value === null) return withFaults({ name: 'no restart', restarts: [] }, shared, []);
   const spec = value as Json;
-  const restarts = spec.schedule === undefined ? [readRestart(spec)] : (spec.schedule as Json[]).map(readRestart);
+  const own = readFaults(spec.faults, ['restarts', index, 'faults'], (path, what, found) => errors.at(path, what, found));
+  const onlyFaults = spec.schedule === undefined && spec.at === undefined;
+  const restarts = onlyFaults ? [] : spec.schedule === undefined ? [readRestart(spec)] : (spec.schedule as Json[]).map(readRestart);
   restarts.sort((a, b) => a.atMs - b.atMs);
   for (let i = 1; i < restarts.length; i++) {
     const before = restarts[i - 1]!;
     if (restarts[i]!.atMs < before.atMs + before.downForMs) throw errors.at(['restarts', index, 'schedule'], 'restarts overlap: the next one starts before the broker is back');
   }
-  return { name: (spec.name as string | undefined) ?? describeRestarts(restarts), restarts };
+  return withFaults({ name: (spec.name as string | undefined) ?? describeRestarts(restarts), restarts }, shared, own, spec.name !== undefined);
 }
 
 function checkExternalBrokers(brokers: ScenarioBroker[], variants: ScenarioVariant[], errors: ScenarioErrors): void {
@@ -195,5 +210,18 @@ function checkExternalBrokers(brokers: ScenarioBroker[], variants: ScenarioVaria
       if (variant.restarts.length > 0 && !broker.startCommand) throw errors.at(['brokers', b], `external broker "${broker.name}": when it is restarted, it needs a "start" command`);
       if (variant.restarts.some((r) => r.state === 'lost')) throw errors.at(['restarts', v], `state "lost" cannot be arranged on an external broker ("${broker.name}")`);
     });
+  });
+}
+
+/** The choreography's own times after a restart (an upper bound of when both clients are back). */
+function comebackMs(choreography: Choreography): number {
+  const of = (c: ClientComeback): number => (c.back === 'at' ? c.atMs : c.gapMs);
+  return of(choreography.replayer) + of(choreography.recorder);
+}
+
+function checkFaultsAgainstRestarts(variants: readonly ScenarioVariant[], choreography: Choreography, errors: ScenarioErrors): void {
+  variants.forEach((variant, v) => {
+    const clash = faultRestartClash(variant.faults ?? [], variant.restarts, comebackMs(choreography));
+    if (clash) throw errors.at(['restarts', v], clash);
   });
 }

@@ -7,6 +7,7 @@
 import { inputError } from '../errors.js';
 import { lazyJsonLocator, type Locate } from '../schema/json-lines.js';
 import type { Choreography } from '../experiment/choreography.js';
+import { lastFaultEndMs, type NetworkFault } from '../experiment/faults.js';
 import { readScenario } from './read-scenario.js';
 import type { PayloadFormat } from '../mqtt/payload.js';
 import type { ProfileFormatOptions } from '../profile/format.js';
@@ -28,10 +29,12 @@ export interface ScenarioRestart {
   state: StateFate;
 }
 
-/** One restart schedule of the matrix (several restarts allowed; none is a baseline). */
+/** One restart schedule of the matrix (several restarts allowed; none is a baseline), with its network faults. */
 export interface ScenarioVariant {
   name: string;
   restarts: ScenarioRestart[];
+  /** Network faults timed like restarts (core/experiment/faults.ts); absent = none. */
+  faults?: NetworkFault[];
 }
 
 export type ScenarioBroker =
@@ -114,7 +117,7 @@ export function expandMatrix(scenario: Scenario): RunSpec[] {
     for (const variant of scenario.variants) {
       for (const qos of scenario.qos) {
         const index = runs.length + 1;
-        const restartPart = variant.restarts.length === 0 ? 'baseline' : slug(variant.name);
+        const restartPart = variant.restarts.length === 0 && !variant.faults?.length ? 'baseline' : slug(variant.name);
         runs.push({ index, id: `${String(index).padStart(Math.max(2, width), '0')}-${slug(broker.name)}-${restartPart}-q${qos}`, qos, broker, variant });
       }
     }
@@ -124,7 +127,7 @@ export function expandMatrix(scenario: Scenario): RunSpec[] {
 
 /** Rough wall time of a run, for "time left" (replay length + restarts' last moment + drain). */
 export function estimateRunMs(scenario: Scenario, run: RunSpec, replayMs: number): number {
-  const lastRestart = run.variant.restarts.reduce((end, r) => Math.max(end, r.atMs + r.downForMs), 0);
+  const lastRestart = Math.max(lastFaultEndMs(run.variant.faults ?? []), run.variant.restarts.reduce((end, r) => Math.max(end, r.atMs + r.downForMs), 0));
   return Math.max(replayMs, lastRestart) + Math.min(scenario.drainMs, scenario.quietMs * 2) + 1500;
 }
 

@@ -28,16 +28,34 @@ const restart: Schema = {
   additionalProperties: false,
 };
 
-/** A variant: one restart, `{name, schedule: [restart, …]}`, or "none"/null for a baseline. */
+/** A network fault between one client and the broker (core/experiment/faults.ts); `rate` is checked in code. */
+const fault: Schema = {
+  type: 'object',
+  message: 'expected an object like {"kind": "blackhole", "client": "recorder", "at": "2s", "for": "10s"}',
+  properties: {
+    kind: { enum: ['cut', 'blackhole', 'delay', 'throttle'] },
+    client: { enum: ['replayer', 'recorder', 'both'] },
+    at: duration,
+    for: { type: ['string', 'number'], duration: 'positive' },
+    delay: duration,
+    jitter: duration,
+    rate: { type: ['string', 'number'], message: 'expected a rate like 2kB/s, 512B/s, 1MB/s or 64kbit/s' },
+  },
+  required: ['kind', 'client', 'at', 'for'],
+  additionalProperties: false,
+};
+const faults: Schema = { type: 'array', items: fault };
+
+/** A variant: one restart, `{name, schedule: [restart, …]}`, `{name, faults: […]}`, or "none"/null for a baseline. */
 const variant: Schema = {
   anyOf: [
     {
       type: 'object',
       message: 'expected an object (a restart, or {name, schedule}), or "none"',
-      properties: { name: text, schedule: { type: 'array', minItems: 1, items: restart }, ...restartFields },
+      properties: { name: text, schedule: { type: 'array', minItems: 1, items: restart }, faults, ...restartFields },
       additionalProperties: false,
-      // With a schedule, the restarts are in it; without, the variant is itself one restart.
-      if: { required: ['schedule'] },
+      // With a schedule, the restarts are in it; with faults only, there is no restart; else the variant is itself one restart.
+      if: { anyOf: [{ required: ['schedule'] }, { required: ['faults'] }] },
       then: {},
       else: { required: ['at'] },
     },
@@ -94,6 +112,7 @@ export const SCENARIO_SCHEMA: Schema = {
     brokers: { type: 'array', minItems: 1, items: broker },
     broker: {},
     restarts: { type: 'array', minItems: 1, items: variant },
+    faults,
     drain: duration,
     quiet: duration,
     tracerReconnect: duration,

@@ -4,7 +4,7 @@ import type { ConnectionEvent, ConnectionEventKind } from '../../core/records.js
 import { readCsvRecords } from '../csv/csv-file-reader.js';
 import { Columns } from './log-columns.js';
 
-const KINDS = new Set<ConnectionEventKind>(['connect', 'offline', 'reconnect', 'close', 'error', 'session_lost', 'subscribe', 'broker_stop', 'broker_start']);
+const KINDS = new Set<ConnectionEventKind>(['connect', 'offline', 'reconnect', 'close', 'error', 'session_lost', 'subscribe', 'broker_stop', 'broker_start', 'fault_start', 'fault_end']);
 
 /**
  * Reads an events file (EVENT_COLUMNS). Event names this version does not know are skipped,

@@ -15,6 +15,8 @@ describe('brokerMark', () => {
   it.each([
     { event: 'broker_stop', detail: 'graceful, state kept', expected: { kind: 'fault', label: 'broker stopped (graceful, state kept)' } },
     { event: 'broker_start', detail: undefined, expected: { kind: 'recovery', label: 'broker back' } },
+    { event: 'fault_start', detail: 'blackhole recorder 2s–12s', expected: { kind: 'fault', label: 'network fault (blackhole recorder 2s–12s)' } },
+    { event: 'fault_end', detail: 'blackhole recorder 2s–12s', expected: { kind: 'recovery', label: 'network fault over (blackhole recorder 2s–12s)' } },
     { event: 'connect', detail: undefined, expected: undefined },
   ] as const)('$event → $expected.label', ({ event, detail, expected }) => {
     const mark = brokerMark('q1-a', { at: t0, source: 'broker', event, ...(detail ? { detail } : {}) });
