@@ -14,6 +14,7 @@ import { readSentParquet, readTraceParquet } from '../../../src/io/parquet/parqu
 import { openSentLogWriter, openTraceWriter, ParquetSentLogWriter, ParquetTraceWriter } from '../../../src/io/parquet/parquet-log-writers.js';
 import { PARQUET_ROW_GROUP } from '../../../src/io/parquet/parquet-row-writer.js';
 import { journalPathFor, microsOf } from '../../../src/io/parquet/parquet-schema.js';
+import { readSentShards } from '../../../src/app/compare/sent-shards.js';
 import { tempDir } from '../../helpers/brokers.js';
 
 // Sub-millisecond (epoch ms 1_700_000_000_123.4567, as near as a double gets): the files keep ...123.457, whole microseconds.
@@ -90,6 +91,20 @@ describe('Parquet logs', () => {
     expect((await readSentParquet(pq)).toArray()).toEqual((await readSentTable(csv)).toArray());
     const [row] = await duckdbRows(`SELECT count(*) AS n, count(published_at) AS published, count(acked_at) AS acked, count(value) AS v FROM read_parquet('${pq}')`);
     expect([row!.n, row!.published, row!.acked, row!.v].map(Number)).toEqual([n, n - Math.floor(n / 6), n - Math.floor(n / 3), n]);
+  });
+
+  it('partitions\' Parquet sent logs merge by seq like CSV ones (compare --sent a.parquet b.parquet)', async () => {
+    const dir = tempDir();
+    const paths = [join(dir, 'p1.parquet'), join(dir, 'p2.parquet')];
+    const shards = paths.map((path) => openSentLogWriter(path));
+    const whole = new SentLogWriter(join(dir, 'all.csv'));
+    for (let i = 1; i <= 40; i++) {
+      // Partition 1 sends the odd seqs and skips the even ones, partition 2 the reverse.
+      shards.forEach((w, k) => (i % 2 === (k === 0 ? 1 : 0) ? w.complete(sentRecord(i)) : w.skip(i)));
+      whole.complete(sentRecord(i));
+    }
+    [...shards, whole].forEach((w) => w.close());
+    expect((await readSentShards(paths)).toArray()).toEqual((await readSentTable(join(dir, 'all.csv'))).toArray());
   });
 
   it('refuses to add to a Parquet file (--append, --resume) and JSON lines into one', () => {
