@@ -85,6 +85,13 @@ export default defineConfig(
     },
   },
 
+  {
+    // CommonJS for tools that load it with require() (flows/settings.cjs: Node-RED's settings file).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+
   // Layer boundaries (docs/design.md): core ← io ← app ← cli; src/index.ts is the library's door, not the CLI's.
   coreRules,
   {
