@@ -1,22 +1,30 @@
 import { existsSync } from 'node:fs';
 import { SensortraceError } from '../../core/errors.js';
+import { loadUmdBuild, packageBuildAsync } from './package-builds.js';
 
 /**
  * Vega-Lite → SVG (vega's headless View, no browser) → PNG (resvg, a native module from npm).
- * vega and vega-lite are loaded on first use only: they take a noticeable time to import, and
- * only compare and experiment draw charts.
+ * vega and vega-lite are loaded on first use only, from their single-file builds (see
+ * package-builds.ts): only compare and experiment draw charts.
  */
 
 type ChartModules = [typeof import('vega'), typeof import('vega-lite'), typeof import('@resvg/resvg-js')];
 let loading: Promise<ChartModules> | undefined;
 
+async function loadChartModules(): Promise<ChartModules> {
+  // vega-lite's file is read while vega's runs; it needs vega to run itself.
+  const [vega, resvg] = await Promise.all([loadUmdBuild<typeof import('vega')>('vega', 'vega.min.js'), import('@resvg/resvg-js'), packageBuildAsync('vega-lite', 'vega-lite.min.js')]);
+  const vegaLite = await loadUmdBuild<typeof import('vega-lite')>('vega-lite', 'vega-lite.min.js', { vega });
+  return [vega, vegaLite, resvg];
+}
+
 /**
- * Starts importing vega, vega-lite and resvg (~0.3 s) without waiting: a caller that will draw
- * calls it before reading its inputs, so the file reads overlap the imports. Safe to call often.
+ * Starts loading vega, vega-lite and resvg (~0.1 s) without waiting: a caller that will draw
+ * calls it before reading its inputs, so the file reads overlap the loading. Safe to call often.
  */
 export function preloadChartModules(): Promise<ChartModules> {
-  loading ??= Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
-  loading.catch(() => undefined); // an import failure surfaces where the modules are used
+  loading ??= loadChartModules();
+  loading.catch(() => undefined); // a loading failure surfaces where the modules are used
   return loading;
 }
 
