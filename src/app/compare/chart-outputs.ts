@@ -38,11 +38,15 @@ export async function writeChartFiles(report: CompareReport, data: ChartData, op
   if (needsSvg) await checkpoint();
   const svg = needsSvg ? await renderSvg(spec) : '';
   if (formats.includes('svg')) write(`${base}.svg`, svg);
+  // The PNG is drawn on another thread while this one compiles the interactive chart.
+  const png = formats.includes('png') ? svgToPng(svg, { width: options.width }) : undefined;
+  png?.catch(() => undefined); // awaited below, unless a checkpoint throws first
+  const interactive = formats.includes('vg') || formats.includes('html');
   await checkpoint();
-  if (formats.includes('png')) write(`${base}.png`, await svgToPng(svg, { width: options.width }));
-  if (!formats.includes('vg') && !formats.includes('html')) return;
+  const live = interactive ? await compileVegaLite(vegaLiteSpec(report, data, { ...chartOptions, interactive: true })) : undefined;
+  if (png) write(`${base}.png`, await png);
+  if (!live) return;
   await checkpoint();
-  const live = await compileVegaLite(vegaLiteSpec(report, data, { ...chartOptions, interactive: true }));
   if (formats.includes('vg')) write(`${base}.vg.json`, `${JSON.stringify(live)}\n`);
   if (formats.includes('html')) write(`${base}.html`, livePage(options.title ?? 'sensortrace compare', liveFigure(svg, live), liveChartAssets()));
 }

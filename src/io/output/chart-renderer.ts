@@ -61,12 +61,30 @@ export async function compileVegaLite(spec: Record<string, unknown>): Promise<im
  * as datetime(year) — NaN, an empty axis. A plain number means the same to both.
  */
 export function plainDatetimes(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plainDatetimes);
   if (value === null || typeof value !== 'object') return value;
-  const entries = Object.entries(value);
-  const only = entries.length === 1 && entries[0]![0] === 'signal' && typeof entries[0]![1] === 'string' ? /^datetime\((-?\d+(?:\.\d+)?)\)$/.exec(entries[0]![1]) : null;
-  if (only) return Number(only[1]);
-  return Object.fromEntries(entries.map(([key, item]) => [key, plainDatetimes(item)]));
+  // Copy on write: the compiled spec holds every data row, which this leaves as they are.
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const plain = plainDatetimes(item);
+      if (plain !== item) (out ??= value.slice())[i] = plain;
+    }
+    return out ?? value;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length === 1 && keys[0] === 'signal' && typeof record.signal === 'string') {
+    const only = /^datetime\((-?\d+(?:\.\d+)?)\)$/.exec(record.signal);
+    if (only) return Number(only[1]);
+  }
+  let out: Record<string, unknown> | undefined;
+  for (const key of keys) {
+    const item = record[key];
+    const plain = plainDatetimes(item);
+    if (plain !== item) (out ??= { ...record })[key] = plain;
+  }
+  return out ?? value;
 }
 
 interface Logger {
@@ -92,14 +110,23 @@ function collectingLogger(errors: string[]): Logger {
   return logger;
 }
 
-export async function svgToPng(svg: string, options: { width?: number } = {}): Promise<Buffer> {
-  const [, , { Resvg }] = await preloadChartModules();
-  const resvg = new Resvg(svg, {
-    background: 'white',
-    fitTo: options.width ? { mode: 'width', value: options.width } : { mode: 'original' },
-    font: chartFonts(),
-  });
-  return resvg.render().asPng();
+/**
+ * SVG → PNG. resvg parses, lays out text and rasterises on libuv's thread pool (renderAsync), so
+ * the caller's thread goes on (compare compiles the interactive chart meanwhile); only the PNG
+ * encoding runs here.
+ */
+export async function svgToPng(svg: string, options: { width?: number; signal?: AbortSignal } = {}): Promise<Buffer> {
+  const [, , { renderAsync }] = await preloadChartModules();
+  const image = await renderAsync(
+    svg,
+    {
+      background: 'white',
+      fitTo: options.width ? { mode: 'width', value: options.width } : { mode: 'original' },
+      font: chartFonts(),
+    },
+    options.signal,
+  );
+  return image.asPng();
 }
 
 /** Where Debian and Ubuntu put the DejaVu Sans the chart spec asks for (regular and bold). */
