@@ -5,6 +5,8 @@ export interface ProcessRun {
   wallMs: number;
   /** Peak resident set size in MB (GNU time's %M), when measured. */
   peakRssMb?: number;
+  /** CPU time (user + system, GNU time's %U + %S) in ms: steadier than wall time on a loaded machine. */
+  cpuMs?: number;
   code: number;
   stderr: string;
 }
@@ -34,7 +36,7 @@ export function startMeasured(spec: SpawnSpec): Measured {
   const started = performance.now();
   const stdin = spec.stdinFile ? openSync(spec.stdinFile, 'r') : 'ignore';
   const stdout = spec.stdoutFile ? openSync(spec.stdoutFile, 'w') : 'ignore';
-  const child = spawn('/usr/bin/time', ['-f', `${TIME_MARK} %M`, spec.command, ...spec.args], {
+  const child = spawn('/usr/bin/time', ['-f', `${TIME_MARK} %M %U %S`, spec.command, ...spec.args], {
     stdio: [stdin, stdout, 'pipe'],
     env: { ...process.env, ...spec.env },
     detached: true,
@@ -46,9 +48,12 @@ export function startMeasured(spec: SpawnSpec): Measured {
   const done = new Promise<ProcessRun>((resolve) => {
     child.on('exit', (code) => {
       const wallMs = performance.now() - started;
-      const mark = new RegExp(`${TIME_MARK} (\\d+)`).exec(stderr);
-      const run: ProcessRun = { wallMs, code: code ?? 1, stderr: stderr.replace(/@@bench-time@@ \d+\n?/, '').replace(/Command exited with non-zero status \d+\n?/, '') };
-      if (mark) run.peakRssMb = Number(mark[1]) / 1024;
+      const mark = new RegExp(`${TIME_MARK} (\\d+) ([\\d.]+) ([\\d.]+)`).exec(stderr);
+      const run: ProcessRun = { wallMs, code: code ?? 1, stderr: stderr.replace(/@@bench-time@@ [\d. ]+\n?/, '').replace(/Command exited with non-zero status \d+\n?/, '') };
+      if (mark) {
+        run.peakRssMb = Number(mark[1]) / 1024;
+        run.cpuMs = (Number(mark[2]) + Number(mark[3])) * 1000;
+      }
       resolve(run);
     });
   });

@@ -4,6 +4,7 @@ import { liveFigure, livePage } from '../../core/chart/live-chart.js';
 import { vegaLiteSpec, type ChartOptions } from '../../core/chart/vega-lite-spec.js';
 import type { CompareReport } from '../../core/compare/report.js';
 import { compileVegaLite, renderSvg, svgToPng } from '../../io/output/chart-renderer.js';
+import { saveCodeCache } from '../../io/output/code-cache.js';
 import { liveChartAssets } from '../../io/output/interactive-chart.js';
 
 export type ChartFormat = 'svg' | 'png' | 'gp' | 'vl' | 'vg' | 'html';
@@ -24,6 +25,12 @@ export interface ChartOutputOptions extends ChartOptions {
  * and BASE.html (a page of its own: the static SVG, replaced by the live chart where scripts run).
  */
 export async function writeChartFiles(report: CompareReport, data: ChartData, options: ChartOutputOptions): Promise<void> {
+  await writeCharts(report, data, options);
+  // Once drawn: the code cache then holds what drawing compiled, for the next run.
+  saveCodeCache();
+}
+
+async function writeCharts(report: CompareReport, data: ChartData, options: ChartOutputOptions): Promise<void> {
   const { formats, base, write } = options;
   const checkpoint = options.checkpoint ?? (() => Promise.resolve());
   const chartOptions: ChartOptions = { title: options.title, width: options.width, height: options.height, utc: options.utc, zoneLabel: options.zoneLabel };
@@ -38,11 +45,15 @@ export async function writeChartFiles(report: CompareReport, data: ChartData, op
   if (needsSvg) await checkpoint();
   const svg = needsSvg ? await renderSvg(spec) : '';
   if (formats.includes('svg')) write(`${base}.svg`, svg);
+  // The PNG is drawn on another thread while this one compiles the interactive chart.
+  const png = formats.includes('png') ? svgToPng(svg, { width: options.width }) : undefined;
+  png?.catch(() => undefined); // awaited below, unless a checkpoint throws first
+  const interactive = formats.includes('vg') || formats.includes('html');
   await checkpoint();
-  if (formats.includes('png')) write(`${base}.png`, await svgToPng(svg, { width: options.width }));
-  if (!formats.includes('vg') && !formats.includes('html')) return;
+  const live = interactive ? await compileVegaLite(vegaLiteSpec(report, data, { ...chartOptions, interactive: true })) : undefined;
+  if (png) write(`${base}.png`, await png);
+  if (!live) return;
   await checkpoint();
-  const live = await compileVegaLite(vegaLiteSpec(report, data, { ...chartOptions, interactive: true }));
   if (formats.includes('vg')) write(`${base}.vg.json`, `${JSON.stringify(live)}\n`);
   if (formats.includes('html')) write(`${base}.html`, livePage(options.title ?? 'sensortrace compare', liveFigure(svg, live), liveChartAssets()));
 }

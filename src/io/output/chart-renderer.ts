@@ -1,22 +1,30 @@
 import { existsSync } from 'node:fs';
 import { SensortraceError } from '../../core/errors.js';
+import { loadUmdBuild, packageBuildAsync } from './package-builds.js';
 
 /**
  * Vega-Lite → SVG (vega's headless View, no browser) → PNG (resvg, a native module from npm).
- * vega and vega-lite are loaded on first use only: they take a noticeable time to import, and
- * only compare and experiment draw charts.
+ * vega and vega-lite are loaded on first use only, from their single-file builds (see
+ * package-builds.ts): only compare and experiment draw charts.
  */
 
 type ChartModules = [typeof import('vega'), typeof import('vega-lite'), typeof import('@resvg/resvg-js')];
 let loading: Promise<ChartModules> | undefined;
 
+async function loadChartModules(): Promise<ChartModules> {
+  // vega-lite's file is read while vega's runs; it needs vega to run itself.
+  const [vega, resvg] = await Promise.all([loadUmdBuild<typeof import('vega')>('vega', 'vega.min.js'), import('@resvg/resvg-js'), packageBuildAsync('vega-lite', 'vega-lite.min.js')]);
+  const vegaLite = await loadUmdBuild<typeof import('vega-lite')>('vega-lite', 'vega-lite.min.js', { vega });
+  return [vega, vegaLite, resvg];
+}
+
 /**
- * Starts importing vega, vega-lite and resvg (~0.3 s) without waiting: a caller that will draw
- * calls it before reading its inputs, so the file reads overlap the imports. Safe to call often.
+ * Starts loading vega, vega-lite and resvg (~0.1 s) without waiting: a caller that will draw
+ * calls it before reading its inputs, so the file reads overlap the loading. Safe to call often.
  */
 export function preloadChartModules(): Promise<ChartModules> {
-  loading ??= Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
-  loading.catch(() => undefined); // an import failure surfaces where the modules are used
+  loading ??= loadChartModules();
+  loading.catch(() => undefined); // a loading failure surfaces where the modules are used
   return loading;
 }
 
@@ -53,12 +61,30 @@ export async function compileVegaLite(spec: Record<string, unknown>): Promise<im
  * as datetime(year) — NaN, an empty axis. A plain number means the same to both.
  */
 export function plainDatetimes(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plainDatetimes);
   if (value === null || typeof value !== 'object') return value;
-  const entries = Object.entries(value);
-  const only = entries.length === 1 && entries[0]![0] === 'signal' && typeof entries[0]![1] === 'string' ? /^datetime\((-?\d+(?:\.\d+)?)\)$/.exec(entries[0]![1]) : null;
-  if (only) return Number(only[1]);
-  return Object.fromEntries(entries.map(([key, item]) => [key, plainDatetimes(item)]));
+  // Copy on write: the compiled spec holds every data row, which this leaves as they are.
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const plain = plainDatetimes(item);
+      if (plain !== item) (out ??= value.slice())[i] = plain;
+    }
+    return out ?? value;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length === 1 && keys[0] === 'signal' && typeof record.signal === 'string') {
+    const only = /^datetime\((-?\d+(?:\.\d+)?)\)$/.exec(record.signal);
+    if (only) return Number(only[1]);
+  }
+  let out: Record<string, unknown> | undefined;
+  for (const key of keys) {
+    const item = record[key];
+    const plain = plainDatetimes(item);
+    if (plain !== item) (out ??= { ...record })[key] = plain;
+  }
+  return out ?? value;
 }
 
 interface Logger {
@@ -84,14 +110,23 @@ function collectingLogger(errors: string[]): Logger {
   return logger;
 }
 
-export async function svgToPng(svg: string, options: { width?: number } = {}): Promise<Buffer> {
-  const [, , { Resvg }] = await preloadChartModules();
-  const resvg = new Resvg(svg, {
-    background: 'white',
-    fitTo: options.width ? { mode: 'width', value: options.width } : { mode: 'original' },
-    font: chartFonts(),
-  });
-  return resvg.render().asPng();
+/**
+ * SVG → PNG. resvg parses, lays out text and rasterises on libuv's thread pool (renderAsync), so
+ * the caller's thread goes on (compare compiles the interactive chart meanwhile); only the PNG
+ * encoding runs here.
+ */
+export async function svgToPng(svg: string, options: { width?: number; signal?: AbortSignal } = {}): Promise<Buffer> {
+  const [, , { renderAsync }] = await preloadChartModules();
+  const image = await renderAsync(
+    svg,
+    {
+      background: 'white',
+      fitTo: options.width ? { mode: 'width', value: options.width } : { mode: 'original' },
+      font: chartFonts(),
+    },
+    options.signal,
+  );
+  return image.asPng();
 }
 
 /** Where Debian and Ubuntu put the DejaVu Sans the chart spec asks for (regular and bold). */
