@@ -4,7 +4,6 @@ import { liveFigure, livePage } from '../../core/chart/live-chart.js';
 import { vegaLiteSpec, type ChartOptions } from '../../core/chart/vega-lite-spec.js';
 import type { CompareReport } from '../../core/compare/report.js';
 import { compileVegaLite, renderSvg, svgToPng } from '../../io/output/chart-renderer.js';
-import { saveCodeCache } from '../../io/output/code-cache.js';
 import { liveChartAssets } from '../../io/output/interactive-chart.js';
 
 export type ChartFormat = 'svg' | 'png' | 'gp' | 'vl' | 'vg' | 'html';
@@ -25,12 +24,6 @@ export interface ChartOutputOptions extends ChartOptions {
  * and BASE.html (a page of its own: the static SVG, replaced by the live chart where scripts run).
  */
 export async function writeChartFiles(report: CompareReport, data: ChartData, options: ChartOutputOptions): Promise<void> {
-  await writeCharts(report, data, options);
-  // Once drawn: the code cache then holds what drawing compiled, for the next run.
-  saveCodeCache();
-}
-
-async function writeCharts(report: CompareReport, data: ChartData, options: ChartOutputOptions): Promise<void> {
   const { formats, base, write } = options;
   const checkpoint = options.checkpoint ?? (() => Promise.resolve());
   const chartOptions: ChartOptions = { title: options.title, width: options.width, height: options.height, utc: options.utc, zoneLabel: options.zoneLabel };

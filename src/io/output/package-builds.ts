@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compileFunction } from 'node:vm';
 import { SensortraceError } from '../../core/errors.js';
-import { compileWithCodeCache } from './code-cache.js';
 
 /**
  * The single-file builds that vega and vega-lite ship beside their entry points (build/*.min.js),
@@ -63,7 +63,6 @@ export function packageBuildAsync(pkg: string, file: string): Promise<string> {
 /**
  * Runs `pkg`'s UMD build/`file` as CommonJS: `require` answers only the names in `dependencies`
  * (vega-lite's build asks for "vega"). The packages are ES modules, so Node would not load it so.
- * V8's code cache of the file is used when there is one (code-cache.ts).
  */
 export async function loadUmdBuild<T>(pkg: string, file: string, dependencies: Record<string, unknown> = {}): Promise<T> {
   const text = await packageBuildAsync(pkg, file);
@@ -73,7 +72,7 @@ export async function loadUmdBuild<T>(pkg: string, file: string, dependencies: R
     if (id in dependencies) return dependencies[id];
     throw new SensortraceError(`${filename} asks for "${id}", which is not provided`, 'E_INTERNAL');
   };
-  const run = compileWithCodeCache(text, filename) as (exports: unknown, module: unknown, require: unknown) => void;
+  const run = compileFunction(text, ['exports', 'module', 'require'], { filename }) as (exports: unknown, module: unknown, require: unknown) => void;
   run(module.exports, module, require);
   return module.exports as T;
 }
