@@ -89,7 +89,7 @@ export function alive(pid: number): boolean {
 }
 
 /** `read()`, or `fallback` when the process is gone meanwhile. */
-function readOr<T>(read: () => T, fallback: T): T {
+export function readOr<T>(read: () => T, fallback: T): T {
   try {
     return read();
   } catch {

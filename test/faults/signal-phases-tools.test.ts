@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { MosquittoBroker } from '../../src/io/broker/mosquitto-broker.js';
 import { mosquittoAvailable, tempDir } from '../helpers/brokers.js';
 import { freePort } from '../../src/io/broker/free-port.js';
-import { alive, closedPort, descendants, hasOpen, idleCpuShare, lineCount, startCli, stopWith, STOP_HANG_MS, STOP_LIMIT_MS, survivors, until, wholeCsv, type CliChild } from './signal-harness.js';
+import { alive, closedPort, descendants, hasOpen, readOr, idleCpuShare, lineCount, startCli, stopWith, STOP_HANG_MS, STOP_LIMIT_MS, survivors, until, wholeCsv, type CliChild } from './signal-harness.js';
 
 /**
  * Issue 17, "every command stops", for the commands that are not plain clients: compare (reading,
@@ -162,13 +162,15 @@ describe.each(mosquittoAvailable ? (['embedded', 'mosquitto'] as const) : (['emb
     const out = join(dir, 'out');
     const cli = startCli(experimentArgs(kind, out, profile));
     await until(() => lineCount(join(runDir(out) ?? out, 'sent.csv')) > 3, 'the replay', cli);
-    const children = descendants(cli.pid);
     // Mosquitto runs with its config file; the embedded broker is `node dist/cli/bin.js broker -p PORT ...`.
-    const brokers = children.filter((pid) => {
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\u0000');
-      return args.some((a) => a.endsWith('mosquitto.conf')) || args.includes('broker');
-    });
-    expect(brokers).toHaveLength(1);
+    const brokersOf = (children: number[]): number[] =>
+      children.filter((pid) => {
+        const args = readOr(() => readFileSync(`/proc/${pid}/cmdline`, 'utf8'), '').split('\u0000');
+        return args.some((a) => a.endsWith('mosquitto.conf')) || args.includes('broker');
+      });
+    // On a loaded machine the replay may already be in its restart (broker down 3 s): wait for the broker.
+    let children: number[] = [];
+    await until(() => brokersOf((children = descendants(cli.pid))).length === 1, 'the broker child', cli);
     cli.child.kill('SIGKILL');
     await cli.exited;
     expect(await survivors(children)).toEqual([]);

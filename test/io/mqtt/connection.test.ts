@@ -65,8 +65,9 @@ describe.runIf(mosquittoAvailable)('openConnection when a broker comes back refu
       expect(refusals).toHaveLength(1);
       expect(refusals[0]!.detail).toMatch(/refused the reconnection.*still retrying/);
       setPassword('right');
-      await broker.restart('graceful');
+      // Listening before the restart: with 100 ms between attempts the client may be back before it resolves.
       const back = new Promise<void>((resolve) => client.once('connect', () => resolve()));
+      await broker.restart('graceful');
       await back;
       expect(events.filter((e) => e.event === 'connect')).toHaveLength(2);
     } finally {
