@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -8,6 +9,9 @@ import { tempDir } from './brokers.js';
 
 /** node_modules/node-red/red.js, found from wherever this file runs (the tests, or the bench's build). */
 const RED = join(dirname(createRequire(import.meta.url).resolve('node-red/package.json')), 'red.js');
+/** The project's headless settings for the flows (editor off, 127.0.0.1, port and userDir from the environment). */
+// From test/helpers, or from the bench's build (out/bench-build/test/helpers).
+const SETTINGS = ['../../flows/settings.cjs', '../../../../flows/settings.cjs'].map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(p))!;
 
 /** A real Node-RED running one of our flows: its own settings file and userDir, editor off. */
 export interface RunningNodeRed {
@@ -37,25 +41,10 @@ async function freePort(): Promise<number> {
 export async function startNodeRed(flow: string, broker: { host: string; port: number }): Promise<RunningNodeRed> {
   const userDir = tempDir('sensortrace-node-red-');
   copyFileSync(flow, join(userDir, 'flows.json'));
-  const settings = join(userDir, 'settings.cjs');
   const uiPort = await freePort();
-  const config = {
-    uiHost: '127.0.0.1',
-    uiPort,
-    userDir,
-    flowFile: 'flows.json',
-    disableEditor: true,
-    httpAdminRoot: false,
-    httpNodeRoot: false,
-    credentialSecret: false,
-    diagnostics: { enabled: false },
-    telemetry: { enabled: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    logging: { console: { level: 'info', metrics: false, audit: false } },
-  };
-  writeFileSync(settings, `module.exports = ${JSON.stringify(config, null, 2)};\n`);
-  const child = spawn(process.execPath, [RED, '--settings', settings, '--userDir', userDir, '--no-telemetry'], {
-    env: { ...process.env, MQTT_HOST: broker.host, MQTT_PORT: String(broker.port) },
+  // The settings file we ship (flows/settings.cjs), so the tests run the flows as a user would.
+  const child = spawn(process.execPath, [RED, '--settings', SETTINGS, '--userDir', userDir, '--no-telemetry', join(userDir, 'flows.json')], {
+    env: { ...process.env, MQTT_HOST: broker.host, MQTT_PORT: String(broker.port), NODE_RED_PORT: String(uiPort), NODE_RED_USER_DIR: userDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
