@@ -153,7 +153,7 @@ async function connectAndRecord(run: TraceRun): Promise<void> {
   // thing: Mosquitto's max_inflight_messages applies.
   const receiveMaximum = options.connection.receiveMaximum ?? RECEIVE_MAXIMUM;
   // Compiled code before the first real message (a burst may follow the SUBACK at once): see warm-up.ts.
-  if (options.warmUp !== false) await warmUp({ qos: options.qos, protocolVersion, jsonl: options.jsonl ?? false, connection: { ...options.connection, receiveMaximum } });
+  if (options.warmUp !== false) await warmUp({ qos: options.qos, protocolVersion, jsonl: options.jsonl ?? false, connection: { ...options.connection, receiveMaximum }, until: latch.stopped });
   if (latch.stopping) return;
   // The recorder attaches before any packet is read: a persistent session's queued messages,
   // handed over before openConnection() resolves, are recorded before they are acknowledged.

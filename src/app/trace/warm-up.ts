@@ -42,6 +42,8 @@ export interface WarmUpOptions {
   messages?: number;
   /** The real connection's options: the warm-up client is built from them (address, TLS, credentials, will and session aside). */
   connection?: ConnectionOptions;
+  /** Settles when the tracer is stopped (Ctrl+C): the warm-up ends at once. */
+  until?: Promise<unknown>;
 }
 
 /** Runs `messages` synthetic messages through MQTT.js and a Recorder; resolves with how many were recorded. */
@@ -57,14 +59,18 @@ export async function warmUp(options: WarmUpOptions): Promise<number> {
   const broker = new FakeBroker(options.qos, options.protocolVersion, messages, window);
   // A warm-up that went wrong must never keep the tracer from starting.
   let cancel: (() => void) | undefined;
-  const limit = new Promise<void>((resolve) => (cancel = systemClock.setTimer(systemClock.now() + WARM_UP_LIMIT_MS, resolve)));
+  const timeUp = new Promise<void>((resolve) => (cancel = systemClock.setTimer(systemClock.now() + WARM_UP_LIMIT_MS, resolve)));
+  const limit = options.until ? Promise.race([timeUp, options.until.then(noop, noop)]) : timeUp;
   let connection: MqttConnection | undefined;
+  // Ended early (stopped, time up) before the CONNACK: the attempt ends too, leaving no timer behind.
+  const attempt = new AbortController();
   try {
     const port = await broker.listen();
     const opening = openConnection(warmUpConnection(options, port), {
       source: 'trace',
       clientOptions: ackHandlerOption(recorder.handleAcks),
       onClient: (client) => recorder.attach(client),
+      signal: attempt.signal,
     });
     opening.catch(() => {}); // the time limit may win the race: a late failure is no one's business
     connection = await Promise.race([opening, limit.then(() => undefined)]);
@@ -73,6 +79,7 @@ export async function warmUp(options: WarmUpOptions): Promise<number> {
     // no warm-up then: the tracer starts cold
   } finally {
     cancel?.();
+    attempt.abort();
     recorder.flushAndRelease();
     await connection?.end(true);
     broker.close();
@@ -80,6 +87,8 @@ export async function warmUp(options: WarmUpOptions): Promise<number> {
   }
   return tally.received;
 }
+
+const noop = (): void => {};
 
 /** The real connection's settings, pointed at the fake broker: plain TCP, no credentials, will or session. */
 function warmUpConnection(options: WarmUpOptions, port: number): ConnectionOptions {

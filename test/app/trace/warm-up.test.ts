@@ -24,6 +24,10 @@ describe('warmUp (synthetic messages through MQTT.js and a Recorder before subsc
     expect(await warmUp({ qos: 1, protocolVersion: 5, jsonl: false, messages: 250, connection })).toBe(250);
     expect(await warmUp({ qos: 2, protocolVersion: 4, jsonl: false, messages: 250, connection })).toBe(250);
   });
+
+  it('ends at once when the tracer is stopped first (Ctrl+C during start-up)', async () => {
+    expect(await warmUp({ qos: 1, protocolVersion: 4, jsonl: false, until: Promise.resolve() })).toBe(0);
+  });
 });
 
 describe.runIf(mosquittoAvailable)('trace under MQTT 5 announces a large Receive Maximum', () => {
