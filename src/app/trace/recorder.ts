@@ -6,7 +6,7 @@ import type { StopLatch } from '../../core/trace/stop-latch.js';
 import type { TraceStopReason, TraceTally } from '../../core/trace/trace-tally.js';
 import type { TraceRecord } from '../../core/records.js';
 import type { Clock } from '../../io/clock.js';
-import { applyAckHandlerOnAnyProtocol, overrideHandleMessage, type AckHandler, type PublishHandler } from '../../io/mqtt/mqttjs-internals.js';
+import { applyAckHandlerOnAnyProtocol, overrideHandleMessage, writePlainAcksCompactly, type AckHandler, type PublishHandler } from '../../io/mqtt/mqttjs-internals.js';
 import { AckAfterWrite } from './ack-after-write.js';
 import type { IdleTimer } from './stop-timers.js';
 
@@ -56,6 +56,7 @@ export class Recorder {
   attach(client: MqttClient): void {
     overrideHandleMessage(client, this.handleMessage);
     applyAckHandlerOnAnyProtocol(client, this.handleAcks);
+    writePlainAcksCompactly(client);
     const writer = this.parts.writer;
     if (writer) this.acks = new AckAfterWrite(() => client.stream, () => writer.flush(), (error) => this.parts.latch.fail(error));
     client.on('packetreceive', (packet: Packet) => {
