@@ -6,7 +6,7 @@ import type { StopLatch } from '../../core/trace/stop-latch.js';
 import type { TraceStopReason, TraceTally } from '../../core/trace/trace-tally.js';
 import type { TraceRecord } from '../../core/records.js';
 import type { Clock } from '../../io/clock.js';
-import { applyAckHandlerOnAnyProtocol, overrideHandleMessage, type AckHandler, type PublishHandler } from '../../io/mqtt/mqttjs-internals.js';
+import { applyAckHandlerOnAnyProtocol, overrideHandleMessage, writePlainAcksCompactly, type AckHandler, type PublishHandler } from '../../io/mqtt/mqttjs-internals.js';
 import { AckAfterWrite } from './ack-after-write.js';
 import type { IdleTimer } from './stop-timers.js';
 
@@ -39,7 +39,14 @@ export interface RecorderParts {
  * the broker keeps those messages for the session's next connection.
  */
 export class Recorder {
-  /** When each PUBLISH packet was read (a QoS 2 message recorded at PUBREL keeps its arrival time). */
+  /**
+   * When the last PUBLISH packet was read. MQTT.js hands a QoS 0/1 packet to handleMessage in the
+   * same call that announced it ('packetreceive'), so one slot is enough for them; a WeakMap entry
+   * per message costs a burst ~5 % of its CPU (ephemerons make every young-generation GC dearer).
+   */
+  private lastPacket: object | undefined;
+  private lastStamp = 0;
+  /** When each QoS 2 PUBLISH was read (a QoS 2 message recorded at PUBREL keeps its arrival time). */
   private readonly stamps = new WeakMap<object, number>();
   private acks: AckAfterWrite | undefined;
 
@@ -49,10 +56,15 @@ export class Recorder {
   attach(client: MqttClient): void {
     overrideHandleMessage(client, this.handleMessage);
     applyAckHandlerOnAnyProtocol(client, this.handleAcks);
+    writePlainAcksCompactly(client);
     const writer = this.parts.writer;
     if (writer) this.acks = new AckAfterWrite(() => client.stream, () => writer.flush(), (error) => this.parts.latch.fail(error));
     client.on('packetreceive', (packet: Packet) => {
-      if (packet.cmd === 'publish') this.stamps.set(packet, this.parts.clock.now());
+      if (packet.cmd === 'publish') {
+        this.lastPacket = packet;
+        this.lastStamp = this.parts.clock.now();
+        if (packet.qos === 2) this.stamps.set(packet, this.lastStamp);
+      }
       else if (packet.cmd === 'connack') {
         // A refused CONNACK says nothing about the session (its flag is always 0): keep what we know.
         if ((packet.returnCode ?? packet.reasonCode ?? 0) !== 0) return;
@@ -110,7 +122,7 @@ export class Recorder {
       return;
     }
     this.parts.idle?.touch(); // any arrival counts as activity, recorded or filtered out
-    const receivedAt = this.stamps.get(packet) ?? clock.now();
+    const receivedAt = packet === this.lastPacket ? this.lastStamp : (this.stamps.get(packet) ?? clock.now());
     const verdict = arrivalVerdict(packet, this.parts.rules);
     if (verdict !== 'record') {
       if (verdict === 'excluded') tally.excluded++;

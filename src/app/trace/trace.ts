@@ -177,13 +177,13 @@ async function connectAndRecord(run: TraceRun): Promise<void> {
   const { options, latch, clock } = run;
   const clientId = options.connection.clientId ?? `st-trace-${randomBytes(6).toString('hex')}`;
   const protocolVersion = options.connection.protocolVersion ?? 4;
-  // Compiled code before the first real message (a burst may follow the SUBACK at once): see warm-up.ts.
-  if (options.warmUp !== false) await warmUp({ qos: options.qos, protocolVersion, jsonl: options.jsonl ?? false });
-  if (latch.stopping) return;
   // MQTT 5: a large Receive Maximum lets the broker keep more in flight to us instead of queueing
   // (Mosquitto drops what passes max_queued_messages while the window is full). 3.1.1 has no such
   // thing: Mosquitto's max_inflight_messages applies.
   const receiveMaximum = options.connection.receiveMaximum ?? RECEIVE_MAXIMUM;
+  // Compiled code before the first real message (a burst may follow the SUBACK at once): see warm-up.ts.
+  if (options.warmUp !== false) await warmUp({ qos: options.qos, protocolVersion, jsonl: options.jsonl ?? false, connection: { ...options.connection, receiveMaximum }, until: latch.stopped });
+  if (latch.stopping) return;
   // The recorder attaches before any packet is read: a persistent session's queued messages,
   // handed over before openConnection() resolves, are recorded before they are acknowledged.
   const opening = openConnection(

@@ -1,4 +1,4 @@
-import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
+import type { IClientOptions, IPublishPacket, MqttClient, Packet } from 'mqtt';
 
 /**
  * The one place where sensortrace relies on MQTT.js beyond its construction options. A recorder
@@ -42,4 +42,41 @@ export function overrideHandleMessage(client: MqttClient, handler: PublishHandle
 export function applyAckHandlerOnAnyProtocol(client: MqttClient, handler: AckHandler): void {
   const option = ackHandlerOption(handler).customHandleAcks;
   if (client.options.customHandleAcks !== option) client.options.customHandleAcks = option;
+}
+
+/** The part of MQTT.js's client that its private `_writePacket(packet, callback)` (client.js) uses. */
+interface PacketWriting {
+  _writePacket(packet: Packet, callback?: () => void): void;
+  stream: NodeJS.WritableStream;
+  emit(event: 'packetsend', packet: Packet): boolean;
+}
+
+/**
+ * Writes each plain PUBACK/PUBREC (reason 0, no properties) as one 4-byte chunk. mqtt-packet
+ * writes one as three chunks behind a cork it lifts on the next tick: four stream calls and a
+ * tick an acknowledgement, ~1 µs of a recorder's ~13 µs a message (measured on this machine).
+ * The bytes are the ones mqtt-packet writes under 3.1.1, and a valid MQTT 5 PUBACK/PUBREC (the
+ * reason code may be left out when it is 0 and there are no properties). Everything else, and
+ * the 'packetsend' event and callback semantics, stay MQTT.js's own (private `_writePacket`,
+ * checked in test/io/mqtt/mqttjs-internals.test.ts).
+ */
+export function writePlainAcksCompactly(client: MqttClient): void {
+  const writing = client as unknown as PacketWriting;
+  const original = writing._writePacket;
+  writing._writePacket = function (this: PacketWriting, packet: Packet, callback?: () => void): void {
+    const type = packet.cmd === 'puback' ? 0x40 : packet.cmd === 'pubrec' ? 0x50 : 0;
+    const id = (packet as { messageId?: number }).messageId;
+    const plain = type !== 0 && id !== undefined && !(packet as { reasonCode?: number }).reasonCode && !(packet as { properties?: object }).properties;
+    if (!plain) {
+      original.call(this, packet, callback);
+      return;
+    }
+    this.emit('packetsend', packet);
+    const frame = Buffer.allocUnsafe(4);
+    frame[0] = type;
+    frame[1] = 2;
+    frame.writeUInt16BE(id, 2);
+    if (!this.stream.write(frame) && callback) this.stream.once('drain', callback);
+    else callback?.();
+  };
 }

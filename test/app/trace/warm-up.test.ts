@@ -17,6 +17,17 @@ describe('warmUp (synthetic messages through MQTT.js and a Recorder before subsc
   it.each(cases)('records every message at QoS $qos, MQTT $protocolVersion (jsonl $jsonl)', async (options) => {
     expect(await warmUp({ ...options, messages: 250 })).toBe(250);
   });
+
+  it('is built from the real connection options but never goes to their address, TLS files or credentials', async () => {
+    // Unreachable address, unreadable TLS files: had the warm-up used them, it would record nothing.
+    const connection = { url: 'mqtts://192.0.2.1:8883', cafile: '/nonexistent/ca.pem', username: 'u', password: 'p', keepalive: 30, receiveMaximum: 100 };
+    expect(await warmUp({ qos: 1, protocolVersion: 5, jsonl: false, messages: 250, connection })).toBe(250);
+    expect(await warmUp({ qos: 2, protocolVersion: 4, jsonl: false, messages: 250, connection })).toBe(250);
+  });
+
+  it('ends at once when the tracer is stopped first (Ctrl+C during start-up)', async () => {
+    expect(await warmUp({ qos: 1, protocolVersion: 4, jsonl: false, until: Promise.resolve() })).toBe(0);
+  });
 });
 
 describe.runIf(mosquittoAvailable)('trace under MQTT 5 announces a large Receive Maximum', () => {

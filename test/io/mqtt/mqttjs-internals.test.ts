@@ -1,6 +1,7 @@
-import type { IPublishPacket, MqttClient } from 'mqtt';
+import { Writable } from 'node:stream';
+import { MqttClient, type IPublishPacket, type Packet } from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { ackHandlerOption, applyAckHandlerOnAnyProtocol, overrideHandleMessage, type AckHandler, type PublishHandler } from '../../../src/io/mqtt/mqttjs-internals.js';
+import { ackHandlerOption, applyAckHandlerOnAnyProtocol, overrideHandleMessage, writePlainAcksCompactly, type AckHandler, type PublishHandler } from '../../../src/io/mqtt/mqttjs-internals.js';
 import { mosquittoAvailable, withBroker, withEmbeddedBroker } from '../../helpers/brokers.js';
 import { connectPublisher } from '../../app/trace/helpers.js';
 import { connected, wireLoggedClient } from './wire-client.js';
@@ -177,5 +178,55 @@ describe.each(mosquittoAvailable ? ([4, 5] as const) : ([4] as const))('MQTT.js 
       await wire.until('puback');
       await published;
     });
+  });
+});
+
+describe('writePlainAcksCompactly (MQTT.js private _writePacket)', () => {
+  /** A client on a stream that keeps every chunk written to it (never connected: only _writePacket is used). */
+  function recordingClient(protocolVersion: 4 | 5): { client: MqttClient; chunks: Buffer[]; write: (packet: Packet) => Promise<void> } {
+    const chunks: Buffer[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(Buffer.from(chunk));
+        callback();
+      },
+    });
+    const client = new MqttClient(() => stream as never, { protocolVersion, manualConnect: true, log: () => {} } as never);
+    client.stream = stream as never;
+    const internals = client as unknown as { _writePacket(packet: Packet, callback: () => void): void };
+    const write = (packet: Packet): Promise<void> => new Promise((resolve) => internals._writePacket(packet, resolve));
+    return { client, chunks, write };
+  }
+
+  it.each([4, 5] as const)('MQTT %s: plain PUBACK/PUBREC go out as one 4-byte chunk, with packetsend and the callback; others unchanged', async (protocolVersion) => {
+    const compact = recordingClient(protocolVersion);
+    const reference = recordingClient(protocolVersion);
+    writePlainAcksCompactly(compact.client);
+    const sent: string[] = [];
+    compact.client.on('packetsend', (packet: Packet) => sent.push(packet.cmd));
+    const plain: Packet[] = [
+      { cmd: 'puback', messageId: 0x1234, reasonCode: 0 },
+      { cmd: 'pubrec', messageId: 7 },
+    ];
+    for (const packet of plain) await compact.write(packet);
+    expect(compact.chunks).toEqual([Buffer.from([0x40, 2, 0x12, 0x34]), Buffer.from([0x50, 2, 0, 7])]);
+    expect(sent).toEqual(['puback', 'pubrec']);
+    if (protocolVersion === 4) {
+      // The very bytes mqtt-packet writes under 3.1.1.
+      for (const packet of plain) await reference.write(packet);
+      await nextTurn(); // mqtt-packet corks the stream until the next tick
+      expect(Buffer.concat(reference.chunks)).toEqual(Buffer.concat(compact.chunks));
+    }
+    // A PUBACK with a reason code, a PUBCOMP: MQTT.js's own writer.
+    compact.chunks.length = 0;
+    reference.chunks.length = 0;
+    const others: Packet[] = [{ cmd: 'pubcomp', messageId: 9 }, ...(protocolVersion === 5 ? [{ cmd: 'puback', messageId: 3, reasonCode: 16 } as Packet] : [])];
+    for (const packet of others) {
+      await compact.write(packet);
+      await reference.write(packet);
+    }
+    await nextTurn();
+    expect(Buffer.concat(compact.chunks)).toEqual(Buffer.concat(reference.chunks));
+    expect(compact.chunks.length).toBeGreaterThan(others.length); // mqtt-packet's several chunks a packet
   });
 });
