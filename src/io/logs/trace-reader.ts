@@ -2,7 +2,7 @@ import { cellToPayload } from '../../core/csv/csv.js';
 import { inputError, SensortraceError } from '../../core/errors.js';
 import { ArrivalTable, NO_QOS, type Arrival } from '../../core/compare/match.js';
 import type { Qos } from '../../core/records.js';
-import { decodeReading } from '../../core/mqtt/payload.js';
+import { decodeReading, MAX_DECODED_PAYLOAD_BYTES } from '../../core/mqtt/payload.js';
 import { readOwnLogBatches } from '../csv/own-log-reader.js';
 import { readLineBatches } from '../csv/line-reader.js';
 import { INPUT_LIMITS } from '../input/input-file.js';
@@ -45,6 +45,13 @@ export async function readReceivedTable(path: string, into: ArrivalTable = new A
 }
 
 const names = new Interner();
+
+/**
+ * A payload cell this long holds more than decodeReading() looks into (as text, a character is at
+ * least a byte; as `base64:`, 4 characters are 3 bytes; 64 characters spare): it is not turned
+ * back into bytes at all, which for a 256 MB payload saves a 256 MB buffer.
+ */
+const UNREAD_PAYLOAD_CELL_CHARS = Math.ceil((MAX_DECODED_PAYLOAD_BYTES * 4) / 3) + 64;
 
 /** Fills what the trace's decoded columns left empty from the payload itself. */
 export function fillFromPayload(arrival: Arrival, payload: Buffer | string): void {
@@ -97,7 +104,7 @@ async function readTrace(path: string, into: ArrivalTable, options: ReaderOption
         if (value !== undefined) arrival.value = value;
         if (publishedAt !== undefined) arrival.publishedAt = publishedAt;
         const payload = columns.text(cells, 'payload');
-        if (payload !== undefined) fillFromPayload(arrival, cellToPayload(payload));
+        if (payload !== undefined && payload.length <= UNREAD_PAYLOAD_CELL_CHARS) fillFromPayload(arrival, cellToPayload(payload));
         into.add(arrival);
       } else into.push(receivedAt, topic, qos ?? NO_QOS, dup, seq ?? NaN, sensor, profileTime ?? NaN, value, publishedAt ?? NaN);
     }
