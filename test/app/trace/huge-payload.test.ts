@@ -62,6 +62,13 @@ function hashOfBase64Cell(path: string): string {
   }
 }
 
+/** Writes `bytes` random bytes to a file; their SHA-256 (the buffer is not kept: this process stays small). */
+function writeRandomFile(path: string, bytes: number): string {
+  const payload = randomBytes(bytes);
+  writeFileSync(path, payload);
+  return createHash('sha256').update(payload).digest('hex');
+}
+
 /** A bare MQTT.js subscriber (persistent session, QoS 1) that ends after its first non-retained message. */
 const BARE_SUBSCRIBER = `
 import mqtt from 'mqtt';
@@ -77,9 +84,7 @@ describe.runIf(mosquittoAvailable && existsSync(TIME))('trace records one huge p
   it(`a ${PAYLOAD_BYTES / 1e6} MB binary payload: peak RSS ≤ 3× the payload + 100 MB, the cell decodes to the same bytes; compare reads it back in the same bound`, async () => {
     const dir = tempDir();
     const payloadFile = join(dir, 'payload.bin');
-    const payload = randomBytes(PAYLOAD_BYTES);
-    const expected = createHash('sha256').update(payload).digest('hex');
-    writeFileSync(payloadFile, payload);
+    const expected = writeRandomFile(payloadFile, PAYLOAD_BYTES);
     const output = join(dir, 'trace.csv');
     await withMosquitto(
       async (broker) => {
