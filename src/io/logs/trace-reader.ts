@@ -151,7 +151,7 @@ function jsonlArrival(text: string, path: string, line: number): Arrival {
   if (value !== undefined) arrival.value = value;
   const publishedAt = num('published_at');
   if (publishedAt !== undefined) arrival.publishedAt = publishedAt;
-  if (typeof o.payload === 'string' && (arrival.value === undefined || (arrival.seq === undefined && arrival.profileTime === undefined))) fillFromPayload(arrival, cellToPayload(o.payload));
+  if (typeof o.payload === 'string' && o.payload.length <= UNREAD_PAYLOAD_CELL_CHARS && (arrival.value === undefined || (arrival.seq === undefined && arrival.profileTime === undefined))) fillFromPayload(arrival, cellToPayload(o.payload));
   return arrival;
 }
 
