@@ -66,7 +66,7 @@ export function fillFromPayload(arrival: Arrival, payload: Buffer | string): voi
 async function readTrace(path: string, into: ArrivalTable, options: ReaderOptions): Promise<void> {
   let columns: Columns | undefined;
   let width = 0;
-  let at = { receivedAt: -1, topic: -1, qos: -1, dup: -1, seq: -1, sensor: -1, profileTime: -1, value: -1, publishedAt: -1 };
+  let at = { receivedAt: -1, topic: -1, qos: -1, dup: -1, seq: -1, sensor: -1, profileTime: -1, value: -1, publishedAt: -1, payload: -1 };
   // The trace sensortrace wrote itself: the hand-written fast path (see own-log-reader.ts).
   for await (const batch of readOwnLogBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning, what: 'trace' })) {
     for (const { cells, line } of batch) {
@@ -75,7 +75,7 @@ async function readTrace(path: string, into: ArrivalTable, options: ReaderOption
         columns.require(['received_at', 'topic'], 'trace');
         width = cells.length;
         const c = columns;
-        at = { receivedAt: c.at('received_at'), topic: c.at('topic'), qos: c.at('qos'), dup: c.at('dup'), seq: c.at('seq'), sensor: c.at('sensor'), profileTime: c.at('profile_time'), value: c.at('value'), publishedAt: c.at('published_at') };
+        at = { receivedAt: c.at('received_at'), topic: c.at('topic'), qos: c.at('qos'), dup: c.at('dup'), seq: c.at('seq'), sensor: c.at('sensor'), profileTime: c.at('profile_time'), value: c.at('value'), publishedAt: c.at('published_at'), payload: c.at('payload') };
         continue;
       }
       if (cells.length === 1 && cells[0] === '') continue;
@@ -103,8 +103,11 @@ async function readTrace(path: string, into: ArrivalTable, options: ReaderOption
         if (profileTime !== undefined) arrival.profileTime = profileTime;
         if (value !== undefined) arrival.value = value;
         if (publishedAt !== undefined) arrival.publishedAt = publishedAt;
-        const payload = columns.text(cells, 'payload');
-        if (payload !== undefined && payload.length <= UNREAD_PAYLOAD_CELL_CHARS) fillFromPayload(arrival, cellToPayload(payload));
+        // The length first: a long cell is still the parser's pieces, and reading its text would join them into one more copy.
+        if ((cells[at.payload]?.length ?? 0) <= UNREAD_PAYLOAD_CELL_CHARS) {
+          const payload = columns.text(cells, 'payload');
+          if (payload !== undefined) fillFromPayload(arrival, cellToPayload(payload));
+        }
         into.add(arrival);
       } else into.push(receivedAt, topic, qos ?? NO_QOS, dup, seq ?? NaN, sensor, profileTime ?? NaN, value, publishedAt ?? NaN);
     }

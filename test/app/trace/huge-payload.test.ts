@@ -110,7 +110,7 @@ describe.runIf(mosquittoAvailable && existsSync(TIME))('trace records one huge p
         // stays under half the payload + 60 MB (the CLI's modules; a row built as one string took ≈ 4×).
         expect(traced.peakRss - alone.peakRss).toBeLessThanOrEqual(PAYLOAD_BYTES / 2 + 60 * MB);
 
-        // compare reads that trace back within the same bound (the cell is never decoded back to bytes).
+        // compare reads that trace back within the same bound (the cell is never joined nor decoded back to bytes: 1.65× measured).
         const sent = join(dir, 'sent.csv');
         writeFileSync(sent, 'seq,sensor,topic,qos,retain,profile_time,value,planned_at,published_at,acked_at,payload\n1,s1,huge/blob,1,0,1700000000000,20,1700000000000,1700000000000,1700000000001,x\n');
         const compared = await runMeasured(process.execPath, ['dist/cli/bin.js', 'compare', '--sent', sent, '--received', output, '-o', join(dir, 'cmp'), '--format', 'json']);
