@@ -81,7 +81,7 @@ client.on('message', (_t, payload, packet) => { if (!packet.retain) process.exit
 describe.runIf(mosquittoAvailable && existsSync(TIME))('trace records one huge payload in bounded memory', () => {
   beforeAll(() => ensureBuilt(), 120_000);
 
-  it(`a ${PAYLOAD_BYTES / 1e6} MB binary payload: peak RSS ≤ 3× the payload + 100 MB, the cell decodes to the same bytes; compare reads it back in the same bound`, async () => {
+  it(`a ${PAYLOAD_BYTES / 1e6} MB binary payload: peak RSS ≤ 3× the payload + 100 MB, the cell decodes to the same bytes; compare reads it back in ≤ 2× + 100 MB`, async () => {
     const dir = tempDir();
     const payloadFile = join(dir, 'payload.bin');
     const expected = writeRandomFile(payloadFile, PAYLOAD_BYTES);
@@ -110,12 +110,13 @@ describe.runIf(mosquittoAvailable && existsSync(TIME))('trace records one huge p
         // stays under half the payload + 60 MB (the CLI's modules; a row built as one string took ≈ 4×).
         expect(traced.peakRss - alone.peakRss).toBeLessThanOrEqual(PAYLOAD_BYTES / 2 + 60 * MB);
 
-        // compare reads that trace back within the same bound (the cell is never joined nor decoded back to bytes: 1.65× measured).
+        // compare reads that trace back in 2× the payload + 100 MB (the cell is never joined nor decoded back to bytes:
+        // 1.65× measured; joining it took 2.9×, decoding it too 5.2×).
         const sent = join(dir, 'sent.csv');
         writeFileSync(sent, 'seq,sensor,topic,qos,retain,profile_time,value,planned_at,published_at,acked_at,payload\n1,s1,huge/blob,1,0,1700000000000,20,1700000000000,1700000000000,1700000000001,x\n');
         const compared = await runMeasured(process.execPath, ['dist/cli/bin.js', 'compare', '--sent', sent, '--received', output, '-o', join(dir, 'cmp'), '--format', 'json']);
         expect(compared.code, compared.stderr).toBe(0);
-        expect(compared.peakRss).toBeLessThanOrEqual(3 * PAYLOAD_BYTES + 100 * MB);
+        expect(compared.peakRss).toBeLessThanOrEqual(2 * PAYLOAD_BYTES + 100 * MB);
       },
       { persistence: false },
     );
