@@ -75,6 +75,9 @@ function epochToMs(value: number): number {
   return Math.abs(value) >= 1e11 ? value : Math.round(value * 1e6) / 1e3;
 }
 
+/** A payload over this many bytes (or characters) is not looked into: a reading is a few dozen bytes. */
+export const MAX_DECODED_PAYLOAD_BYTES = 65_536;
+
 /**
  * Reads whatever can be read from a payload; never throws. Unknown payloads decode to {}
  * (the raw bytes are still recorded by the caller).
@@ -82,9 +85,9 @@ function epochToMs(value: number): number {
 export function decodeReading(payload: Buffer | string, userProperties?: Record<string, string | string[]>): DecodedPayload {
   // A reading is a few dozen bytes (JSON under 64 KiB): a bigger payload is not decoded as text at
   // all, which for a payload of hundreds of megabytes saves a string twice its size and a split.
-  const text = payload.length > 65_536 ? '' : (typeof payload === 'string' ? payload : payload.toString('utf8')).trim();
+  const text = payload.length > MAX_DECODED_PAYLOAD_BYTES ? '' : (typeof payload === 'string' ? payload : payload.toString('utf8')).trim();
   const out: DecodedPayload = {};
-  if (text.startsWith('{') && text.length < 65_536) {
+  if (text.startsWith('{') && text.length < MAX_DECODED_PAYLOAD_BYTES) {
     try {
       const parsed: unknown = JSON.parse(text);
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {

@@ -1,4 +1,5 @@
-import { csvLine, cellToPayload, payloadToCell, unescapeFormula } from '../csv/csv.js';
+import { csvLine, cellToPayload, payloadToCell, unescapeFormula, type CellValue } from '../csv/csv.js';
+import { csvPayloadPieces, jsonPayloadPieces, type RowPiece } from '../csv/payload-pieces.js';
 import { inputError, type SourceLocation } from '../errors.js';
 import { decodeReading, formatNumber } from '../mqtt/payload.js';
 import { TRACE_COLUMNS, type Qos, type TraceRecord } from '../records.js';
@@ -45,36 +46,47 @@ export function traceCsvHeader(): string {
   return csvLine([...TRACE_COLUMNS]);
 }
 
-/** A row in TRACE_COLUMNS order; payload bytes via encodeReading so any byte sequence round-trips. */
+/** The cells around the payload (TRACE_COLUMNS order): five before it, six after. */
+function cellsAroundPayload(record: TraceRecord): { before: CellValue[]; after: CellValue[] } {
+  return {
+    before: [ms(record.receivedAt), record.topic, record.qos, record.retain, record.dup],
+    after: [
+      record.seq,
+      record.sensor,
+      ms(record.profileTime),
+      record.value === undefined ? undefined : formatNumber(record.value),
+      ms(record.publishedAt),
+      ms(record.latencyMs),
+    ],
+  };
+}
+
+/** A row in TRACE_COLUMNS order; payload bytes via payloadToCell so any byte sequence round-trips. */
 export function traceCsvLine(record: TraceRecord): string {
-  return csvLine([
-    ms(record.receivedAt),
-    record.topic,
-    record.qos,
-    record.retain,
-    record.dup,
-    payloadToCell(record.payload),
-    record.seq,
-    record.sensor,
-    ms(record.profileTime),
-    record.value === undefined ? undefined : formatNumber(record.value),
-    ms(record.publishedAt),
-    ms(record.latencyMs),
-  ]);
+  const { before, after } = cellsAroundPayload(record);
+  return csvLine([...before, payloadToCell(record.payload), ...after]);
 }
 
 /**
- * `--jsonl`: one object per line with the CSV's column names; unknown fields are left out,
- * retain/dup are booleans, payload is encoded as in the CSV (binary → `base64:...`).
+ * The same row as traceCsvLine(), in pieces that never hold the payload's cell as one string
+ * (see core/csv/payload-pieces.ts): for payloads of megabytes and more.
  */
-export function traceJsonLine(record: TraceRecord): string {
+export function* traceCsvPieces(record: TraceRecord): Generator<RowPiece> {
+  const { before, after } = cellsAroundPayload(record);
+  yield `${csvLine(before).slice(0, -1)},`;
+  yield* csvPayloadPieces(record.payload);
+  yield `,${csvLine(after)}`;
+}
+
+/** The JSON object of a row, payload cell aside (it goes in as `payload`, 6th key). */
+function jsonFields(record: TraceRecord, payload: string): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {
     received_at: Number(record.receivedAt.toFixed(3)),
     topic: record.topic,
     qos: record.qos,
     retain: record.retain,
     dup: record.dup,
-    payload: payloadToCell(record.payload),
+    payload,
   };
   if (record.seq !== undefined) out.seq = record.seq;
   if (record.sensor !== undefined) out.sensor = record.sensor;
@@ -82,7 +94,25 @@ export function traceJsonLine(record: TraceRecord): string {
   if (record.value !== undefined) out.value = record.value;
   if (record.publishedAt !== undefined) out.published_at = Number(record.publishedAt.toFixed(3));
   if (record.latencyMs !== undefined) out.latency_ms = Number(record.latencyMs.toFixed(3));
-  return `${JSON.stringify(out)}\n`;
+  return out;
+}
+
+/**
+ * `--jsonl`: one object per line with the CSV's column names; unknown fields are left out,
+ * retain/dup are booleans, payload is encoded as in the CSV (binary → `base64:...`).
+ */
+export function traceJsonLine(record: TraceRecord): string {
+  return `${JSON.stringify(jsonFields(record, payloadToCell(record.payload)))}\n`;
+}
+
+/** The same line as traceJsonLine(), in pieces (see traceCsvPieces). */
+export function* traceJsonPieces(record: TraceRecord): Generator<RowPiece> {
+  const line = JSON.stringify(jsonFields(record, ''));
+  // The first `,"payload":""` is the key itself: inside the topic's string its quotes would be escaped.
+  const at = line.indexOf(',"payload":""') + ',"payload":'.length;
+  yield line.slice(0, at);
+  yield* jsonPayloadPieces(record.payload);
+  yield `${line.slice(at + 2)}\n`;
 }
 
 /**

@@ -2,7 +2,7 @@ import { cellToPayload } from '../../core/csv/csv.js';
 import { inputError, SensortraceError } from '../../core/errors.js';
 import { ArrivalTable, NO_QOS, type Arrival } from '../../core/compare/match.js';
 import type { Qos } from '../../core/records.js';
-import { decodeReading } from '../../core/mqtt/payload.js';
+import { decodeReading, MAX_DECODED_PAYLOAD_BYTES } from '../../core/mqtt/payload.js';
 import { readOwnLogBatches } from '../csv/own-log-reader.js';
 import { readLineBatches } from '../csv/line-reader.js';
 import { INPUT_LIMITS } from '../input/input-file.js';
@@ -46,6 +46,13 @@ export async function readReceivedTable(path: string, into: ArrivalTable = new A
 
 const names = new Interner();
 
+/**
+ * A payload cell this long holds more than decodeReading() looks into (as text, a character is at
+ * least a byte; as `base64:`, 4 characters are 3 bytes; 64 characters spare): it is not turned
+ * back into bytes at all, which for a 256 MB payload saves a 256 MB buffer.
+ */
+const UNREAD_PAYLOAD_CELL_CHARS = Math.ceil((MAX_DECODED_PAYLOAD_BYTES * 4) / 3) + 64;
+
 /** Fills what the trace's decoded columns left empty from the payload itself. */
 export function fillFromPayload(arrival: Arrival, payload: Buffer | string): void {
   const decoded = decodeReading(payload);
@@ -59,7 +66,7 @@ export function fillFromPayload(arrival: Arrival, payload: Buffer | string): voi
 async function readTrace(path: string, into: ArrivalTable, options: ReaderOptions): Promise<void> {
   let columns: Columns | undefined;
   let width = 0;
-  let at = { receivedAt: -1, topic: -1, qos: -1, dup: -1, seq: -1, sensor: -1, profileTime: -1, value: -1, publishedAt: -1 };
+  let at = { receivedAt: -1, topic: -1, qos: -1, dup: -1, seq: -1, sensor: -1, profileTime: -1, value: -1, publishedAt: -1, payload: -1 };
   // The trace sensortrace wrote itself: the hand-written fast path (see own-log-reader.ts).
   for await (const batch of readOwnLogBatches(path, { partialLastLine: 'skip', onWarning: options.onWarning, what: 'trace' })) {
     for (const { cells, line } of batch) {
@@ -68,7 +75,7 @@ async function readTrace(path: string, into: ArrivalTable, options: ReaderOption
         columns.require(['received_at', 'topic'], 'trace');
         width = cells.length;
         const c = columns;
-        at = { receivedAt: c.at('received_at'), topic: c.at('topic'), qos: c.at('qos'), dup: c.at('dup'), seq: c.at('seq'), sensor: c.at('sensor'), profileTime: c.at('profile_time'), value: c.at('value'), publishedAt: c.at('published_at') };
+        at = { receivedAt: c.at('received_at'), topic: c.at('topic'), qos: c.at('qos'), dup: c.at('dup'), seq: c.at('seq'), sensor: c.at('sensor'), profileTime: c.at('profile_time'), value: c.at('value'), publishedAt: c.at('published_at'), payload: c.at('payload') };
         continue;
       }
       if (cells.length === 1 && cells[0] === '') continue;
@@ -96,8 +103,11 @@ async function readTrace(path: string, into: ArrivalTable, options: ReaderOption
         if (profileTime !== undefined) arrival.profileTime = profileTime;
         if (value !== undefined) arrival.value = value;
         if (publishedAt !== undefined) arrival.publishedAt = publishedAt;
-        const payload = columns.text(cells, 'payload');
-        if (payload !== undefined) fillFromPayload(arrival, cellToPayload(payload));
+        // The length first: a long cell is still the parser's pieces, and reading its text would join them into one more copy.
+        if ((cells[at.payload]?.length ?? 0) <= UNREAD_PAYLOAD_CELL_CHARS) {
+          const payload = columns.text(cells, 'payload');
+          if (payload !== undefined) fillFromPayload(arrival, cellToPayload(payload));
+        }
         into.add(arrival);
       } else into.push(receivedAt, topic, qos ?? NO_QOS, dup, seq ?? NaN, sensor, profileTime ?? NaN, value, publishedAt ?? NaN);
     }
@@ -144,7 +154,7 @@ function jsonlArrival(text: string, path: string, line: number): Arrival {
   if (value !== undefined) arrival.value = value;
   const publishedAt = num('published_at');
   if (publishedAt !== undefined) arrival.publishedAt = publishedAt;
-  if (typeof o.payload === 'string' && (arrival.value === undefined || (arrival.seq === undefined && arrival.profileTime === undefined))) fillFromPayload(arrival, cellToPayload(o.payload));
+  if (typeof o.payload === 'string' && o.payload.length <= UNREAD_PAYLOAD_CELL_CHARS && (arrival.value === undefined || (arrival.seq === undefined && arrival.profileTime === undefined))) fillFromPayload(arrival, cellToPayload(o.payload));
   return arrival;
 }
 

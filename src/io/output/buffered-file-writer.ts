@@ -21,6 +21,14 @@ export interface BufferedFileWriterOptions {
   clock?: Clock;
 }
 
+/** writeRow()'s staging buffer: small pieces are gathered into writes of about this size. */
+const STAGING_BYTES = 1 << 20;
+
+function writeAll(fd: number, data: Uint8Array): void {
+  let offset = 0;
+  while (offset < data.length) offset += writeSync(fd, data, offset);
+}
+
 /**
  * An output file written in whole lines. Rows are buffered in memory and written with
  * synchronous writes, so a flush is complete when it returns: a signal handler or an
@@ -89,6 +97,44 @@ export class BufferedFileWriter {
     }
   }
 
+  /**
+   * One row given in pieces (strings, or byte views such as slices of a payload), for rows too big
+   * to build as one string: rows pending go first, then the pieces straight to the file through a
+   * small staging buffer, so the row is in the file, whole, when this returns (as after flush()).
+   * Nothing here yields to the event loop, so a signal handler never sees half of it.
+   */
+  writeRow(pieces: Iterable<string | Uint8Array>): void {
+    this.flush();
+    if (this.fd === undefined) throw new SensortraceError(`${this.path}: write after close`, 'E_INTERNAL');
+    const fd = this.fd;
+    try {
+      const staging = Buffer.allocUnsafe(STAGING_BYTES);
+      let used = 0;
+      const put = (data: Uint8Array): void => {
+        if (used + data.length > staging.length && used > 0) {
+          writeAll(fd, staging.subarray(0, used));
+          used = 0;
+        }
+        if (data.length >= staging.length) writeAll(fd, data);
+        else {
+          staging.set(data, used);
+          used += data.length;
+        }
+      };
+      for (const piece of pieces) {
+        if (typeof piece !== 'string') put(piece);
+        // A UTF-16 unit is at most 3 UTF-8 bytes: a piece that surely fits is encoded in place.
+        else if (piece.length * 3 <= staging.length - used) used += staging.write(piece, used, 'utf8');
+        else put(Buffer.from(piece, 'utf8'));
+      }
+      writeAll(fd, staging.subarray(0, used));
+      if (this.durable) fsyncSync(fd);
+    } catch (error) {
+      throw new SensortraceError(`${this.path}: write failed: ${(error as Error).message}`, 'E_OUTPUT', { file: this.path }, { cause: error });
+    }
+    this.rowsWritten++;
+  }
+
   flush(): void {
     if (this.failure) throw this.failure;
     if (this.timer !== undefined) {
@@ -101,9 +147,7 @@ export class BufferedFileWriter {
     this.pending = [];
     this.pendingBytes = 0;
     try {
-      const data = Buffer.from(text, 'utf8');
-      let offset = 0;
-      while (offset < data.length) offset += writeSync(this.fd, data, offset);
+      writeAll(this.fd, Buffer.from(text, 'utf8'));
       if (this.durable) fsyncSync(this.fd);
     } catch (error) {
       throw new SensortraceError(`${this.path}: write failed: ${(error as Error).message}`, 'E_OUTPUT', { file: this.path }, { cause: error });

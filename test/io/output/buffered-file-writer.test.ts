@@ -36,4 +36,22 @@ describe('BufferedFileWriter', () => {
     expect(() => writer.write('b,2\n')).toThrow(/\/dev\/full: write failed/);
     expect(() => writer.close()).toThrow(/write failed/);
   });
+
+  it('writeRow: rows pending first, then the pieces, in the file when it returns (no timer left); a full disk is E_OUTPUT', async () => {
+    const path = join(tempDir(), 'out.csv');
+    const clock = new FakeClock();
+    const writer = new BufferedFileWriter(path, { flushIntervalMs: 20, clock });
+    writer.write('a,1\n');
+    const big = Buffer.alloc(3 * 1024 * 1024, 0x78);
+    writer.writeRow(['b,', big.subarray(0, 10), '€', big, ',"q"\n']);
+    expect(readFileSync(path, 'utf8')).toBe(`a,1\nb,${'x'.repeat(10)}€${big.toString('latin1')},"q"\n`);
+    expect(writer.rowsWritten).toBe(2);
+    expect(clock.pending).toBe(0);
+    writer.close();
+    expect(() => writer.writeRow(['late\n'])).toThrow(/write after close/);
+
+    const full = new BufferedFileWriter('/dev/full', { flushIntervalMs: 0 });
+    expect(() => full.writeRow(['x,', big, '\n'])).toThrow(expect.objectContaining({ code: 'E_OUTPUT', message: expect.stringMatching(/\/dev\/full: write failed/) }));
+    expect(full.rowsWritten).toBe(0);
+  });
 });
