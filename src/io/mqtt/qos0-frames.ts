@@ -2,6 +2,8 @@ import type { MqttClient } from 'mqtt';
 
 /** Frames are packed into slabs of this size; a burst is one socket write of the slab's filled part. */
 const SLAB_BYTES = 64 * 1024;
+/** Topics and payloads up to this many characters are copied in JavaScript (no call into C++). */
+const SHORT_TEXT = 64;
 
 /**
  * QoS 0 PUBLISH frames (MQTT 3.1 / 3.1.1: no properties, no packet id) built here and written in
@@ -47,7 +49,9 @@ export class Qos0Frames {
       this.stream = stream;
     }
     const topicBuffer = this.topicBuffer(topic);
-    const payloadLength = Buffer.byteLength(payload);
+    // Short ASCII payloads (the usual reading) are copied char by char: cheaper than two calls into C++.
+    const ascii = payload.length <= SHORT_TEXT && isAscii(payload);
+    const payloadLength = ascii ? payload.length : Buffer.byteLength(payload);
     const remaining = 2 + topicBuffer.length + payloadLength;
     const size = 1 + lengthBytes(remaining) + remaining;
     if (this.end + size > this.slab.length) {
@@ -68,8 +72,10 @@ export class Qos0Frames {
     } while (left > 0);
     slab[at++] = topicBuffer.length >> 8;
     slab[at++] = topicBuffer.length & 0xff;
-    at += topicBuffer.copy(slab, at);
-    at += slab.write(payload, at, 'utf8');
+    if (topicBuffer.length <= SHORT_TEXT) for (let i = 0; i < topicBuffer.length; i++) slab[at++] = topicBuffer[i]!;
+    else at += topicBuffer.copy(slab, at);
+    if (ascii) for (let i = 0; i < payload.length; i++) slab[at++] = payload.charCodeAt(i);
+    else at += slab.write(payload, at, 'utf8');
     this.end = at;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -114,6 +120,11 @@ export class Qos0Frames {
     }
     return bytes;
   }
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 function lengthBytes(n: number): number {
