@@ -4,6 +4,7 @@ import type { SentRecord } from '../../core/records.js';
 import type { Publisher, PublisherListener } from './publisher.js';
 import type { SeqMessageIds } from './message-ids.js';
 import { UnconfirmedError } from './publisher.js';
+import { Qos0Frames } from '../../io/mqtt/qos0-frames.js';
 
 /** MQTT.js fails a publish with the ack's reason code in `code` (MQTT 5 PUBACK/PUBREC/PUBCOMP ≥ 0x80). */
 function reasonCodeOf(error: Error & { code?: unknown }): number | undefined {
@@ -26,6 +27,8 @@ export class MqttPublisher implements Publisher {
   private readonly released = new Set<number>();
   /** Of those, the ones a session-less reconnect put in doubt. */
   private readonly inDoubt = new Set<number>();
+  /** MQTT 3.1.1 QoS 0: frames built here, a burst per socket write (MQTT 5 carries per-message properties: MQTT.js). */
+  private readonly qos0Frames: Qos0Frames | undefined;
 
   constructor(
     private readonly client: MqttClient,
@@ -33,6 +36,7 @@ export class MqttPublisher implements Publisher {
     private readonly settings: { retain: boolean; v5: boolean },
   ) {
     client.on('packetreceive', (packet) => this.received(packet));
+    if (!settings.v5) this.qos0Frames = new Qos0Frames(client);
   }
 
   get connected(): boolean {
@@ -41,6 +45,7 @@ export class MqttPublisher implements Publisher {
 
   publish(record: SentRecord, sentAt: number, done: (error?: Error) => void): void {
     if (record.qos === 0) {
+      if (this.qos0Frames && !this.client.disconnecting) return this.qos0Frames.publish(record.topic, record.payload, this.settings.retain, done);
       this.client.publish(record.topic, record.payload, this.options(record, sentAt), (error) => done(error));
       return;
     }

@@ -1,7 +1,9 @@
 /**
  * Reading CSV files through csv-parse (the design card's library): every CSV a user hands in
  * (profiles, lookup tables, compare inputs) and, unless a bench-proven fast path applies
- * (own-log-reader.ts), sensortrace's own logs.
+ * (own-log-reader.ts), sensortrace's own logs. Chunks without a quote character have no CSV
+ * syntax beyond delimiters and line breaks: they are split by hand (PlainLines, the same records,
+ * held equal to csv-parse's by test/io/csv/csv-file-reader.test.ts) until the first quote.
  */
 import { createReadStream } from 'node:fs';
 import { Parser, type Options } from 'csv-parse';
@@ -101,13 +103,26 @@ export async function* readCsvBatches(path: string, options: CsvFileReadOptions 
   parser.on('error', () => undefined);
   const lines = new LineCounter();
   let lastByte = -1;
+  // Chunks without a quote are split here (no CSV syntax to honour); from the first quote on, csv-parse reads the rest.
+  const plain = new PlainLines(options.delimiter ?? ',', lines, path, maxLine, what);
+  let plainUntilQuote = true;
   try {
     for await (const chunk of readChunks(path)) {
       lastByte = chunk[chunk.length - 1]!;
+      if (plainUntilQuote && chunk.indexOf(QUOTE) < 0) {
+        const records = plain.feed(chunk);
+        if (records.length > 0) yield records;
+        continue;
+      }
+      if (plainUntilQuote) {
+        plainUntilQuote = false;
+        parser.write(plain.rest());
+      }
       parser.write(chunk);
       const batch = drain(parser, lines, path, maxLine, what);
       if (batch.length > 0) yield batch;
     }
+    if (plainUntilQuote) parser.write(plain.rest());
     parser.end();
     const rest = await finish(parser, lines, path, maxLine, what);
     if (unclosedQuote) tornQuote(path, lines.current, options);
@@ -119,6 +134,73 @@ export async function* readCsvBatches(path: string, options: CsvFileReadOptions 
     if (rest.length > 0) yield rest;
   } finally {
     parser.destroy();
+  }
+}
+
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Lines of quote-free chunks split by hand, the records csv-parse would make of them (cells split
+ * at the delimiter, CRLF / LF / CR, empty lines as `['']`, the BOM dropped, the same line limit):
+ * csv-parse costs ≈3× more, and a profile is read before the first message of a replay goes.
+ * The unfinished last line stays as bytes (a character may be split across chunks); rest() hands
+ * it to csv-parse when a quote turns up or the file ends.
+ */
+class PlainLines {
+  private carry: Buffer = Buffer.alloc(0);
+  private first = true;
+
+  constructor(
+    private readonly delimiter: string,
+    private readonly lines: LineCounter,
+    private readonly path: string,
+    private readonly maxLine: number,
+    private readonly what: string,
+  ) {}
+
+  feed(chunk: Buffer): CsvRecord[] {
+    // The last line break, unless it is a CR ending the chunk (its LF may open the next one).
+    let end = chunk.length - 1;
+    if (chunk[end] === CR) end--;
+    while (end >= 0 && chunk[end] !== LF && chunk[end] !== CR) end--;
+    if (end < 0) {
+      this.carry = Buffer.concat([this.carry, chunk]);
+      // Bytes ≥ characters: at 4× the limit in bytes the line is over it in characters, whatever it holds.
+      if (this.carry.length > 4 * this.maxLine) throw this.tooLong();
+      return [];
+    }
+    const whole = this.carry.length > 0 ? Buffer.concat([this.carry, chunk.subarray(0, end + 1)]) : chunk.subarray(0, end + 1);
+    this.carry = Buffer.from(chunk.subarray(end + 1));
+    let text = whole.toString('utf8');
+    if (this.first) {
+      this.first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    const out: CsvRecord[] = [];
+    // The text ends in a line break, so the last piece is empty.
+    const parts = text.includes('\r') ? text.split(/\r\n|\n|\r/) : text.split('\n');
+    for (let i = 0; i < parts.length - 1; i++) {
+      const line = parts[i]!;
+      if (line.length > this.maxLine) throw this.tooLong();
+      const cells = line.split(this.delimiter);
+      out.push({ line: this.lines.take(cells), cells });
+    }
+    return out;
+  }
+
+  /** What is left unsplit (for csv-parse); the BOM goes if nothing was read before. */
+  rest(): Buffer {
+    const rest = this.carry;
+    this.carry = Buffer.alloc(0);
+    if (this.first && rest[0] === 0xef && rest[1] === 0xbb && rest[2] === 0xbf) return rest.subarray(3);
+    this.first = false;
+    return rest;
+  }
+
+  private tooLong(): SensortraceError {
+    return lineTooLong(this.path, this.lines.current, this.maxLine, `a record of a ${this.what}; a quote never closed makes one of the lines after it`);
   }
 }
 

@@ -1,7 +1,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LineCounter, readCsvBatches, type CsvFileReadOptions } from '../../../src/io/csv/csv-file-reader.js';
+import { parse as parseSync } from 'csv-parse/sync';
+import { csvParseOptions, LineCounter, readCsvBatches, type CsvFileReadOptions } from '../../../src/io/csv/csv-file-reader.js';
 import { readLineBatches } from '../../../src/io/csv/line-reader.js';
 import { tempDir } from '../../helpers/brokers.js';
 
@@ -101,5 +102,27 @@ describe('readLineBatches (whitespace profiles)', () => {
     const lines: Array<[number, string]> = [];
     for await (const batch of readLineBatches(path)) for (const r of batch) lines.push([r.line, r.cells[0]!]);
     expect(lines).toEqual([[1, '1 2'], [2, '3  4'], [3, ''], [4, '5\t6'], [5, '7 8']]);
+  });
+});
+
+describe('readCsvBatches: quote-free chunks split by hand, csv-parse from the first quote on', () => {
+  /** What csv-parse alone makes of the text, with the line numbers LineCounter gives. */
+  function byCsvParse(text: string): Array<[number, string[]]> {
+    const lines = new LineCounter();
+    const cells = parseSync(text, csvParseOptions(',')) as string[][];
+    return cells.map((c) => [lines.take(c), c]);
+  }
+
+  it('the same records and line numbers as csv-parse over chunk boundaries (CRLF, CR, multi-byte characters, BOM, a late quote)', async () => {
+    const endings = ['\n', '\r\n', '\r'];
+    const rows: string[] = [];
+    for (let i = 0; i < 60_000; i++) rows.push(`${1_700_000_000 + i},${i % 13 === 0 ? 'é€' : ''}${(i / 7).toFixed(3)}${i % 17 === 0 ? ',x' : ''}${endings[i % 3]!}${i % 101 === 0 ? '\n' : ''}`);
+    const plain = `\ufefftime,value\n${rows.join('')}`;
+    // Over several 256 KiB chunks; a quoted cell (with a line break inside) only in a later chunk.
+    const quoted = `${plain}1,"a,\nb"\n${rows.slice(0, 20_000).join('')}`;
+    for (const text of [plain, quoted, `${plain}1,2`, `${plain}1,2\r`]) {
+      const { records } = await read(text);
+      expect(records).toEqual(byCsvParse(text));
+    }
   });
 });
