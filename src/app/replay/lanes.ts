@@ -98,7 +98,10 @@ async function connectLane(options: ReplayOptions, setup: LaneSetup, k: number, 
     giveUp?.stop();
     return undefined;
   }
-  const publisher = new MqttPublisher(connection.client, ids, { retain: Boolean(options.retain), v5: options.connection.protocolVersion === 5 });
+  // A caller that takes the client (an experiment's choreography) watches MQTT.js's packet events to
+  // know what was in flight at a cut; hand-built QoS 0 frames would pass it by.
+  const mqttjsFrames = options.onClient !== undefined;
+  const publisher = new MqttPublisher(connection.client, ids, { retain: Boolean(options.retain), v5: options.connection.protocolVersion === 5, mqttjsFrames });
   return new Lane(n === 1 ? undefined : k, session, connection, publisher, events, giveUp, stats);
 }
 

@@ -33,10 +33,11 @@ export class MqttPublisher implements Publisher {
   constructor(
     private readonly client: MqttClient,
     private readonly ids: SeqMessageIds,
-    private readonly settings: { retain: boolean; v5: boolean },
+    /** mqttjsFrames: every publish through MQTT.js, whose packet events someone watches (an experiment). */
+    private readonly settings: { retain: boolean; v5: boolean; mqttjsFrames?: boolean },
   ) {
     client.on('packetreceive', (packet) => this.received(packet));
-    if (!settings.v5) this.qos0Frames = new Qos0Frames(client);
+    if (!settings.v5 && !settings.mqttjsFrames) this.qos0Frames = new Qos0Frames(client);
   }
 
   get connected(): boolean {
