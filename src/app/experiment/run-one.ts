@@ -150,6 +150,7 @@ async function record(context: RunContext, parts: RunParts): Promise<void> {
     onStart: ({ startAt }) => broker.schedule(startAt, run.spec.variant.restarts),
     onEvent: onClientEvent,
     onClient: choreography.replayerClient,
+    gate: choreography.gate,
     onProgress: (p) => {
       progress.sent = p.sent;
       progress.report();
