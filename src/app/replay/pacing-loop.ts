@@ -46,6 +46,8 @@ export async function sendPaced(parts: PacingLoopParts, rows: PassCursor, from: 
   const { clock, control, schedule } = parts;
   let { item, index } = from;
   let sendsWithoutWait = 0;
+  /** When the loop last went on from the gate after waiting there: rows planned before then are late because of it. */
+  let gateLeftAt = Number.NEGATIVE_INFINITY;
   while (item && !control.stopped) {
     const { row, pass } = item;
     const route = parts.route(row.sensor);
@@ -57,7 +59,7 @@ export async function sendPaced(parts: PacingLoopParts, rows: PassCursor, from: 
     }
     const offset = plannedOffset(schedule, row.time, index, pass);
     // Held rows wait before the window: everything planned before the gate's moment is handed over first.
-    const held = offset !== undefined && parts.gate !== undefined && (await passGate(parts.gate, control, start.startAt + offset));
+    if (offset !== undefined && parts.gate !== undefined && (await passGate(parts.gate, control, start.startAt + offset))) gateLeftAt = clock.now();
     while (!control.stopped && route.window.full) await control.nextWake();
     if (control.stopped) break;
     let plannedAt: number;
@@ -71,8 +73,8 @@ export async function sendPaced(parts: PacingLoopParts, rows: PassCursor, from: 
     }
     const sentAt = clock.now();
     if (offset !== undefined) {
-      // A row held at the gate waited out the experiment's outage, not a late timer.
-      route.pacing.add(sentAt - plannedAt, plannedAt, held);
+      // A row held at the gate, or due while the loop waited there, waited out the experiment's outage.
+      route.pacing.add(sentAt - plannedAt, plannedAt, gateLeftAt > plannedAt);
       parts.onPacing?.(sentAt - plannedAt, plannedAt);
     }
     const record = parts.records.make(row, pass, index + 1, { startAt: start.startAt, shiftMs: start.shiftMs, plannedAt, sentAt });
