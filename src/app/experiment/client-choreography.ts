@@ -71,14 +71,17 @@ export class ClientChoreography {
    * Before the stop planned at `at`: once every row planned up to `at` is handed over (even late)
    * and settled, both clients held. Rows planned later wait at the gate until the replayer has
    * seen the broker go (they then meet an offline client: queued at QoS 1/2, dropped at QoS 0).
-   * Returns the moment of the cut.
+   * Returns the moment of the cut: `at` itself.
    */
   async beforeStop(at: number): Promise<number> {
+    // The outage (compare's window) starts at the planned moment: what was planned after it is
+    // what the stop cut off, however long the settling took.
+    let cutAt = this.clock.now();
     if (this.gate.isClosed(at)) {
       await this.untilReached(at, 'the cut');
       if (this.online('replayer')) await this.quiet?.settled(`the cut at ${this.describe(at)}`);
+      cutAt = at;
     }
-    const cutAt = this.clock.now();
     for (const hold of this.holds.values()) hold.hold();
     this.openOnceOffline(at);
     return cutAt;
