@@ -14,6 +14,9 @@ export interface Comeback {
   clients: Array<{ client: ClientRole; connackAt: number; sessionPresent: boolean }>;
 }
 
+/** The cut's window starts this long after its moment: a reading planned at the moment itself went before. */
+const CUT_AFTER_MS = 0.001;
+
 /** Safety net: longest wait for the replay to reach the gate (everything planned before a cut or a return handed over). */
 export const GATE_WAIT_MS = 20_000;
 
@@ -71,16 +74,16 @@ export class ClientChoreography {
    * Before the stop planned at `at`: once every row planned up to `at` is handed over (even late)
    * and settled, both clients held. Rows planned later wait at the gate until the replayer has
    * seen the broker go (they then meet an offline client: queued at QoS 1/2, dropped at QoS 0).
-   * Returns the moment of the cut: `at` itself.
+   * Returns the moment of the cut: just after `at`.
    */
   async beforeStop(at: number): Promise<number> {
-    // The outage (compare's window) starts at the planned moment: what was planned after it is
-    // what the stop cut off, however long the settling took.
+    // The outage (compare's window, which includes its start) starts just after the planned
+    // moment: what was planned after it is what the stop cut off, however long settling took.
     let cutAt = this.clock.now();
     if (this.gate.isClosed(at)) {
       await this.untilReached(at, 'the cut');
       if (this.online('replayer')) await this.quiet?.settled(`the cut at ${this.describe(at)}`);
-      cutAt = at;
+      cutAt = at + CUT_AFTER_MS;
     }
     for (const hold of this.holds.values()) hold.hold();
     this.openOnceOffline(at);
