@@ -59,13 +59,16 @@ export class ClientChoreography {
 
   /**
    * The restarts' planned moments (each stop `at`, the broker due back `downForMs` later), known
-   * when the replay starts, before its first row: the gate closes at each cut and at each planned
-   * return of the recorder after the replayer's.
+   * when the replay starts, before its first row: the gate closes at each cut, at each planned return
+   * of the replayer (what is planned later waits until it is connected again, even when the broker
+   * started late) and at each planned return of the recorder after the replayer's.
    */
   schedule(restarts: ReadonlyArray<{ at: number; downForMs: number }>): void {
     for (const restart of restarts) {
+      const scheduledStartAt = restart.at + restart.downForMs;
       this.gate.close(restart.at);
-      const recorderAt = this.recorderReturn(restart.at + restart.downForMs);
+      this.gate.close(this.plannedReturns(scheduledStartAt).get('replayer')!);
+      const recorderAt = this.recorderReturn(scheduledStartAt);
       if (recorderAt !== undefined) this.gate.close(recorderAt);
     }
   }
@@ -106,10 +109,12 @@ export class ClientChoreography {
         if (this.signal.aborted) return comeback;
         await this.quiet?.settled(`the recorder's return at ${this.describe(recorderAt)}`);
       }
-      // The planned moment (the timer may fire a fraction early or late).
-      comeback.releasedAt ??= at;
+      // The planned moment, even when the broker started late: the gate held what was planned after it.
+      comeback.releasedAt ??= planned.get(release.client)!;
       const ready = await this.release(release.client);
       if (gated) this.gate.open(recorderAt);
+      // Whatever was planned after the replayer's return reaches a connected replayer, however late it is back.
+      if (release.client === 'replayer') this.gate.open(planned.get('replayer')!);
       if (ready) comeback.clients.push({ client: release.client, ...ready });
     }
     return comeback;
