@@ -14,7 +14,7 @@ export interface Comeback {
   clients: Array<{ client: ClientRole; connackAt: number; sessionPresent: boolean }>;
 }
 
-/** The cut's window starts this long after its moment: a reading planned at the moment itself went before. */
+/** An outage window starts this long after the cut's moment (a reading planned at it went before) and ends this long before the release's. */
 const CUT_AFTER_MS = 0.001;
 
 /** Safety net: longest wait for the replay to reach the gate (everything planned before a cut or a return handed over). */
@@ -109,8 +109,10 @@ export class ClientChoreography {
         if (this.signal.aborted) return comeback;
         await this.quiet?.settled(`the recorder's return at ${this.describe(recorderAt)}`);
       }
-      // The planned moment, even when the broker started late: the gate held what was planned after it.
-      comeback.releasedAt ??= planned.get(release.client)!;
+      // The planned moment, even when the broker started late (the gate held what was planned after
+      // it); a hair before it, so that a reading planned at the moment itself, whose planned time may
+      // differ from it by a rounding, is always after the outage, never on whichever side rounding puts it.
+      comeback.releasedAt ??= planned.get(release.client)! - CUT_AFTER_MS;
       const ready = await this.release(release.client);
       if (gated) this.gate.open(recorderAt);
       // Whatever was planned after the replayer's return reaches a connected replayer, however late it is back.
