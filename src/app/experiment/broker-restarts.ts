@@ -80,7 +80,7 @@ export class BrokerRestarts {
 
   /** Starts the schedule, timed from `startAt`. Failures are kept (never left unhandled) and end the run. */
   schedule(startAt: number, restarts: readonly ScenarioRestart[]): void {
-    this.options.choreography?.schedule(restarts.map((r) => startAt + r.atMs));
+    this.options.choreography?.schedule(restarts.map((r) => ({ at: startAt + r.atMs, downForMs: r.downForMs })));
     this.restarts = this.apply(startAt, restarts).catch((error: unknown) => {
       this.failure = { error };
       this.options.onFailure();
@@ -122,8 +122,8 @@ export class BrokerRestarts {
   private async stop(restart: ScenarioRestart, cutAt: number | undefined): Promise<boolean> {
     const { clock, signal } = this.options;
     this.options.onPhase('broker down');
-    // With the clients choreographed, the outage starts at the cut: the replayer's socket corked
-    // right after a settled burst (the stop follows once that burst is acknowledged all round).
+    // With the clients choreographed, the outage starts at the cut: the replay held at its gate
+    // after the readings planned up to the restart's `at`, all of them acknowledged all round.
     const stopAt = cutAt ?? clock.now();
     this.record('broker_stop', restartDetail(restart), stopAt);
     await this.control.stop(restart.kind);

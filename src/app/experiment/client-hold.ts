@@ -1,15 +1,6 @@
 import type { IConnackPacket, MqttClient } from 'mqtt';
 import type { Clock } from '../../io/clock.js';
 
-interface CorkableStream {
-  cork?: () => void;
-  uncork?: () => void;
-  destroyed?: boolean;
-  writableLength?: number;
-  once(event: 'drain' | 'close', listener: () => void): void;
-  removeListener(event: 'drain' | 'close', listener: () => void): void;
-}
-
 /**
  * While held, MQTT.js's reconnect timer is set to a day: the client still notices the broker is
  * gone ('offline', so its events file shows it), but does not come back on its own. Below 2^31 ms,
@@ -37,36 +28,6 @@ export class ClientHold {
   /** A client already ended (the replay finished before the restart) is left alone. */
   get ended(): boolean {
     return this.client.disconnecting || this.client.disconnected;
-  }
-
-  /**
-   * Holds back what the client writes from now on (its socket corked, counted, so MQTT.js's own
-   * cork/uncork pairs inside stay balanced), once what it wrote before is out; resolves with the uncork. The replayer's next burst then
-   * reaches the broker only after uncork: after the recorder's SUBSCRIBE, or not at all when the
-   * broker goes meanwhile (QoS 1/2 are resent from the store after the reconnect).
-   */
-  async corkWrites(): Promise<() => void> {
-    const stream = this.client.stream as unknown as CorkableStream | undefined;
-    if (!stream || typeof stream.cork !== 'function' || typeof stream.uncork !== 'function') return () => undefined;
-    // Bytes still in the stream's buffer (a slow socket) belong to the burst before the cork: let them out first.
-    if ((stream.writableLength ?? 0) > 0 && !stream.destroyed) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          stream.removeListener('drain', done);
-          stream.removeListener('close', done);
-          resolve();
-        };
-        stream.once('drain', done);
-        stream.once('close', done);
-      });
-    }
-    stream.cork();
-    let open = true;
-    return () => {
-      if (!open) return;
-      open = false;
-      if (!stream.destroyed) stream.uncork!();
-    };
   }
 
   /** From now on the client does not reconnect by itself. Call before the broker goes. */

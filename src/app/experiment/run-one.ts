@@ -164,6 +164,7 @@ async function record(context: RunContext, parts: RunParts): Promise<void> {
     },
     onEvent: onClientEvent,
     onClient: choreography.replayerClient,
+    gate: choreography.gate,
     onProgress: (p) => {
       progress.sent = p.sent;
       progress.report();

@@ -4,6 +4,7 @@ import type { Clock } from '../../io/clock.js';
 import type { LoopControl } from './loop-control.js';
 import type { PassCursor } from './pass-cursor.js';
 import type { PublishWindow } from './publish-window.js';
+import type { PublishGate } from './replay-types.js';
 import type { RowPosition } from './resume.js';
 import type { SentRecords } from './sent-records.js';
 
@@ -32,6 +33,8 @@ export interface PacingLoopParts {
   onSend?: () => void;
   /** Every paced send's error and planned time, for a live view (replay --web). */
   onPacing?: (errorMs: number, plannedAt: number) => void;
+  /** Holds rows by planned time (an experiment's cut or a client's return); see PublishGate. */
+  gate?: PublishGate;
 }
 
 /**
@@ -43,6 +46,8 @@ export async function sendPaced(parts: PacingLoopParts, rows: PassCursor, from: 
   const { clock, control, schedule } = parts;
   let { item, index } = from;
   let sendsWithoutWait = 0;
+  /** When the loop last went on from the gate after waiting there: rows planned before then are late because of it. */
+  let gateLeftAt = Number.NEGATIVE_INFINITY;
   while (item && !control.stopped) {
     const { row, pass } = item;
     const route = parts.route(row.sensor);
@@ -53,6 +58,8 @@ export async function sendPaced(parts: PacingLoopParts, rows: PassCursor, from: 
       continue;
     }
     const offset = plannedOffset(schedule, row.time, index, pass);
+    // Held rows wait before the window: everything planned before the gate's moment is handed over first.
+    if (offset !== undefined && parts.gate !== undefined && (await passGate(parts.gate, control, start.startAt + offset))) gateLeftAt = clock.now();
     while (!control.stopped && route.window.full) await control.nextWake();
     if (control.stopped) break;
     let plannedAt: number;
@@ -66,7 +73,8 @@ export async function sendPaced(parts: PacingLoopParts, rows: PassCursor, from: 
     }
     const sentAt = clock.now();
     if (offset !== undefined) {
-      route.pacing.add(sentAt - plannedAt, plannedAt);
+      // A row held at the gate, or due while the loop waited there, waited out the experiment's outage.
+      route.pacing.add(sentAt - plannedAt, plannedAt, gateLeftAt > plannedAt);
       parts.onPacing?.(sentAt - plannedAt, plannedAt);
     }
     const record = parts.records.make(row, pass, index + 1, { startAt: start.startAt, shiftMs: start.shiftMs, plannedAt, sentAt });
@@ -81,5 +89,16 @@ export async function sendPaced(parts: PacingLoopParts, rows: PassCursor, from: 
     // Synchronous while the batch lasts: no promise per row.
     item = rows.take() ?? (await rows.next());
   }
+  parts.gate?.ended?.();
   if (!rows.done) await rows.close();
+}
+
+/** Waits while the gate holds a row planned at `plannedAt` (or until stopped); true when it was held. */
+async function passGate(gate: PublishGate, control: LoopControl, plannedAt: number): Promise<boolean> {
+  let held = false;
+  for (let wait = gate.hold(plannedAt); wait !== undefined && !control.stopped; wait = gate.hold(plannedAt)) {
+    held = true;
+    await Promise.race([wait, control.nextWake()]);
+  }
+  return held;
 }

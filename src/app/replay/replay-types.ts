@@ -63,10 +63,24 @@ export interface ReplayOptions {
   onPacing?: (errorMs: number, plannedAt: number) => void;
   /** The MQTT client as soon as it exists: an experiment holds it offline during a broker restart. */
   onClient?: (client: MqttClient) => void;
+  /** Holds rows by planned time until the caller opens it (an experiment's cut and returns, see PublishGate). */
+  gate?: PublishGate;
   /** Called once the profile is validated, before connecting. */
   onValidated?: (summary: ProfileSummary) => void;
   /** Called at the replay's start time, once connected (experiment lines its broker actions up on this). */
   onStart?: (info: { startAt: number; maxInflight: number }) => void;
+}
+
+/**
+ * Rows held back by their planned time (startAt + offset on the replay's timeline), whatever the
+ * wall clock says: an experiment closes it at a moment T so that rows planned after T reach the
+ * client only once it opens it again. Asked before each paced row (on the publish path: keep it O(1)).
+ */
+export interface PublishGate {
+  /** undefined: the row planned at `plannedAt` may go; else it waits for the promise and asks again. */
+  hold(plannedAt: number): Promise<void> | undefined;
+  /** The pacing loop has handed over its last row, or was stopped: nothing more will be held. */
+  ended?(): void;
 }
 
 export interface ReplayProgress {

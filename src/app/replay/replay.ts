@@ -178,7 +178,7 @@ async function sendAndDrain(run: Run, parts: LoopParts): Promise<void> {
   const onSend = parts.progress && (() => parts.progress!.tick());
   const { lanes, log } = run;
   const skip = log && ((seq: number) => log.skip(seq));
-  await sendPaced({ clock, control, route: (sensor) => lanes.route(sensor), records, schedule: parts.schedule, ...(skip ? { skip } : {}), ...(onSend ? { onSend } : {}), ...(options.onPacing ? { onPacing: options.onPacing } : {}) }, rows, position, start);
+  await sendPaced({ clock, control, route: (sensor) => lanes.route(sensor), records, schedule: parts.schedule, ...(skip ? { skip } : {}), ...(onSend ? { onSend } : {}), ...(options.onPacing ? { onPacing: options.onPacing } : {}), ...(options.gate ? { gate: options.gate } : {}) }, rows, position, start);
   // Wait for what is still outstanding, unless stopped by a signal.
   await drain(clock, control, lanes, options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
 }

@@ -53,7 +53,8 @@ export class PacingStats {
 
 /** What the pacing loop records: each paced send's error and when it was planned. */
 export interface PacingRecorder {
-  add(errorMs: number, plannedAt: number): void;
+  /** `heldBack`: the send was held on purpose (an experiment's gate): its delay counts as the outage's. */
+  add(errorMs: number, plannedAt: number, heldBack?: boolean): void;
 }
 
 /**
@@ -83,8 +84,8 @@ export class PacingSplit implements PacingRecorder {
     this.backAt = at;
   }
 
-  add(errorMs: number, plannedAt: number): void {
-    if (this.down || this.backAt > plannedAt) this.outage.add(errorMs);
+  add(errorMs: number, plannedAt: number, heldBack = false): void {
+    if (heldBack || this.down || this.backAt > plannedAt) this.outage.add(errorMs);
     else this.connected.add(errorMs);
   }
 }
