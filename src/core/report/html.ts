@@ -39,7 +39,7 @@ function faultTable(run: ReportRunInput): string {
   if (!run.faults?.length) return '';
   const head = FAULT_COLUMNS.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
   const rows = faultRows(run.faults, run.events ?? []).map((row) => `<tr>${row.map((c, i) => `<td${i >= 5 ? ' class="n"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`);
-  return `<table class="faults">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>\n`;
+  return `<p><strong>Network faults</strong> (<a href="${escapeHtml(run.dir)}/faults.events.csv">faults.events.csv</a>): each window, when each client noticed, what it cost.</p>\n<table class="faults">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>\n`;
 }
 
 /**
@@ -80,11 +80,11 @@ export function htmlReport(meta: MarkdownReportMeta, runs: readonly ReportRunInp
       for (const d of run.derived ?? []) items.push(`derived ${escapeHtml(describeDerived(d))}`);
       if (run.error) items.push(`<strong>error</strong>: ${escapeHtml(run.error)}`);
       items.push(`files: <a href="${escapeHtml(run.dir)}/sent.csv">sent.csv</a>, <a href="${escapeHtml(run.dir)}/trace.csv">trace.csv</a>, <a href="${escapeHtml(run.dir)}/broker.events.csv">broker.events.csv</a>${run.faults?.length ? `, <a href="${escapeHtml(run.dir)}/faults.events.csv">faults.events.csv</a>` : ''}`);
-      const figure = faultTable(run) + chartFigure(run.dir, charts.get(run.dir), live);
+      const figure = chartFigure(run.dir, charts.get(run.dir), live);
       const story = narrativeOf(run);
       const happened = story.length ? `\n<p class="narrative"><strong>What happened</strong> (computed from this run's events and counts): ${escapeHtml(story.join(' '))}</p>` : '';
       const sys = sysHtml(run);
-      return `<section id="run-${escapeHtml(run.dir)}">\n<h2>${escapeHtml(run.dir)}</h2>${happened}\n<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>\n${sys ? `${sys}\n` : ''}${figure}\n</section>`;
+      return `<section id="run-${escapeHtml(run.dir)}">\n<h2>${escapeHtml(run.dir)}</h2>${happened}\n<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>\n${faultTable(run)}${sys ? `${sys}\n` : ''}${figure}\n</section>`;
     })
     .join('\n');
 
