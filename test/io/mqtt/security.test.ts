@@ -112,3 +112,19 @@ describe('credentials never leak', () => {
     }
   });
 });
+
+describe('a protocol version the broker does not speak', () => {
+  it('MQTT 5 against the 3.1.1-only embedded broker: exit 2 at once with a hint, not 10 s of retries', async () => {
+    const broker = await startEmbeddedBroker();
+    try {
+      const started = Date.now();
+      const run = await runCli(['trace', '-t', 'x', '-h', broker.host, '-p', String(broker.port), '-V', '5', '--connect-timeout', '10s']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/refused the protocol version .*try -V 4/);
+      // The refusal comes with the first CONNACK; the connect timeout (10 s) is never reached.
+      expect(Date.now() - started).toBeLessThan(8000);
+    } finally {
+      await broker.close();
+    }
+  });
+});
