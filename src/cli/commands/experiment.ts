@@ -213,37 +213,42 @@ Examples:
     --start-cmd 'sudo systemctl start mosquitto' -o out/lab
 
 Connection flags (-u, -P, --cafile, ...) apply to the replayer and tracer; -L/-h/-p name an external broker.`)
-    .action(async (file: string | undefined, flags: ExperimentFlags & { quietAfter?: string; progress: boolean }, cmd: Command) => {
-      const { raw, source, baseDir, locate } = scenarioInput(file, { ...flags, ...(flags.quietAfter ? { quiet: flags.quietAfter } : {}) }, cmd);
-      const scenario = scenarioFromValue(raw, source, locate);
-      const profile = resolve(baseDir, scenario.profile);
-      const connection = connectionOptionsFrom(flags, context, (line) => writeLine(context.stderr, line));
-      const { url: _url, host: _host, port: _port, clientId: _id, clean: _clean, ...clientSettings } = connection;
-      const outDir = resolve(flags.output);
-      const line = new ProgressLine(context.stderr, { enabled: context.interactive && flags.progress });
-      const result = await runnerFor(flags, context)({
-        scenario,
-        profile,
-        outDir,
-        baseDir,
-        connection: clientSettings,
-        signal: context.signal,
-        onProgress: (p) => line.update(() => progressText(p), p.phase === 'done'),
-        onRunDone: (run) => {
-          line.clear();
-          writeLine(context.stderr, runDoneText(run));
-        },
-      });
+    .action((file: string | undefined, flags: ExperimentCommandFlags, cmd: Command) => runExperimentCommand(file, flags, cmd, context));
+}
+
+type ExperimentCommandFlags = ExperimentFlags & { quietAfter?: string; progress: boolean };
+
+/** The command's action: scenario from the file and flags, the runs with a progress line, then the table and report path. */
+async function runExperimentCommand(file: string | undefined, flags: ExperimentCommandFlags, cmd: Command, context: CliContext): Promise<void> {
+  const { raw, source, baseDir, locate } = scenarioInput(file, { ...flags, ...(flags.quietAfter ? { quiet: flags.quietAfter } : {}) }, cmd);
+  const scenario = scenarioFromValue(raw, source, locate);
+  const profile = resolve(baseDir, scenario.profile);
+  const connection = connectionOptionsFrom(flags, context, (line) => writeLine(context.stderr, line));
+  const { url: _url, host: _host, port: _port, clientId: _id, clean: _clean, ...clientSettings } = connection;
+  const outDir = resolve(flags.output);
+  const line = new ProgressLine(context.stderr, { enabled: context.interactive && flags.progress });
+  const result = await runnerFor(flags, context)({
+    scenario,
+    profile,
+    outDir,
+    baseDir,
+    connection: clientSettings,
+    signal: context.signal,
+    onProgress: (p) => line.update(() => progressText(p), p.phase === 'done'),
+    onRunDone: (run) => {
       line.clear();
-      writeLine(context.stdout, headlineTable(reportInputs(result.runs)));
-      writeLine(context.stdout);
-      const shown = relative(process.cwd(), result.reports.html) || result.reports.html;
-      writeLine(context.stdout, `report: ${shown.startsWith('..') ? result.reports.html : shown} (also report.md, report.json)`);
-      if (result.interrupted) writeLine(context.stderr, 'interrupted: the broker and clients were stopped; the report covers the runs recorded so far');
-      const failed = result.runs.filter((r) => !r.report);
-      if (failed.length > 0 && !result.interrupted) {
-        const first = failed[0]!;
-        throw new SensortraceError(`${failed.length} of ${result.runs.length} runs failed (first: ${first.spec.id}: ${first.error ?? 'no data'})`, (first.errorCode as 'E_BROKER' | undefined) ?? 'E_BROKER');
-      }
-    });
+      writeLine(context.stderr, runDoneText(run));
+    },
+  });
+  line.clear();
+  writeLine(context.stdout, headlineTable(reportInputs(result.runs)));
+  writeLine(context.stdout);
+  const shown = relative(process.cwd(), result.reports.html) || result.reports.html;
+  writeLine(context.stdout, `report: ${shown.startsWith('..') ? result.reports.html : shown} (also report.md, report.json)`);
+  if (result.interrupted) writeLine(context.stderr, 'interrupted: the broker and clients were stopped; the report covers the runs recorded so far');
+  const failed = result.runs.filter((r) => !r.report);
+  if (failed.length > 0 && !result.interrupted) {
+    const first = failed[0]!;
+    throw new SensortraceError(`${failed.length} of ${result.runs.length} runs failed (first: ${first.spec.id}: ${first.error ?? 'no data'})`, (first.errorCode as 'E_BROKER' | undefined) ?? 'E_BROKER');
+  }
 }
