@@ -10,7 +10,6 @@ import { join, resolve } from 'node:path';
 import { findMosquitto, MosquittoBroker } from '../src/io/broker/mosquitto-broker.js';
 import { cliPath, type BenchContext, type CaseResult } from './context.js';
 import { publishCase } from './cases/publish.js';
-import { publishConnectionsCase } from './cases/publish-connections.js';
 import { shardedTraceCase } from './cases/sharded-trace.js';
 import { traceCase } from './cases/trace.js';
 import { liveBurstCases } from './cases/live-burst.js';
@@ -64,8 +63,8 @@ const cases: Case[] = [
   { name: 'publish QoS 0', run: () => publishCase(ctx, 0, N.q0, 1.0) },
   { name: 'publish QoS 1', run: () => publishCase(ctx, 1, N.q12, 1.3) },
   { name: 'publish QoS 2', run: () => publishCase(ctx, 2, N.q12, 1.3) },
-  { name: 'publish --connections 4 QoS 1', run: () => publishConnectionsCase(ctx, 1, N.q12, 4, 2.0) },
-  { name: 'publish --connections 4 QoS 2', run: () => publishConnectionsCase(ctx, 2, N.q12, 4, 2.0) },
+  { name: 'publish --connections 4 QoS 1', run: () => publishCase(ctx, 1, N.q12, 2.0, 4) },
+  { name: 'publish --connections 4 QoS 2', run: () => publishCase(ctx, 2, N.q12, 2.0, 4) },
   { name: 'trace QoS 0', run: () => traceCase(ctx, 0, N.trace) },
   { name: 'trace QoS 1', run: () => traceCase(ctx, 1, N.trace) },
   { name: 'sharded trace 4 recorders', run: () => shardedTraceCase(ctx, 4, N.trace, 2.0) },

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchContext, CaseResult } from '../context.js';
 import { writePlainLines, writeProfile } from '../data.js';
-import { runMeasured, startMeasured, summarize, waitFor, type ProcessRun } from '../measure.js';
+import { runMeasured, startMeasured, summarize, waitFor, writeLines, type ProcessRun } from '../measure.js';
 import { statSync } from 'node:fs';
 
 function lineCount(path: string): number {
@@ -54,40 +54,48 @@ export async function publishOnce(ctx: BenchContext, tag: string, qos: number, r
   return { run, delivered, rate: delivered / ((lastArrival(counted) - spawnedAt) / 1000) };
 }
 
-export async function publishCase(ctx: BenchContext, qos: 0 | 1 | 2, rows: number, target: number): Promise<CaseResult> {
-  const profile = join(ctx.dir, `profile-${rows}.csv`);
+/**
+ * `replay --max` against `mosquitto_pub -l` on its one connection, end to end at an independent
+ * subscriber (publishOnce). With `connections`, replay spreads 16 sensors over that many client
+ * connections (issue 14: "≥ 2× with N = 4, 0 lost").
+ */
+export async function publishCase(ctx: BenchContext, qos: 0 | 1 | 2, rows: number, target: number, connections?: number): Promise<CaseResult> {
+  const spread = connections !== undefined;
+  const profile = join(ctx.dir, spread ? `profile-sensors-${rows}.csv` : `profile-${rows}.csv`);
   const lines = join(ctx.dir, `lines-${rows}.txt`);
-  await writeProfile(profile, rows);
+  await (spread ? writeSensorsProfile(profile, rows) : writeProfile(profile, rows));
   await writePlainLines(lines, rows);
+  const what = spread ? `--max --connections ${connections}` : '--max';
+  const tag = spread ? `pubc${connections}-q${qos}` : `pub-q${qos}`;
   const ours: number[] = [];
   const theirs: number[] = [];
   let dropped = 0;
   let peakRssMb = 0;
   const { broker } = ctx;
   for (let i = 0; i < ctx.repeats; i++) {
-    const a = await publishOnce(ctx, `pub-q${qos}-st-${i}`, qos, rows, (topic) => ({
+    const a = await publishOnce(ctx, `${tag}-st-${i}`, qos, rows, (topic) => ({
       command: ctx.cli.command,
-      args: [...ctx.cli.args, 'replay', profile, '-t', topic, '-q', String(qos), '--max', '-h', broker.host, '-p', String(broker.port), '--quiet', '--log', join(ctx.dir, `sent-q${qos}-${i}.csv`)],
+      args: [...ctx.cli.args, 'replay', profile, '-t', spread ? topic.replace(/\/t$/, '/{sensor}') : topic, '-q', String(qos), ...what.split(' '), '-h', broker.host, '-p', String(broker.port), '--quiet', '--log', join(ctx.dir, `sent-${tag}-${i}.csv`)],
     }));
     if (a.run.code !== 0) throw new Error(`replay failed (exit ${a.run.code}): ${a.run.stderr.slice(0, 500)}`);
     ours.push(a.rate);
     peakRssMb = Math.max(peakRssMb, a.run.peakRssMb ?? 0);
     if (qos > 0) dropped += rows - a.delivered;
-    const b = await publishOnce(ctx, `pub-q${qos}-mp-${i}`, qos, rows, (topic) => ({
+    const b = await publishOnce(ctx, `${tag}-mp-${i}`, qos, rows, (topic) => ({
       command: 'mosquitto_pub',
       args: ['-h', broker.host, '-p', String(broker.port), '-t', topic, '-q', String(qos), '-l'],
       stdinFile: lines,
     }));
     theirs.push(b.rate);
-    ctx.log(`  publish q${qos} run ${i + 1}: sensortrace ${Math.round(ours.at(-1)!)} msg/s (${a.delivered}/${rows} delivered), mosquitto_pub ${Math.round(theirs.at(-1)!)} msg/s (${b.delivered}/${rows})`);
+    ctx.log(`  publish ${what} q${qos} run ${i + 1}: sensortrace ${Math.round(ours.at(-1)!)} msg/s (${a.delivered}/${rows} delivered), mosquitto_pub ${Math.round(theirs.at(-1)!)} msg/s (${b.delivered}/${rows})`);
   }
   const oursStats = summarize(ours);
   const baselineStats = summarize(theirs);
   const ratio = oursStats.median / baselineStats.median;
   return {
-    name: `publish ${rows / 1000}k rows, --max, QoS ${qos}`,
-    ours: 'replay --max',
-    baseline: `mosquitto_pub -l${qos ? ` -q ${qos}` : ''}`,
+    name: `publish ${rows / 1000}k rows, ${what}, QoS ${qos}`,
+    ours: `replay ${what}`,
+    baseline: `mosquitto_pub -l${qos ? ` -q ${qos}` : ''}${spread ? ' (one connection)' : ''}`,
     unit: 'msg/s',
     oursStats,
     baselineStats,
@@ -97,4 +105,16 @@ export async function publishCase(ctx: BenchContext, qos: 0 | 1 | 2, rows: numbe
     dropped,
     peakRssMb,
   };
+}
+
+const START_S = 1_700_000_000;
+const SENSORS = 16;
+
+/** `rows` readings of 16 sensors (time,sensor,value), values as in writePlainLines: the same payload sizes. */
+async function writeSensorsProfile(path: string, rows: number): Promise<void> {
+  function* lines(): Generator<string> {
+    yield 'time,sensor,value\n';
+    for (let i = 0; i < rows; i++) yield `${START_S + Math.floor(i / SENSORS)},s${i % SENSORS},${(20 + 5 * Math.sin(i / 600)).toFixed(2)}\n`;
+  }
+  await writeLines(path, lines());
 }
