@@ -1,11 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { compare } from '../../src/app/compare/compare.js';
-import { replay } from '../../src/app/replay/replay.js';
-import { trace } from '../../src/app/trace/trace.js';
 import { tempDir, withMosquitto, mosquittoAvailable } from '../helpers/brokers.js';
+import { sinThroughProcessor } from '../helpers/derived-run.js';
 import { startNodeRed, untilFlowAnswers } from '../helpers/node-red.js';
 
 const flows = resolve(import.meta.dirname, '../../flows');
@@ -17,31 +15,7 @@ describe.runIf(mosquittoAvailable)('Node-RED flows (a real Node-RED on Mosquitto
       try {
         expect(await untilFlowAnswers(broker.url, [['cep/x', '0']], 'cep/sin')).toBe('0');
         const dir = tempDir('sensortrace-flow-sin-');
-        const profile = join(dir, 'x.csv');
-        writeFileSync(profile, `time,x\n${Array.from({ length: 50 }, (_, i) => `${(i * 0.02).toFixed(2)},${(i / 7).toFixed(3)}`).join('\n')}\n`);
-        const controller = new AbortController();
-        let markReady!: () => void;
-        const ready = new Promise<void>((ok) => (markReady = ok));
-        let received = 0;
-        let allIn!: () => void;
-        const all = new Promise<void>((ok) => (allIn = ok));
-        const tracing = trace({
-          filters: ['cep/sin'],
-          qos: 1,
-          output: join(dir, 'trace.csv'),
-          connection: { url: broker.url },
-          signal: controller.signal,
-          onReady: () => markReady(),
-          onMessage: () => {
-            if (++received === 50) allIn();
-          },
-        });
-        await ready;
-        await replay({ profile, format: { timeFormat: 'relative-s' }, topic: 'cep/x', qos: 1, payloadFormat: 'json', pacing: { mode: 'speed', factor: 1 }, connection: { url: broker.url }, log: join(dir, 'sent.csv') });
-        await all;
-        controller.abort();
-        await tracing;
-        const { report } = await compare({ sent: join(dir, 'sent.csv'), received: [join(dir, 'trace.csv')], expect: 'sin(value)' });
+        const report = await sinThroughProcessor(broker.url, dir, 50, 0.02, (i) => (i / 7).toFixed(3));
         expect(report).toMatchObject({ sent: 50, delivered: 50, lost: 0, value_mismatches: 0, unexpected: 0 });
       } finally {
         await red.stop();

@@ -1,11 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compare } from '../../../src/app/compare/compare.js';
 import { runProcessor, sharedSubscriptions, type ProcessSummary } from '../../../src/app/process/process.js';
-import { replay } from '../../../src/app/replay/replay.js';
-import { trace } from '../../../src/app/trace/trace.js';
 import { mosquittoAvailable, tempDir, withMosquitto } from '../../helpers/brokers.js';
+import { sinThroughProcessor } from '../../helpers/derived-run.js';
 
 const sin = join(import.meta.dirname, '../../../rules/sin.yaml');
 
@@ -31,35 +28,13 @@ describe('shared subscriptions', () => {
         processors.push(runProcessor({ rules: sin, share: 'cep', connection: { host: broker.host, port: broker.port, protocolVersion: 5 }, signal: controller.signal, onReady: () => ready() }));
       }
       await Promise.all(readies);
-      let traced!: () => void;
-      const tracerReady = new Promise<void>((ok) => (traced = ok));
-      let received = 0;
-      let allIn!: () => void;
-      const all = new Promise<void>((ok) => (allIn = ok));
-      const tracing = trace({
-        filters: ['cep/sin'],
-        qos: 1,
-        output: join(dir, 'trace.csv'),
-        connection: { url: broker.url },
-        signal: controller.signal,
-        onReady: () => traced(),
-        onMessage: () => {
-          if (++received === 200) allIn();
-        },
-      });
-      await tracerReady;
-      const profile = join(dir, 'x.csv');
-      writeFileSync(profile, `time,x\n${Array.from({ length: 200 }, (_, i) => `${(i * 0.005).toFixed(3)},${(i / 50).toFixed(2)}`).join('\n')}\n`);
-      await replay({ profile, format: { timeFormat: 'relative-s' }, topic: 'cep/x', qos: 1, payloadFormat: 'json', pacing: { mode: 'speed', factor: 1 }, connection: { url: broker.url }, log: join(dir, 'sent.csv') });
-      await all;
+      const report = await sinThroughProcessor(broker.url, dir, 200, 0.005, (i) => (i / 50).toFixed(2));
       controller.abort();
       const [a, b] = await Promise.all(processors);
-      await tracing;
       // Each message went to one processor of the group, and each got some.
       expect(a!.received + b!.received).toBe(200);
       expect(a!.received).toBeGreaterThan(0);
       expect(b!.received).toBeGreaterThan(0);
-      const { report } = await compare({ sent: join(dir, 'sent.csv'), received: [join(dir, 'trace.csv')], expect: 'sin(value)' });
       expect(report).toMatchObject({ sent: 200, delivered: 200, lost: 0, duplicates: 0, value_mismatches: 0, unexpected: 0 });
     });
   }, 60_000);
