@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { tempDir } from './brokers.js';
+import { freePort } from '../../src/io/broker/free-port.js';
 
 /** node_modules/node-red/red.js, found from wherever this file runs (the tests, or the bench's build). */
 const RED = join(dirname(createRequire(import.meta.url).resolve('node-red/package.json')), 'red.js');
@@ -20,17 +20,6 @@ export interface RunningNodeRed {
   output(): string;
   /** SIGTERM, then SIGKILL after 5 s; resolves once it exited. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /**

@@ -1,19 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExternalProcessor } from '../../../src/app/experiment/external-processor.js';
 import { systemClock } from '../../../src/io/clock.js';
 import { tempDir } from '../../helpers/brokers.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import { freePort } from '../../../src/io/broker/free-port.js';
 
 function external(command: string, ready?: string | number, readyTimeoutMs?: number): { processor: ExternalProcessor; log: string } {
   const log = join(tempDir('sensortrace-external-'), 'processor.log');
