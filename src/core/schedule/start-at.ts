@@ -3,6 +3,7 @@
  * counts every planned send from it, as it counts from "now" without it.
  */
 import { optionError } from '../errors.js';
+import { parseIsoTime } from '../profile/iso-time.js';
 
 /**
  * How far in the past a start instant may be when replay is called (a process launched a moment
@@ -26,8 +27,9 @@ export function parseStartAt(text: string, option = 'startAt'): number {
   }
   // A zone is required: "20:00" on two machines in two zones is two instants.
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(trimmed)) {
-    const at = Date.parse(trimmed);
-    if (Number.isFinite(at)) return at;
+    // The profiles' ISO reader: an impossible date (2024-02-30) is refused, not rolled into March.
+    const at = parseIsoTime(trimmed);
+    if (at !== undefined) return at;
   }
   throw optionError(option, `expected epoch seconds/milliseconds or an ISO 8601 instant with a zone, e.g. 2026-11-29T20:00:00Z (found "${text}")`);
 }

@@ -61,7 +61,7 @@ describe('parseStartAt / checkStartAt', () => {
     ['2025-11-29T21:00:00.250+01:00', Date.UTC(2025, 10, 29, 20, 0, 0, 250)],
   ])('%j', (text, at) => expect(parseStartAt(text)).toBe(at));
 
-  it.each(['2025-11-29T20:00:00', 'tomorrow', '', '2025-13-45T99:00:00Z'])('refuses %j (no zone, or not an instant)', (text) => {
+  it.each(['2025-11-29T20:00:00', 'tomorrow', '', '2025-13-45T99:00:00Z', '2024-02-30T20:00:00Z'])('refuses %j (no zone, or not an instant)', (text) => {
     expect(() => parseStartAt(text)).toThrow(/^startAt: expected epoch seconds/);
   });
 
