@@ -18,6 +18,8 @@ export interface Stats {
   median: number;
   min: number;
   max: number;
+  /** How many runs the median is of (summarize fills it in). */
+  runs?: number;
 }
 
 export interface CaseResult {

@@ -77,8 +77,8 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-export function summarize(values: number[]): { median: number; min: number; max: number } {
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+export function summarize(values: number[]): { median: number; min: number; max: number; runs: number } {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values.length };
 }
 
 export function percentile(sorted: number[], p: number): number {

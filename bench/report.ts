@@ -8,7 +8,8 @@ function fmt(value: number, unit: string): string {
 }
 
 function stat(s: CaseResult['oursStats'], unit: string): string {
-  return `${fmt(s.median, unit)} (${fmt(s.min, unit)}–${fmt(s.max, unit)})`;
+  const runs = s.runs === undefined ? '' : s.runs === 1 ? ', 1 run' : `, ${s.runs} runs`;
+  return s.runs === 1 ? `${fmt(s.median, unit)} (1 run)` : `${fmt(s.median, unit)} (${fmt(s.min, unit)}–${fmt(s.max, unit)}${runs})`;
 }
 
 /** The results as a Markdown table (median with min–max), as printed and pasted into README. */
