@@ -123,7 +123,7 @@ const versions = {
 const machine = { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), cpu: cpus()[0]?.model };
 const table = resultsTable(results);
 process.stdout.write(`\nsensortrace benchmark (${quick ? 'quick' : 'full'}), ${new Date().toISOString().slice(0, 10)}, ${machine.cores} cores, node ${versions.node}, ${versions.mosquitto}, MQTT.js ${versions.mqttjs}\n\n${table}\n\n`);
-writeFileSync(join(outDir, 'results.json'), JSON.stringify({ date: new Date().toISOString(), quick, repeats: ctx.repeats, machine, versions, durationS: (Date.now() - started) / 1000, results, failures }, null, 2));
+writeFileSync(join(outDir, 'results.json'), JSON.stringify({ date: new Date().toISOString(), quick, repeats: ctx.repeats, only, machine, versions, durationS: (Date.now() - started) / 1000, results, failures }, null, 2));
 process.stdout.write(`results: ${join(outDir, 'results.json')} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
 if (failures.length) {
   process.stdout.write(`\nFAILED:\n${failures.map((f) => `- ${f}`).join('\n')}\n`);

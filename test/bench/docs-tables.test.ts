@@ -40,6 +40,10 @@ describe('bench tables in the docs', () => {
     expect(out.performance).not.toContain('old');
   });
 
+  it('refuses a partial run (--only): its table would drop every other case', () => {
+    expect(() => regenerate({ ...run, only: ['publish'] }, '<!-- bench:summary --><!-- /bench:summary -->', '<!-- bench:table --><!-- /bench:table -->')).toThrow(/partial run \(--only publish\)/);
+  });
+
   it('says so when the run was a quick one or reported failures', () => {
     const out = regenerate({ ...run, quick: true, failures: ['trace QoS 1: 3 messages dropped'] }, '<!-- bench:summary --><!-- /bench:summary -->', '<!-- bench:table --><!-- /bench:table -->');
     expect(out.readme).toContain('quick run (small sizes)');
