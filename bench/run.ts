@@ -61,8 +61,8 @@ const duckdbRows = duckdbRowsIndex >= 0 ? Number(process.argv[duckdbRowsIndex + 
 type Case = { name: string; run: () => Promise<CaseResult> };
 const cases: Case[] = [
   { name: 'publish QoS 0', run: () => publishCase(ctx, 0, N.q0, 1.0) },
-  { name: 'publish QoS 1', run: () => publishCase(ctx, 1, N.q12, 1.3) },
-  { name: 'publish QoS 2', run: () => publishCase(ctx, 2, N.q12, 1.3) },
+  { name: 'publish QoS 1', run: () => publishCase(ctx, 1, N.q12, 1.0) },
+  { name: 'publish QoS 2', run: () => publishCase(ctx, 2, N.q12, 1.0) },
   { name: 'publish --connections 4 QoS 1', run: () => publishCase(ctx, 1, N.q12, 2.0, 4) },
   { name: 'publish --connections 4 QoS 2', run: () => publishCase(ctx, 2, N.q12, 2.0, 4) },
   { name: 'trace QoS 0', run: () => traceCase(ctx, 0, N.trace) },
