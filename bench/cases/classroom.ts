@@ -12,7 +12,7 @@ export async function classroomCase(ctx: BenchContext, rows: number): Promise<Ca
   const { broker } = ctx;
   const ours: number[] = [];
   const theirs: number[] = [];
-  for (let i = 0; i < Math.min(ctx.repeats, 2); i++) {
+  for (let i = 0; i < ctx.repeats; i++) {
     const a = await runMeasured({ command: ctx.cli.command, args: [...ctx.cli.args, 'replay', profile, '-t', 'bench/classroom', '-q', '1', '--max', '-h', broker.host, '-p', String(broker.port), '--quiet'] });
     if (a.code !== 0) throw new Error(`replay failed: ${a.stderr.slice(0, 300)}`);
     ours.push(rows / (a.wallMs / 1000));

@@ -12,7 +12,7 @@ import { formatNumber } from '../../core/mqtt/payload.js';
 import { SentLogWriter, type SentLogWriterOptions } from '../logs/sent-log-writer.js';
 import { TraceWriter, type TraceWriterOptions } from '../logs/trace-writer.js';
 import { ParquetRowWriter } from './parquet-row-writer.js';
-import { isParquetPath, journalPathFor, microsOf, SENT_PARQUET_COLUMNS, TRACE_PARQUET_COLUMNS } from './parquet-schema.js';
+import { isParquetPath, journalPathFor, microsOf, SENT_PARQUET_COLUMNS, SENT_PARQUET_CONNECTION_COLUMN, TRACE_PARQUET_COLUMNS } from './parquet-schema.js';
 
 const micros = (ms: number | undefined): number | null => (ms === undefined ? null : microsOf(ms));
 /** INT64 cells are bigints; a seq beyond 2^53 (no replayer numbers so far) is left out. */
@@ -29,8 +29,10 @@ export function traceParquetCells(r: TraceRecord): Array<number | bigint | strin
   return [micros(r.receivedAt), r.topic, r.qos, r.retain, r.dup, r.payload, int64(r.seq), r.sensor ?? null, micros(r.profileTime), value, micros(r.publishedAt), r.latencyMs === undefined ? null : Number(r.latencyMs.toFixed(3))];
 }
 
-export function sentParquetCells(r: SentRecord): Array<number | bigint | string | boolean | null> {
-  return [int64(r.seq), r.sensor, r.topic, r.qos, r.retain, microsOf(r.profileTime), Number.isFinite(r.value) ? r.value : null, microsOf(r.plannedAt), micros(r.publishedAt), micros(r.ackedAt), r.payload];
+export function sentParquetCells(r: SentRecord, connectionColumn = false): Array<number | bigint | string | boolean | null> {
+  const cells = [int64(r.seq), r.sensor, r.topic, r.qos, r.retain, microsOf(r.profileTime), Number.isFinite(r.value) ? r.value : null, microsOf(r.plannedAt), micros(r.publishedAt), micros(r.ackedAt), r.payload];
+  if (connectionColumn) cells.push(r.connection ?? null);
+  return cells;
 }
 
 export class ParquetTraceWriter extends TraceWriter {
@@ -69,10 +71,11 @@ export class ParquetSentLogWriter extends SentLogWriter {
 
   constructor(path: string, options: SentLogWriterOptions = {}) {
     if (options.append) refuseAppend(path, 'resume');
-    const parquet = new ParquetRowWriter(path, SENT_PARQUET_COLUMNS);
+    const withConnection = Boolean(options.connectionColumn);
+    const parquet = new ParquetRowWriter(path, withConnection ? [...SENT_PARQUET_COLUMNS, SENT_PARQUET_CONNECTION_COLUMN] : SENT_PARQUET_COLUMNS);
     // The QoS 2 hand-over mark serves --resume only, which a Parquet log refuses.
     try {
-      super(journalPathFor(path), { ...options, handedOverMark: false, onRow: (record) => parquet.add(sentParquetCells(record)) });
+      super(journalPathFor(path), { ...options, handedOverMark: false, onRow: (record) => parquet.add(sentParquetCells(record, withConnection)) });
     } catch (error) {
       parquet.close();
       rmSync(path, { force: true });

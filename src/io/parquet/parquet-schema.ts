@@ -35,6 +35,9 @@ export const SENT_PARQUET_COLUMNS: readonly ParquetColumn[] = [
   col('payload', 'string'),
 ];
 
+/** replay --connections N > 1: which connection sent the row (the CSV's trailing `connection` column). */
+export const SENT_PARQUET_CONNECTION_COLUMN: ParquetColumn = col('connection', 'int32', true);
+
 /** trace -o x.parquet (TRACE_COLUMNS order); payload holds the raw bytes. */
 export const TRACE_PARQUET_COLUMNS: readonly ParquetColumn[] = [
   col('received_at', 'timestamp'),

@@ -107,6 +107,18 @@ describe('Parquet logs', () => {
     expect((await readSentShards(paths)).toArray()).toEqual((await readSentTable(join(dir, 'all.csv'))).toArray());
   });
 
+  it('replay --connections N: the Parquet sent log has the CSV\'s connection column, and compare reads it alike', async () => {
+    const dir = tempDir();
+    const [pq, csv] = [join(dir, 's.parquet'), join(dir, 's.csv')];
+    const writers = [openSentLogWriter(pq, { connectionColumn: true }), new SentLogWriter(csv, { connectionColumn: true })];
+    for (let i = 1; i <= 12; i++) writers.forEach((w) => w.complete({ ...sentRecord(i), connection: i % 4 }));
+    writers.forEach((w) => w.close());
+    const rows = await duckdbRows(`SELECT seq, connection FROM read_parquet('${pq}') ORDER BY seq`);
+    expect(rows.map((r) => [Number(r.seq), r.connection])).toEqual(Array.from({ length: 12 }, (_, k) => [k + 1, (k + 1) % 4]));
+    expect(readFileSync(csv, 'utf8').split('\n')[0]).toMatch(/,connection$/);
+    expect((await readSentParquet(pq)).toArray()).toEqual((await readSentTable(csv)).toArray());
+  });
+
   it('refuses to add to a Parquet file (--append, --resume) and JSON lines into one', () => {
     const dir = tempDir();
     expect(() => openTraceWriter(join(dir, 'a.parquet'), { append: true })).toThrow(/append: cannot add to a Parquet file/);
