@@ -215,7 +215,7 @@ async function connectAndRecord(run: TraceRun): Promise<void> {
     () => !latch.stopping,
     (kind, detail) => run.log.note(kind, detail),
   );
-  const granted = await Promise.race([subscription.subscribe(), latch.stopped.then(() => undefined)]);
+  const granted = await subscription.subscribeWhileConnecting(latch.stopped);
   if (!granted) return;
   run.log.note('subscribe', subscription.confirm(granted));
   run.idle?.touch();
