@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chartData, type ChartData } from '../../core/chart/chart-data.js';
+import { chartData, type ChartData, type FaultBandInput } from '../../core/chart/chart-data.js';
 import { analyse, ArrivalTable, SentTable, type AnalyseOptions, type CompareDetail, type CompareReport } from '../../core/compare/report.js';
 import { compileExpression, evaluateNumber, type CompiledExpression } from '../../core/expression/evaluate.js';
 import { optionError, SensortraceError } from '../../core/errors.js';
@@ -57,6 +57,8 @@ export interface CompareOptions {
   engine?: CompareEngine;
   /** DuckDB's memory_limit for engine 'duckdb' (default '2GB'). */
   memoryLimit?: string;
+  /** Network faults to shade on the charts (an experiment's; compare reads no faults file itself). */
+  faults?: readonly FaultBandInput[];
 }
 
 export type CompareEngine = 'memory' | 'duckdb';
@@ -249,7 +251,7 @@ async function writeOutputs(options: CompareOptions, formats: readonly CompareFo
   // One column per two pixels: min/max keep up to 4 points per column, plenty for a line at this size.
   await stop.checkpoint('drawing the charts');
   const { sent, arrivals, detail } = chartInputs();
-  const data: ChartData = chartData(sent, arrivals, report, detail, { columns: Math.round(width / 2) });
+  const data: ChartData = chartData(sent, arrivals, report, detail, { columns: Math.round(width / 2), ...(options.faults ? { faults: options.faults } : {}) });
   await stop.checkpoint();
   const chartOptions = { formats, base, write, title: options.title, width, height, utc: options.utc, zoneLabel: zoneLabelAt(data.tMin), gnuplotTerminal: options.gnuplotTerminal };
   await writeChartFiles(report, data, { ...chartOptions, checkpoint: () => stop.checkpoint() });

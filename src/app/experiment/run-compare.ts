@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isInputFailure, runTitle } from '../../core/experiment/run-plan.js';
 import { compare, type CompareFormat } from '../compare/compare.js';
+import { runFaultWindows } from './fault-costs.js';
 import type { ExperimentRun } from './types.js';
 
 export interface RunFiles {
@@ -31,6 +32,8 @@ export async function compareRun(run: ExperimentRun, files: RunFiles, formats: C
       output: files.compare,
       formats,
       title: runTitle(run.spec),
+      // Shaded on the charts: a delay or throttle makes no outage, a cut one the client notices later.
+      faults: runFaultWindows(run).map((w) => ({ start: w.start, end: w.end, label: w.fault })),
     });
     run.report = compared.report;
     run.files = compared.files;

@@ -28,7 +28,8 @@ export interface LatencyPoint extends Omit<MessageFacts, 'latency_ms'> {
 export interface ChartData {
   points: ChartPoint[];
   latency: LatencyPoint[];
-  outages: Array<{ series: 'outage'; start: number; end: number; label: string }>;
+  /** Shaded windows: outages (from the events files) and the network faults an experiment switched on. */
+  outages: ChartBand[];
   /** Lost/duplicate markers beyond MAX_MARKERS are thinned; these say how many there were. */
   lostTotal: number;
   duplicateTotal: number;
@@ -39,11 +40,28 @@ export interface ChartData {
   tMax: number;
 }
 
+/** A shaded time window of the chart. */
+export interface ChartBand {
+  series: 'outage' | 'fault';
+  start: number;
+  end: number;
+  label: string;
+}
+
+/** A network fault's window as the chart shades it: epoch ms, and what it was (`delay replayer at 2s for 5s`). */
+export interface FaultBandInput {
+  start: number;
+  end: number;
+  label: string;
+}
+
 export interface ChartDataOptions {
   /** Columns to downsample lines into; about the plot's width in pixels. */
   columns?: number;
   /** Most lost (and most duplicate) markers drawn; beyond it, an even selection is drawn and the title says so. */
   maxMarkers?: number;
+  /** An experiment's network faults, shaded in their own colour (a delay or throttle makes no outage). */
+  faults?: readonly FaultBandInput[];
 }
 
 /**
@@ -78,7 +96,7 @@ export function chartData(sentInput: readonly SentMessage[] | SentTable, arrival
   return {
     points,
     latency,
-    outages: outageBands(detail.windows, tMin, tMax),
+    outages: [...outageBands(detail.windows, tMin, tMax), ...faultBands(options.faults ?? [], tMin, tMax)],
     lostTotal: lostKept.total,
     duplicateTotal: dupKept.total,
     lostShown: lostKept.kept.length,
@@ -129,7 +147,7 @@ function timeRange(points: readonly ChartPoint[], windows: readonly OutageWindow
  * day-long run would be thinner than a pixel: a band is at least ~1/300 of the time axis wide
  * (from its real start); the tooltip label keeps the real length.
  */
-function outageBands(windows: readonly OutageWindow[], tMin: number, tMax: number): ChartData['outages'] {
+function outageBands(windows: readonly OutageWindow[], tMin: number, tMax: number): ChartBand[] {
   const minWidth = (tMax - tMin) / 300;
   return windows.map((w, i) => {
     const end = w.end ?? tMax;
@@ -155,4 +173,10 @@ export function valueRange(points: readonly ChartPoint[]): { lo: number; hi: num
   if (hi - lo > 1e-9 * Math.max(1, Math.abs(lo), Math.abs(hi))) return { lo: lo - (hi - lo) * 0.05, hi: hi + (hi - lo) * 0.05, flat: false };
   const pad = Math.max(1, Math.abs(lo) * 0.05);
   return { lo: lo - pad, hi: hi + pad, flat: true };
+}
+
+/** Network faults as bands, as wide as outages at least; the label names the fault and its length. */
+function faultBands(faults: readonly FaultBandInput[], tMin: number, tMax: number): ChartBand[] {
+  const minWidth = (tMax - tMin) / 300;
+  return faults.map((f) => ({ series: 'fault' as const, start: f.start, end: Math.max(f.end, f.start + minWidth), label: `fault: ${f.label}, ${((f.end - f.start) / 1000).toFixed(1)} s` }));
 }

@@ -91,7 +91,7 @@ export function gnuplotScript(report: CompareReport, data: ChartData, options: G
     'set rmargin at screen 0.82',
   ];
   data.outages.forEach((o, i) => {
-    lines.push(`set object ${i + 1} rect from ${seconds(o.start, offset)}, graph 0 to ${seconds(o.end, offset)}, graph 1 fc rgb "${SERIES_COLORS.outage}" fs transparent solid 0.3 noborder behind`);
+    lines.push(`set object ${i + 1} rect from ${seconds(o.start, offset)}, graph 0 to ${seconds(o.end, offset)}, graph 1 fc rgb "${SERIES_COLORS[o.series]}" fs transparent solid 0.3 noborder behind`);
   });
   const subtitle = chartSubtitle(report, data).join('\n');
   lines.push(
@@ -112,7 +112,9 @@ export function gnuplotScript(report: CompareReport, data: ChartData, options: G
   // gnuplot refuses a plot with no point at all ("all points y value undefined") and trips on a
   // plot of key entries alone: an empty panel plots an invisible NaN over its fixed ranges.
   if (top.length === 0) top.push('NaN notitle');
-  if (data.outages.length) top.push(`keyentry with boxes fs transparent solid 0.3 noborder fc rgb "${SERIES_COLORS.outage}" title "outage"`);
+  for (const series of ['outage', 'fault'] as const) {
+    if (data.outages.some((b) => b.series === series)) top.push(`keyentry with boxes fs transparent solid 0.3 noborder fc rgb "${SERIES_COLORS[series]}" title "${series === 'fault' ? 'network fault' : series}"`);
+  }
   if (data.points.length === 0) lines.push('set label 99 "nothing sent" at graph 0.5, graph 0.5 center');
   lines.push(`plot ${top.join(', \\\n     ')}`);
   const ticks = latencyTicks(Math.max(report.latency_ms.max ?? 0, report.delay_ms?.max ?? 0)).filter((t) => t > 0);

@@ -26,6 +26,7 @@ export const SERIES_COLORS = {
   lost: '#D55E00',
   duplicate: '#E69F00',
   outage: '#999999',
+  fault: '#F0E442',
   latency: '#56B4E9',
   delay: '#CC79A7',
 } as const;
@@ -38,6 +39,7 @@ export const SERIES_SHAPES = {
   lost: 'M-1,-1L1,1M1,-1L-1,1',
   duplicate: 'triangle-up',
   outage: 'square',
+  fault: 'square',
   latency: 'circle',
   delay: 'diamond',
 } as const;
@@ -57,9 +59,11 @@ function ms(value: number | null): string {
 export function chartSubtitle(report: CompareReport, data: ChartData): string[] {
   const l = report.latency_ms;
   const delayMax = report.delay_ms?.max ?? null;
+  const faults = data.outages.filter((b) => b.series === 'fault').length;
+  const faultNote = faults ? ` · ${faults} network fault${faults === 1 ? '' : 's'} (shaded yellow)` : '';
   const lines = [
     `sent ${report.sent} · delivered ${report.delivered} · lost ${report.lost} · duplicates ${report.duplicates} · late ${report.late} · out of order ${report.out_of_order} · unexpected ${report.unexpected}`,
-    `latency p50 ${ms(l.p50)} · p95 ${ms(l.p95)} · p99 ${ms(l.p99)} · max ${ms(l.max)} · delay max ${ms(delayMax)} · ${report.outages.length} outage window${report.outages.length === 1 ? '' : 's'} (shaded)`,
+    `latency p50 ${ms(l.p50)} · p95 ${ms(l.p95)} · p99 ${ms(l.p99)} · max ${ms(l.max)} · delay max ${ms(delayMax)} · ${report.outages.length} outage window${report.outages.length === 1 ? '' : 's'} (shaded)${faultNote}`,
   ];
   if (data.lostShown < data.lostTotal || data.duplicateShown < data.duplicateTotal) {
     lines.push(`markers thinned: ${data.lostShown} of ${data.lostTotal} lost, ${data.duplicateShown} of ${data.duplicateTotal} duplicates drawn`);
@@ -137,6 +141,14 @@ interface TimeEncodings {
   utc: boolean;
 }
 
+/** Series with something to draw, in the legend's order; the lines always (an empty run still says what it would show). */
+function presentSeries(data: ChartData): string[] {
+  const has = new Set<string>(['sent', 'received', 'latency', 'delay']);
+  for (const p of data.points) has.add(p.series);
+  for (const b of data.outages) has.add(b.series);
+  return Object.keys(SERIES_COLORS).filter((series) => has.has(series));
+}
+
 function timeEncodings(data: ChartData, options: ChartOptions): TimeEncodings {
   const zone = options.utc ? 'UTC' : (options.zoneLabel ?? 'local time');
   const pad = Math.max(1, (data.tMax - data.tMin) * 0.01);
@@ -153,7 +165,8 @@ function timeEncodings(data: ChartData, options: ChartOptions): TimeEncodings {
     encoding: {
       x: { field: 'start', type: 'temporal', scale, title: x.title, axis: x.axis },
       x2: { field: 'end' },
-      color: { ...COLOR, legend: { orient: 'right' } },
+      // The legend lists the series this chart has (no "fault" on a chart without faults).
+      color: { ...COLOR, legend: { orient: 'right', values: presentSeries(data) } },
       tooltip: [{ field: 'label', type: 'nominal' }],
     },
   });

@@ -19,11 +19,11 @@ function fixture(readings: number): { dir: string; profile: string } {
   return { dir, profile };
 }
 
-async function runFaults(body: Record<string, unknown>, readings: number, keepalive?: number): Promise<{ run: ExperimentRun; outDir: string }> {
+async function runFaults(body: Record<string, unknown>, readings: number, keepalive?: number, chartFormats: Array<'json' | 'gp' | 'vl'> = ['json']): Promise<{ run: ExperimentRun; outDir: string }> {
   const { dir, profile } = fixture(readings);
   const outDir = join(dir, 'out');
   const scenario = scenarioFromValue({ name: 'faults', profile, profileFormat: { timeFormat: 'relative-s' }, rate: 20, drain: '10s', quiet: '1500ms', ...body }, 'test');
-  const result = await runExperiment({ scenario, profile, outDir, chartFormats: ['json'], ...(keepalive ? { connection: { keepalive } } : {}) });
+  const result = await runExperiment({ scenario, profile, outDir, chartFormats, ...(keepalive ? { connection: { keepalive } } : {}) });
   expect(result.runs).toHaveLength(1);
   const run = result.runs[0]!;
   expect(run.error).toBeUndefined();
@@ -99,11 +99,15 @@ describe('faults with a restart, on the embedded broker', () => {
 
 describe('a delay on the embedded broker', () => {
   it('shows in the latency percentiles: p50 at least the delay', async () => {
-    const { run } = await runFaults({ qos: [1], faults: [{ kind: 'delay', client: 'recorder', at: 0, for: '3s', delay: '250ms', jitter: '20ms' }] }, 30);
+    const { run } = await runFaults({ qos: [1], faults: [{ kind: 'delay', client: 'recorder', at: 0, for: '3s', delay: '250ms', jitter: '20ms' }] }, 30, undefined, ['json', 'gp', 'vl']);
     expect(run.report).toMatchObject({ sent: 30, lost: 0 });
     expect(run.report!.latency_ms.p50!).toBeGreaterThanOrEqual(230);
     expect(run.faultCosts![0]!.latency_p50_ms!).toBeGreaterThanOrEqual(230);
-    // A delay is not an outage: nobody went offline.
+    // A delay is not an outage: nobody went offline. The charts shade it as a fault instead.
     expect(run.clientEvents.filter((e) => e.event === 'offline')).toEqual([]);
+    const [on, off] = run.faultEvents!.map((e) => e.at);
+    const spec = JSON.parse(readFileSync(run.files.find((f) => f.endsWith('.vl.json'))!, 'utf8')) as { datasets: { outages: Array<{ series: string; start: number; end: number; label: string }> } };
+    expect(spec.datasets.outages).toEqual([{ series: 'fault', start: on, end: off, label: expect.stringMatching(/^fault: delay.* recorder at 0s for 3s, 3\.\d s$/) }]);
+    expect(readFileSync(run.files.find((f) => f.endsWith('.gp'))!, 'utf8')).toContain('title "network fault"');
   }, 90_000);
 });

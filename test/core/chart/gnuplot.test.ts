@@ -12,7 +12,7 @@ const T = 1_700_000_000_000;
 const gnuplotInstalled = spawnSync('gnuplot', ['--version']).status === 0;
 if (!gnuplotInstalled && process.env.CI) throw new Error('CI requires gnuplot (apt-get install gnuplot-nox)');
 
-function sample() {
+function sample(faults: Array<{ start: number; end: number; label: string }> = []) {
   const sent: SentMessage[] = [];
   const arrivals: Arrival[] = [];
   for (let i = 0; i < 60; i++) {
@@ -28,7 +28,7 @@ function sample() {
     { at: T + 3000, source: 'broker', event: 'broker_start' },
   ];
   const { report, detail } = analyse(sent, arrivals, events);
-  return { report, data: chartData(sent, arrivals, report, detail) };
+  return { report, data: chartData(sent, arrivals, report, detail, { faults }) };
 }
 
 describe('gnuplot output', () => {
@@ -66,6 +66,22 @@ describe('gnuplot output', () => {
         for (const text of ['gnuplot test', 'temperature', 'latency, delay (ms, log)', 'delay', 'lost', 'duplicate', 'outage']) expect(svg).toContain(text);
       }
     }
+  });
+
+  it.skipIf(!gnuplotInstalled)("shades network faults yellow beside the grey outages, with a key entry, and the real gnuplot draws it", () => {
+    const dir = tempDir();
+    const { report, data } = sample([{ start: T + 4000, end: T + 4500, label: 'delay replayer' }]);
+    const base = join(dir, 'faults');
+    const script = gnuplotScript(report, data, { utc: true, terminal: 'svg', fallbackBase: base });
+    expect(script).toMatch(/set object 1 rect .* fc rgb "#999999"/);
+    expect(script).toMatch(/set object 2 rect .* fc rgb "#F0E442"/);
+    expect(script).toContain('title "network fault"');
+    writeFileSync(`${base}.dat`, gnuplotData(data, { utc: true }));
+    writeFileSync(`${base}.gp`, script);
+    const result = spawnSync('gnuplot', [`${base}.gp`], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(readFileSync(`${base}.gnuplot.svg`, 'utf8')).toContain('network fault');
+    expect(gnuplotScript(report, sample().data, { utc: true, fallbackBase: base })).not.toContain('network fault');
   });
 
   it.skipIf(!gnuplotInstalled)('fails loudly, not silently, when the data file is missing', () => {

@@ -88,6 +88,26 @@ describe('chart data', () => {
     expect(data.outages).toEqual([{ series: 'outage', start: T + 100, end: T + 100 + (data.tMax - data.tMin) / 300, label: 'outage 1 (broker), 0.1 s' }]);
   });
 
+  it("shades an experiment's network faults in their own colour, named, as wide as an outage at least; the subtitle counts them", () => {
+    const { sent, arrivals, report, detail } = run(200);
+    const faults = [
+      { start: T + 500, end: T + 1500, label: 'delay=250ms±0ms replayer at 0.5s for 1s' },
+      { start: T + 1800, end: T + 1801, label: 'cut recorder at 1.8s for 1ms' },
+    ];
+    const data = chartData(sent, arrivals, report, detail, { faults });
+    const minWidth = (data.tMax - data.tMin) / 300;
+    expect(data.outages.filter((b) => b.series === 'fault')).toEqual([
+      { series: 'fault', start: T + 500, end: T + 1500, label: 'fault: delay=250ms±0ms replayer at 0.5s for 1s, 1.0 s' },
+      { series: 'fault', start: T + 1800, end: T + 1800 + minWidth, label: 'fault: cut recorder at 1.8s for 1ms, 0.0 s' },
+    ]);
+    expect(data.outages.filter((b) => b.series === 'outage')).toHaveLength(1);
+    const spec = vegaLiteSpec(report, data) as { title: { subtitle: string[] } };
+    expect(validate(spec)).toEqual([]);
+    expect(spec.title.subtitle[1]).toMatch(/1 outage window \(shaded\) · 2 network faults \(shaded yellow\)$/);
+    const plain = vegaLiteSpec(report, chartData(sent, arrivals, report, detail)) as { title: { subtitle: string[] } };
+    expect(plain.title.subtitle[1]).toMatch(/1 outage window \(shaded\)$/);
+  });
+
   it('breaks the received line across an outage during which nothing arrived', () => {
     const { sent, arrivals } = run(100);
     const kept = arrivals.filter((a) => a.receivedAt < T + 100 || a.receivedAt >= T + 200);
