@@ -41,23 +41,6 @@ export class TraceSubscription {
     return detail;
   }
 
-  /**
-   * The first SUBSCRIBE, again after each reconnect while the connection drops before its SUBACK
-   * (MQTT.js fails a SUBSCRIBE in flight with "Connection closed": a broker stopped between CONNACK
-   * and SUBACK ended the trace as an unexpected failure). Undefined once `stopped` settles first.
-   */
-  async subscribeWhileConnecting(stopped: Promise<unknown>): Promise<ISubscriptionGrant[] | undefined> {
-    const stop = stopped.then(() => undefined);
-    for (;;) {
-      const attempt = await Promise.race([this.subscribe().then((granted) => ({ granted }), (error: unknown) => ({ error })), stop]);
-      if (attempt === undefined) return undefined;
-      if ('granted' in attempt) return attempt.granted;
-      if (this.client.connected) throw attempt.error;
-      const back = await Promise.race([new Promise<true>((resolve) => this.client.once('connect', () => resolve(true))), stop]);
-      if (!back) return undefined;
-    }
-  }
-
   /** SUBSCRIBE to every filter; resolves with the SUBACK's grants. */
   subscribe(): Promise<ISubscriptionGrant[]> {
     return new Promise((resolve, reject) => {

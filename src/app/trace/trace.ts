@@ -13,6 +13,7 @@ import { systemClock, type Clock } from '../../io/clock.js';
 import { describeBroker, openConnection, type ConnectionOptions, type MqttConnection } from '../../io/mqtt/connection.js';
 import { gaveUpError, GiveUpWatch } from '../../io/mqtt/give-up.js';
 import { ackHandlerOption } from '../../io/mqtt/mqttjs-internals.js';
+import { subscribeAcrossReconnects } from '../../io/mqtt/subscribe-across-reconnects.js';
 import { Recorder } from './recorder.js';
 import { IdleTimer, startDurationTimer } from './stop-timers.js';
 import { TraceSubscription } from './subscription.js';
@@ -215,7 +216,7 @@ async function connectAndRecord(run: TraceRun): Promise<void> {
     () => !latch.stopping,
     (kind, detail) => run.log.note(kind, detail),
   );
-  const granted = await subscription.subscribeWhileConnecting(latch.stopped);
+  const granted = await subscribeAcrossReconnects(connection.client, () => subscription.subscribe(), latch.stopped);
   if (!granted) return;
   run.log.note('subscribe', subscription.confirm(granted));
   run.idle?.touch();
