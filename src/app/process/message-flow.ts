@@ -5,11 +5,12 @@ import type { Emission, RuleEngine } from '../../core/rules/engine.js';
 import type { Clock } from '../../io/clock.js';
 import type { AbsenceTimer } from './absence-timer.js';
 import type { ProcessStop } from './process-stop.js';
+import { sharedRefusalHint } from '../../core/trace/suback.js';
 
 export type Subscription = { filter: string; qos: number };
 
 function refusal(filters: readonly string[]): SensortraceError {
-  return new SensortraceError(`broker refused the subscription to ${filters.join(', ')}`, 'E_BROKER');
+  return new SensortraceError(`broker refused the subscription to ${filters.join(', ')}${sharedRefusalHint(filters)}`, 'E_BROKER');
 }
 
 /** Subscribes to every filter the rules listen to (MQTT 5: with No Local); a refused filter is an E_BROKER error. */

@@ -1,4 +1,4 @@
-import type { IConnackPacket, ISubscriptionGrant, MqttClient } from 'mqtt';
+import { ErrorWithSubackPacket, type IConnackPacket, type ISubscriptionGrant, type MqttClient } from 'mqtt';
 import type { ParsedFilter } from '../../core/mqtt/topic-filter.js';
 import type { Qos } from '../../core/records.js';
 import { checkFirstSuback, describeGrants } from '../../core/trace/suback.js';
@@ -41,11 +41,17 @@ export class TraceSubscription {
     return detail;
   }
 
-  /** SUBSCRIBE to every filter; resolves with the SUBACK's grants. */
+  /**
+   * SUBSCRIBE to every filter; resolves with the SUBACK's grants, refusals included (a code ≥ 0x80
+   * for the filter at that place): MQTT.js fails the whole call when any filter is refused, and
+   * confirm() is where a refusal is judged (all refused: E_BROKER with the reason; some: a note).
+   */
   subscribe(): Promise<ISubscriptionGrant[]> {
-    return new Promise((resolve, reject) => {
-      const map = Object.fromEntries(this.filters.map((f) => [f.filter, { qos: this.qos }]));
-      this.client.subscribe(map, (error, granted) => (error ? reject(error) : resolve(granted ?? [])));
+    const map = Object.fromEntries(this.filters.map((f) => [f.filter, { qos: this.qos }]));
+    return this.client.subscribeAsync(map).catch((error: unknown) => {
+      const codes = error instanceof ErrorWithSubackPacket ? (error.packet as { granted?: unknown } | undefined)?.granted : undefined;
+      if (!Array.isArray(codes)) throw error;
+      return Object.keys(map).map((topic, i) => ({ topic, qos: Number(codes[i] ?? 0x80) }) as ISubscriptionGrant);
     });
   }
 }

@@ -44,6 +44,13 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
       }
     };
   }
+  // aedes has no shared subscriptions: it would take `$share/g/x` as a plain filter that matches
+  // nothing, and a recorder would wait in silence. Refused instead (SUBACK 0x80), so it is told.
+  aedes.authorizeSubscribe = (client, sub, done) => {
+    if (!sub.topic.startsWith('$share/')) return done(null, sub);
+    log?.(`${client?.id ?? '?'}: refused ${sub.topic}: shared subscriptions are not supported by the embedded broker`);
+    done(null, null);
+  };
   if (log) {
     aedes.on('client', (client) => log(`client connected: ${client.id}`));
     aedes.on('clientDisconnect', (client) => log(`client disconnected: ${client.id}`));
