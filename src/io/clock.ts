@@ -87,3 +87,14 @@ export const systemClock: Clock = {
     return () => clearTimeout(timer);
   },
 };
+
+/** Resolves with true when `promise` settles within `ms` (on the clock), false when the time ran out. */
+export async function settlesWithin(clock: Clock, ms: number, promise: Promise<unknown>): Promise<boolean> {
+  let cancel: (() => void) | undefined;
+  const timeout = new Promise<false>((resolve) => (cancel = clock.setTimer(clock.now() + ms, () => resolve(false))));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    cancel?.();
+  }
+}

@@ -1,7 +1,7 @@
 import { optionError } from '../../core/errors.js';
 import type { Qos } from '../../core/records.js';
 import { RuleEngine, type Emission, type RuleEngineStats } from '../../core/rules/engine.js';
-import { systemClock, type Clock } from '../../io/clock.js';
+import { settlesWithin, systemClock, type Clock } from '../../io/clock.js';
 import type { ConnectionEvent } from '../../core/records.js';
 import { describeBroker, type ConnectionOptions } from '../../io/mqtt/connection.js';
 import { gaveUpError, GiveUpWatch } from '../../io/mqtt/give-up.js';
@@ -14,6 +14,7 @@ import { checkProcessOutputs, ProcessOutputs, ruleCsvFiles } from './process-out
 import { connectProcessor } from './process-session.js';
 import { ProcessStop, type StopReason } from './process-stop.js';
 import { TableWatcher } from './table-watcher.js';
+import { subscribeAcrossReconnects } from '../../io/mqtt/subscribe-across-reconnects.js';
 
 export { PROCESS_LOG_COLUMNS } from './process-outputs.js';
 
@@ -79,6 +80,8 @@ export function sharedSubscriptions(subscriptions: Array<{ filter: string; qos: 
 /** After a stop, in-flight publishes get this long to be acknowledged before the client goes. */
 const SETTLE_MS = 5000;
 const SIGNAL_SETTLE_MS = 1000;
+/** How long a graceful end (DISCONNECT) may take before the socket is simply closed. */
+const END_WAIT_MS = 500;
 
 /** Each emission: told to onEmit, then a CSV row or a publish, and a line in the log. */
 function carrier(outputs: ProcessOutputs, publisher: EmissionPublisher, onEmit: ProcessOptions['onEmit']): (emissions: Emission[]) => void {
@@ -125,17 +128,25 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
   const carryOut = carrier(outputs, publisher, options.onEmit);
   const absences = new AbsenceTimer(engine, loaded.ruleSet, clock, (emissions) => stop.guard(() => carryOut(emissions)), () => stop.stopping);
   const subscribe = (): Promise<void> => subscribeAndTell(client, subscriptions, v5, clock, outputs.event);
-  attachMessageFlow({ client, engine, clock, stop, absences, carryOut, subscribe, count: options.count, onWarning: warn });
+  // Until the first SUBACK, subscribeAcrossReconnects makes every attempt; after it, the flow
+  // subscribes again when a reconnect finds no session (twice would resend retained messages).
+  let subscribed = false;
+  const resubscribe = (): Promise<void> => (subscribed ? subscribe() : Promise.resolve());
+  attachMessageFlow({ client, engine, clock, stop, absences, carryOut, subscribe: resubscribe, count: options.count, onWarning: warn });
 
   const tables = new TableWatcher(loaded, engine, { clock, intervalMs: options.reloadIntervalMs ?? 2000, onWarning: warn, onReload: options.onReload });
-  let unwatch = (): void => undefined;
+  // Ctrl+C is watched from here, while the SUBSCRIBE may wait for a reconnect; --duration from the SUBACK on.
+  const unwatchSignal = stop.watch(options.signal, clock, undefined);
+  let unwatchDuration = (): void => undefined;
   try {
-    await subscribe();
-    options.onReady?.(subscriptions);
-    unwatch = stop.watch(options.signal, clock, options.durationMs);
+    await subscribeAcrossReconnects(client, subscribe, stop.stopped);
+    subscribed = true;
+    if (!stop.stopping) options.onReady?.(subscriptions);
+    unwatchDuration = stop.watch(undefined, clock, options.durationMs);
     await stop.stopped;
   } finally {
-    unwatch();
+    unwatchSignal();
+    unwatchDuration();
     tables.stop();
     absences.stop();
     // Event-time rules hold events for the allowed lateness: the stream ends here, they go through now.
@@ -146,7 +157,9 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
     // After a signal the settle is short: every command stops within 2 s (see docs/reliability.md).
     if (!giveUp?.gaveUp) await publisher.settle(clock, stop.stoppedBy === 'signal' ? SIGNAL_SETTLE_MS : SETTLE_MS);
     outputs.closeFiles((body) => stop.guard(body));
-    await connection.end(publisher.inFlight > 0);
+    // Bounded: a connection the broker dropped in the middle of an exchange (a SUBSCRIBE in flight)
+    // never lets a graceful end finish, and every command stops within 2 s.
+    if (!(await settlesWithin(clock, END_WAIT_MS, connection.end(publisher.inFlight > 0)))) await connection.end(true);
     outputs.event({ at: clock.now(), source: 'process', event: 'close' });
     outputs.closeEvents();
   }
