@@ -44,13 +44,5 @@ export function startDurationTimer(clock: Clock, durationMs: number, onEnd: () =
   return clock.setTimer(clock.now() + durationMs, onEnd);
 }
 
-/** Resolves with true when `promise` settles within `ms` (on the clock), false when the time ran out. */
-export async function settlesWithin(clock: Clock, ms: number, promise: Promise<unknown>): Promise<boolean> {
-  let cancel: (() => void) | undefined;
-  const timeout = new Promise<false>((resolve) => (cancel = clock.setTimer(clock.now() + ms, () => resolve(false))));
-  try {
-    return await Promise.race([promise.then(() => true, () => true), timeout]);
-  } finally {
-    cancel?.();
-  }
-}
+/** Shared with process: the clock's bounded wait. */
+export { settlesWithin } from '../../io/clock.js';
