@@ -146,6 +146,7 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
     // After a signal the settle is short: every command stops within 2 s (see docs/reliability.md).
     if (!giveUp?.gaveUp) await publisher.settle(clock, stop.stoppedBy === 'signal' ? SIGNAL_SETTLE_MS : SETTLE_MS);
     outputs.closeFiles((body) => stop.guard(body));
+    publisher.flush();
     await connection.end(publisher.inFlight > 0);
     outputs.event({ at: clock.now(), source: 'process', event: 'close' });
     outputs.closeEvents();

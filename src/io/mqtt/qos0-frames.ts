@@ -31,8 +31,19 @@ export class Qos0Frames {
   private drainStream: MqttClient['stream'] | undefined;
   private readonly topicBytes = new Map<string, Buffer>();
   private readonly flushNow = (): void => this.flush();
+  private readonly schedule: (flush: () => void) => void;
 
-  constructor(private readonly client: MqttClient) {
+  /**
+   * `flushAt`: when a burst that nothing else flushed is written. 'tick' (the default): at the
+   * next tick, as MQTT.js's own writes. 'immediate': once the event loop has run everything the
+   * last socket read started (setImmediate) — a processor answering messages that MQTT.js hands
+   * over one per tick would otherwise write once per message.
+   */
+  constructor(
+    private readonly client: MqttClient,
+    options: { flushAt?: 'tick' | 'immediate' } = {},
+  ) {
+    this.schedule = options.flushAt === 'immediate' ? (flush) => void setImmediate(flush) : (flush) => process.nextTick(flush);
     client.on('packetsend', this.flushNow);
   }
 
@@ -79,7 +90,7 @@ export class Qos0Frames {
     this.end = at;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(this.flushNow);
+      this.schedule(this.flushNow);
     }
     if (stream.writableNeedDrain) this.afterDrain(stream, done);
     else done();
