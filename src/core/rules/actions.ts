@@ -109,9 +109,16 @@ export function act(rule: CompiledRule, action: Action, vars: Variables, context
   }
 }
 
+/** Topics already found valid (a rule publishes to the same few again and again); bounded. */
+const validTopics = new Set<string>();
+
 export function publishEmission(rule: CompiledRule, topic: string, payload: string, qos: Qos, retain: boolean, cause: string[], at: number, userProperties: Record<string, string>): PublishEmission {
-  const problem = topicProblem(topic);
-  if (problem) throw new Error(`topic "${topic}": ${problem}`);
+  if (!validTopics.has(topic)) {
+    const problem = topicProblem(topic);
+    if (problem) throw new Error(`topic "${topic}": ${problem}`);
+    if (validTopics.size >= 10_000) validTopics.clear();
+    validTopics.add(topic);
+  }
   return { kind: 'publish', rule: rule.name, at, topic, payload, qos, retain, cause, userProperties };
 }
 
