@@ -76,7 +76,9 @@ export function act(rule: CompiledRule, action: Action, vars: Variables, context
       const sentAt = typeof vars.sent_at === 'number' ? vars.sent_at : now;
       let payload = encodeReading(format, reading, sentAt);
       if (format === 'json') payload = `${payload.slice(0, -1)},"cause":${JSON.stringify(cause)}}`;
-      return publishEmission(rule, action.topic.render(vars), payload, action.qos, action.retain, cause, now, { ...userPropertiesFor(reading, sentAt), cause: cause.join(' ') });
+      const properties = userPropertiesFor(reading, sentAt);
+      properties.cause = cause.join(' ');
+      return publishEmission(rule, action.topic.render(vars), payload, action.qos, action.retain, cause, now, properties);
     }
     case 'publish': {
       let payload: string;

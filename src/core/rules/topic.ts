@@ -8,6 +8,7 @@ import type { CompiledRule, RuleSet } from './rule-set.js';
 
 /** The levels a filter's `+` and `#` stood for in a topic (for a default sensor name). */
 export function wildcardLevels(filter: string, topic: string): string[] {
+  if (!filter.includes('+') && !filter.includes('#')) return [];
   const f = filter.split('/');
   const t = topic.split('/');
   const out: string[] = [];
