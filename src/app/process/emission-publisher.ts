@@ -15,7 +15,8 @@ export class EmissionPublisher {
   private onDrained: (() => void) | undefined;
   /** MQTT 3.1.1 QoS 0: frames built here, all a burst of input produced in one socket write. */
   private readonly qos0Frames: Qos0Frames | undefined;
-  private readonly qos0Done = (): void => this.settled(undefined);
+  /** A QoS 0 frame handed to the socket with its burst, or lost with the connection before that (failed). */
+  private readonly qos0Done = (error?: Error): void => this.settled(error);
 
   constructor(
     private readonly client: MqttClient,
