@@ -157,6 +157,7 @@ export async function runProcessor(options: ProcessOptions): Promise<ProcessSumm
     // After a signal the settle is short: every command stops within 2 s (see docs/reliability.md).
     if (!giveUp?.gaveUp) await publisher.settle(clock, stop.stoppedBy === 'signal' ? SIGNAL_SETTLE_MS : SETTLE_MS);
     outputs.closeFiles((body) => stop.guard(body));
+    publisher.flush();
     // Bounded: a connection the broker dropped in the middle of an exchange (a SUBSCRIBE in flight)
     // never lets a graceful end finish, and every command stops within 2 s.
     if (!(await settlesWithin(clock, END_WAIT_MS, connection.end(publisher.inFlight > 0)))) await connection.end(true);

@@ -24,11 +24,13 @@ export interface CompiledExpression {
 }
 
 type Evaluator = (vars: Variables) => ScalarValue;
-type Fn = { arity: [number, number]; call: (args: ScalarValue[], fail: (what: string) => never) => ScalarValue };
+/** `unary`: the same function for one number argument, called without an argument array (sin(value) runs once per message). */
+type Fn = { arity: [number, number]; call: (args: ScalarValue[], fail: (what: string) => never) => ScalarValue; unary?: (x: number) => number };
 
 const num = (name: string, f: (...xs: number[]) => number, min: number, max = min): Fn => ({
   arity: [min, max],
   call: (args, fail) => f(...args.map((a, i) => (typeof a === 'number' ? a : fail(`${name}() argument ${i + 1} must be a number (got ${typeName(a)})`)))),
+  unary: (x) => f(x),
 });
 
 /** The whitelist. A Map, so no inherited name (constructor, __proto__ ...) can ever resolve. */
@@ -105,8 +107,17 @@ export function evaluateNumber(expression: CompiledExpression, vars: Variables):
 }
 
 export function lookupVariable(vars: Variables, name: string): ScalarValue | Variables | undefined {
+  return lookupPath(vars, name.split('.'));
+}
+
+/** lookupVariable with the name already split at its dots (compiled once per expression). */
+function lookupPath(vars: Variables, segments: readonly string[]): ScalarValue | Variables | undefined {
+  if (segments.length === 1) {
+    const only = segments[0]!;
+    return Object.hasOwn(vars, only) ? vars[only] : undefined;
+  }
   let current: ScalarValue | Variables | undefined = vars;
-  for (const segment of name.split('.')) {
+  for (const segment of segments) {
     if (current === undefined || typeof current !== 'object' || current === null) return undefined;
     if (!Object.hasOwn(current, segment)) return undefined;
     current = current[segment];
@@ -125,9 +136,9 @@ function compileNode(node: Node, text: string, variables: Set<string>): Evaluato
       return () => value;
     }
     case 'exists': {
-      const name = checkName(node.name, text);
+      const segments = checkName(node.name, text).split('.');
       return (vars) => {
-        const v = lookupVariable(vars, name);
+        const v = lookupPath(vars, segments);
         return v !== undefined && typeof v !== 'object';
       };
     }
@@ -135,8 +146,9 @@ function compileNode(node: Node, text: string, variables: Set<string>): Evaluato
       const name = checkName(node.name, text);
       variables.add(name);
       const constant = CONSTANTS.get(name);
+      const segments = name.split('.');
       return (vars) => {
-        const v = lookupVariable(vars, name);
+        const v = lookupPath(vars, segments);
         if (v === undefined) {
           if (constant !== undefined) return constant;
           return fail(`unknown variable "${name}"`);
@@ -154,6 +166,15 @@ function compileNode(node: Node, text: string, variables: Set<string>): Evaluato
         throw new ExpressionError(`${node.name}() takes ${wanted} argument${max === 1 ? '' : 's'}, got ${node.args.length} in "${shorten(text)}"`, text, node.at);
       }
       const args = node.args.map(sub);
+      const unary = fn.unary;
+      const only = args[0];
+      if (unary && only && args.length === 1) {
+        const name = node.name;
+        return (vars) => {
+          const a = only(vars);
+          return typeof a === 'number' ? unary(a) : fail(`${name}() argument 1 must be a number (got ${typeName(a)})`);
+        };
+      }
       return (vars) => fn.call(args.map((a) => a(vars)), fail);
     }
     case 'unary': {

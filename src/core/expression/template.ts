@@ -31,10 +31,13 @@ export function compileTemplate(text: string): CompiledTemplate {
     } else literal += ch;
   }
   if (literal) parts.push(literal);
+  const fixed = parts.every((p) => typeof p === 'string');
+  // A fixed text (most output topics) is the same string every time: joined once.
+  const fixedText = fixed ? parts.join('') : '';
   return {
     source: text,
-    fixed: parts.every((p) => typeof p === 'string'),
-    render: (vars) => parts.map((p) => (typeof p === 'string' ? p : renderValue(p.evaluate(vars)))).join(''),
+    fixed,
+    render: fixed ? () => fixedText : (vars) => parts.map((p) => (typeof p === 'string' ? p : renderValue(p.evaluate(vars)))).join(''),
   };
 }
 

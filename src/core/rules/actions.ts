@@ -76,7 +76,9 @@ export function act(rule: CompiledRule, action: Action, vars: Variables, context
       const sentAt = typeof vars.sent_at === 'number' ? vars.sent_at : now;
       let payload = encodeReading(format, reading, sentAt);
       if (format === 'json') payload = `${payload.slice(0, -1)},"cause":${JSON.stringify(cause)}}`;
-      return publishEmission(rule, action.topic.render(vars), payload, action.qos, action.retain, cause, now, { ...userPropertiesFor(reading, sentAt), cause: cause.join(' ') });
+      const properties = userPropertiesFor(reading, sentAt);
+      properties.cause = cause.join(' ');
+      return publishEmission(rule, action.topic.render(vars), payload, action.qos, action.retain, cause, now, properties);
     }
     case 'publish': {
       let payload: string;
@@ -109,9 +111,16 @@ export function act(rule: CompiledRule, action: Action, vars: Variables, context
   }
 }
 
+/** Topics already found valid (a rule publishes to the same few again and again); bounded. */
+const validTopics = new Set<string>();
+
 export function publishEmission(rule: CompiledRule, topic: string, payload: string, qos: Qos, retain: boolean, cause: string[], at: number, userProperties: Record<string, string>): PublishEmission {
-  const problem = topicProblem(topic);
-  if (problem) throw new Error(`topic "${topic}": ${problem}`);
+  if (!validTopics.has(topic)) {
+    const problem = topicProblem(topic);
+    if (problem) throw new Error(`topic "${topic}": ${problem}`);
+    if (validTopics.size >= 10_000) validTopics.clear();
+    validTopics.add(topic);
+  }
   return { kind: 'publish', rule: rule.name, at, topic, payload, qos, retain, cause, userProperties };
 }
 

@@ -6,8 +6,8 @@ import { EventTimeQueue } from './event-time.js';
 import { DEFAULT_MAX_PARTITIONS, DEFAULT_PARTITION_IDLE_MS, PartitionKeys } from './partitions.js';
 import type { CompiledRule, DataSource, RuleSet } from './rule-set.js';
 import { PatternMatcher, type Occurrence } from './pattern.js';
-import { topicMatches } from '../mqtt/topic-filter.js';
-import { wildcardLevels } from './topic.js';
+import { MAX_DECODED_PAYLOAD_BYTES } from '../mqtt/payload.js';
+import { RuleFilters, wildcardLevels } from './topic.js';
 import { SlidingWindow } from './window.js';
 
 /** A message as the processor received it. */
@@ -82,6 +82,9 @@ export class RuleEngine {
   /** The arrival time of the message being handled: partition keys age on it. */
   private arrivedAt = 0;
   private serial = 0;
+  private readonly filters: RuleFilters;
+  /** Rules whose partition key reads nothing but the event (`by` without `rule`): evaluated on the event itself, no copy. */
+  private readonly byOnEvent = new Set<CompiledRule>();
 
   constructor(
     readonly ruleSet: RuleSet,
@@ -93,7 +96,9 @@ export class RuleEngine {
       if (rule.pattern) this.matchers.set(rule.name, new PatternMatcher<EventData>(rule.pattern, Number.POSITIVE_INFINITY));
       if (rule.window) this.windows.set(rule.name, new Map());
       if (rule.eventTime) this.queues.set(rule.name, new EventTimeQueue<HeldEvent>(rule.eventTime.latenessMs));
+      if (rule.by && !/rule/.test(rule.by.source)) this.byOnEvent.add(rule);
     }
+    this.filters = new RuleFilters(ruleSet);
     const longest = Math.max(0, ...ruleSet.rules.map((r) => Math.max(r.pattern?.withinMs ?? 0, r.window?.durationMs ?? 0) + (r.eventTime?.latenessMs ?? 0)));
     this.partitions = new PartitionKeys(Math.max(options.partitionIdleMs ?? DEFAULT_PARTITION_IDLE_MS, longest), options.maxPartitions ?? DEFAULT_MAX_PARTITIONS, (key) => this.forget(key));
   }
@@ -131,15 +136,15 @@ export class RuleEngine {
     const out = this.advance(message.at);
     let matched = false;
     for (const source of this.ruleSet.data) {
-      if (source.kind === 'topic' && topicMatches(source.topic, message.topic)) {
+      if (source.kind === 'topic' && this.filters.matches(source.topic, message.topic)) {
         matched = true;
         this.topicData.set(source.name, this.eventVariables(message, source.topic).vars);
       }
     }
     for (const rule of this.ruleSet.rules) {
       if (message.retain && !rule.includeRetained) continue;
-      const hits = rule.events.map((e, i) => (topicMatches(e.filter, message.topic) ? i : -1)).filter((i) => i >= 0);
-      if (hits.length === 0) continue;
+      const hits = this.filters.hits(rule, message.topic);
+      if (hits === undefined) continue;
       matched = true;
       this.guard(rule, () => {
         const event = this.eventVariables(message, rule.events[hits[0]!]!.filter);
@@ -233,7 +238,7 @@ export class RuleEngine {
   /** Fires the absences of arrival-time rules that are due at `now`. */
   advance(now: number): Emission[] {
     const out: Emission[] = [];
-    for (const rule of this.ruleSet.rules) if (!rule.eventTime) out.push(...this.absencesDue(rule, now));
+    for (const rule of this.ruleSet.rules) if (!rule.eventTime && rule.pattern?.kind === 'absent') out.push(...this.absencesDue(rule, now));
     return out;
   }
 
@@ -258,7 +263,8 @@ export class RuleEngine {
 
   private fire(rule: CompiledRule, key: string, match: Array<Occurrence<EventData>>, now: number): Emission[] {
     const last = match[match.length - 1]!.data;
-    const vars = this.context(rule, key, last.vars, now);
+    // A single-event rule's event variables are made per rule and message: completed in place (a pattern's kept ones are copied).
+    const vars = this.context(rule, key, last.vars, now, !rule.pattern);
     if (rule.pattern) for (const occurrence of match) vars[rule.events[occurrence.event]!.name] = occurrence.data.vars;
     const cause = match.map((o) => o.data.id);
     vars.cause = cause.join(' ');
@@ -276,8 +282,9 @@ export class RuleEngine {
 
   /** The variables of one message: its decoded fields plus where and when it came. */
   private eventVariables(message: InputMessage, filter: string): EventData {
-    const decoded = decodeReading(message.payload, message.userProperties);
     const text = typeof message.payload === 'string' ? message.payload : message.payload.toString('utf8');
+    // Decoded from the text made once (a payload too big to look into stays bytes, as decodeReading wants it).
+    const decoded = decodeReading(message.payload.length > MAX_DECODED_PAYLOAD_BYTES ? message.payload : text, message.userProperties);
     const sensor = decoded.sensor ?? wildcardLevels(filter, message.topic)[0] ?? message.topic;
     const time = decoded.time ?? Number(message.at.toFixed(3));
     const vars: Variables = { sensor, time, topic: message.topic, payload: text, at: message.at, retain: Boolean(message.retain), qos: message.qos ?? 0 };
@@ -292,13 +299,17 @@ export class RuleEngine {
 
   private partitionKey(rule: CompiledRule, event: Variables): string {
     if (!rule.by) return '';
-    const key = rule.by.evaluate({ ...event, rule: rule.name });
+    const key = rule.by.evaluate(this.byOnEvent.has(rule) ? event : { ...event, rule: rule.name });
     return typeof key === 'number' ? formatNumber(key) : String(key);
   }
 
   /** Everything an expression may read: the event, the partition's state and window, the data. */
-  private context(rule: CompiledRule, key: string, event: Variables, now: number): Variables {
-    const vars: Variables = { ...event, key, rule: rule.name, now, state: { ...this.stateFor(key) } };
+  private context(rule: CompiledRule, key: string, event: Variables, now: number, inPlace = false): Variables {
+    const vars: Variables = inPlace ? event : { ...event };
+    vars.key = key;
+    vars.rule = rule.name;
+    vars.now = now;
+    vars.state = { ...this.stateFor(key) };
     const window = this.windows.get(rule.name)?.get(key);
     if (window) {
       window.trim(now);

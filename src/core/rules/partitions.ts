@@ -12,6 +12,8 @@ export class PartitionKeys {
   /** Keys forgotten so far (idle or over the cap). */
   evicted = 0;
   private readonly lastSeen = new Map<string, number>();
+  /** The key touched last: already at the end of the order, so touching it again moves nothing. */
+  private newest: string | undefined;
 
   constructor(
     readonly idleMs: number,
@@ -25,7 +27,10 @@ export class PartitionKeys {
 
   /** `key` had an event at `now` (arrival time); older keys may expire. */
   touch(key: string, now: number): void {
-    this.lastSeen.delete(key);
+    if (key !== this.newest) {
+      this.lastSeen.delete(key);
+      this.newest = key;
+    }
     this.lastSeen.set(key, now);
     this.expire(now);
   }
@@ -35,6 +40,7 @@ export class PartitionKeys {
     for (const [key, at] of this.lastSeen) {
       if (now - at <= this.idleMs && this.lastSeen.size <= this.maxKeys) break;
       this.lastSeen.delete(key);
+      if (key === this.newest) this.newest = undefined;
       this.forget(key);
       this.evicted++;
     }

@@ -18,6 +18,7 @@ const SHORT_TEXT = 64;
  *
  * `done` means what MQTT.js's QoS 0 callback means: handed to the socket (at once, unless the
  * socket asked to wait for 'drain'; then at 'drain'). A connection lost before that never calls it.
+ * With flushAt 'immediate' it is called when the burst is written, or with an error (see the constructor).
  */
 export class Qos0Frames {
   private slab = Buffer.allocUnsafe(SLAB_BYTES);
@@ -31,8 +32,25 @@ export class Qos0Frames {
   private drainStream: MqttClient['stream'] | undefined;
   private readonly topicBytes = new Map<string, Buffer>();
   private readonly flushNow = (): void => this.flush();
+  private readonly schedule: (flush: () => void) => void;
+  /** flushAt 'immediate': the `done` of each frame of the pending burst, called when the burst is written (or lost). */
+  private readonly burstDone: Array<(error?: Error) => void> | undefined;
 
-  constructor(private readonly client: MqttClient) {
+  /**
+   * `flushAt`: when a burst that nothing else flushed is written. 'tick' (the default): at the
+   * next tick, as MQTT.js's own writes. 'immediate': once the event loop has run everything the
+   * last socket read started (setImmediate) — a processor answering messages that MQTT.js hands
+   * over one per tick would otherwise write once per message. Since the frames then wait a
+   * while, each `done` is called when its burst is handed to the socket, or with an error when
+   * the socket was gone by then.
+   */
+  constructor(
+    private readonly client: MqttClient,
+    options: { flushAt?: 'tick' | 'immediate' } = {},
+  ) {
+    const immediate = options.flushAt === 'immediate';
+    this.schedule = immediate ? (flush) => void setImmediate(flush) : (flush) => process.nextTick(flush);
+    if (immediate) this.burstDone = [];
     client.on('packetsend', this.flushNow);
   }
 
@@ -42,7 +60,7 @@ export class Qos0Frames {
     this.client.removeListener('packetsend', this.flushNow);
   }
 
-  publish(topic: string, payload: string, retain: boolean, done: () => void): void {
+  publish(topic: string, payload: string, retain: boolean, done: (error?: Error) => void): void {
     const stream = this.client.stream;
     if (stream !== this.stream) {
       this.flush();
@@ -79,9 +97,10 @@ export class Qos0Frames {
     this.end = at;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(this.flushNow);
+      this.schedule(this.flushNow);
     }
-    if (stream.writableNeedDrain) this.afterDrain(stream, done);
+    if (this.burstDone) this.burstDone.push(done);
+    else if (stream.writableNeedDrain) this.afterDrain(stream, done);
     else done();
   }
 
@@ -92,7 +111,12 @@ export class Qos0Frames {
     const burst = this.slab.subarray(this.start, this.end);
     this.start = this.end;
     const stream = this.stream;
-    if (stream && !stream.destroyed && stream.writable) stream.write(burst);
+    const written = stream !== undefined && !stream.destroyed && stream.writable;
+    if (written) stream.write(burst);
+    if (!this.burstDone?.length) return;
+    const callbacks = this.burstDone.splice(0);
+    const lost = written ? undefined : new Error('the connection closed before the QoS 0 message was written');
+    for (const callback of callbacks) callback(lost);
   }
 
   private afterDrain(stream: MqttClient['stream'], done: () => void): void {

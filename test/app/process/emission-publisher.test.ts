@@ -67,4 +67,37 @@ describe('EmissionPublisher', () => {
       await client.endAsync(true);
     }
   });
+
+  it('QoS 0 (MQTT 3.1.1) goes out as hand-built frames, in order, beside QoS 1 through MQTT.js; lost with the connection or sent while away it is counted failed', async () => {
+    await withEmbeddedBroker(async (broker) => {
+      const listener = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+      // As the processor's connection: MQTT.js fails a QoS 0 publish while away instead of queueing it.
+      const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0, queueQoSZero: false });
+      try {
+        const got: string[] = [];
+        const all = new Promise<void>((resolve) => listener.on('message', (_t, payload) => got.push(payload.toString()) === 5 && resolve()));
+        await listener.subscribeAsync('out/#', { qos: 1 });
+        const publisher = new EmissionPublisher(client, false);
+        for (const [i, qos] of ([0, 0, 1, 0, 0] as const).entries()) publisher.publish(emission(qos, String(i)));
+        await all;
+        // MQTT orders messages per QoS level, not across levels.
+        expect(got.filter((p) => p !== '2')).toEqual(['0', '1', '3', '4']);
+        expect(got).toContain('2');
+        await publisher.settle(systemClock, 5000);
+        expect(publisher).toMatchObject({ inFlight: 0, published: 5, failed: 0 });
+        // Taken while connected, but the socket is gone before its burst is written: failed, not published.
+        const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+        publisher.publish(emission(0, 'cut'));
+        expect(publisher.inFlight).toBe(1);
+        client.stream.destroy();
+        await closed;
+        publisher.publish(emission(0, 'away'));
+        await publisher.settle(systemClock, 5000);
+        expect(publisher).toMatchObject({ inFlight: 0, published: 5, failed: 2 });
+      } finally {
+        await client.endAsync(true);
+        await listener.endAsync();
+      }
+    });
+  });
 });

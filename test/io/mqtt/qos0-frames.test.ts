@@ -61,4 +61,33 @@ describe.each(brokerKinds)('QoS 0 frames built by hand (%s)', (kind) => {
       await sub.client.endAsync();
     });
   });
+
+  it("flushAt 'immediate': frames published over several ticks (MQTT.js hands over one message per tick) go out in one socket write", async () => {
+    await withBroker(kind, async (broker) => {
+      const sub = await subscriber(broker.url, 'im/#', 100);
+      const client = await connectAsync(broker.url, { protocolVersion: 4 });
+      const frames = new Qos0Frames(client, { flushAt: 'immediate' });
+      let writes = 0;
+      const original = client.stream.write;
+      client.stream.write = function (this: typeof client.stream, ...args: unknown[]) {
+        writes++;
+        return (original as (...a: unknown[]) => boolean).apply(this, args);
+      } as typeof client.stream.write;
+      await new Promise<void>((resolve) => {
+        let i = 0;
+        const next = (): void => {
+          frames.publish(`im/${i}`, String(i), false, () => undefined);
+          if (++i < 100) process.nextTick(next);
+          else resolve();
+        };
+        next();
+      });
+      const got = await sub.all;
+      expect(writes).toBe(1);
+      expect(got.map((m) => m.payload)).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
+      frames.detach();
+      await client.endAsync();
+      await sub.client.endAsync();
+    });
+  });
 });
