@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { AckAfterWrite, MAX_HELD_ACKS, type CorkableSocket } from '../../../src/app/trace/ack-after-write.js';
+import { AckAfterWrite, type CorkableSocket } from '../../../src/app/trace/ack-after-write.js';
 
 /** A writable that logs what actually leaves it (after any cork), next to the flushes. */
 function loggedSocket(log: string[], name = 'socket'): Writable {
@@ -119,34 +119,5 @@ describe('AckAfterWrite', () => {
     gate.beforeAck();
     log.push('ack');
     expect(log).toEqual(['flush', 'ack', 'flush', 'ack']);
-  });
-
-  it('a long burst goes out every maxHeld acknowledgements, each group behind the flush of its rows, the rest at the end', async () => {
-    const log: string[] = [];
-    const socket = loggedSocket(log);
-    const gate = new AckAfterWrite(() => socket, () => log.push('flush'), () => log.push('error'), 3);
-    for (let i = 1; i <= 7; i++) {
-      gate.beforeAck();
-      socket.write(`a${i}`);
-    }
-    // a1–a3 left when a4 came, a4–a6 when a7 came; a7 waits for the end of the burst.
-    expect(log).toEqual(['flush', 'socket:a1', 'socket:a2', 'socket:a3', 'flush', 'socket:a4', 'socket:a5', 'socket:a6']);
-    await nextImmediate();
-    expect(log.slice(8)).toEqual(['flush', 'socket:a7']);
-    await nextImmediate();
-    expect(log).toHaveLength(10); // one end-of-burst release, not one per group
-  });
-
-  it('by default at most MAX_HELD_ACKS (20, a default Mosquitto window) are held', () => {
-    const log: string[] = [];
-    const socket = loggedSocket(log);
-    const gate = new AckAfterWrite(() => socket, () => log.push('flush'), () => log.push('error'));
-    for (let i = 1; i <= MAX_HELD_ACKS + 1; i++) {
-      gate.beforeAck();
-      socket.write(`a${i}`);
-    }
-    expect(MAX_HELD_ACKS).toBe(20);
-    expect(log.filter((line) => line.startsWith('socket:'))).toHaveLength(20);
-    expect(log[0]).toBe('flush');
   });
 });
