@@ -52,10 +52,26 @@ function fileSize(path: string): number {
   return existsSync(path) ? statSync(path).size : 0;
 }
 
-function traceBefore(): string | undefined {
-  const at = process.argv.indexOf('--trace-before');
+function argValue(flag: string): string | undefined {
+  const at = process.argv.indexOf(flag);
   return at >= 0 ? process.argv[at + 1] : undefined;
 }
+
+function traceBefore(): string | undefined {
+  return argValue('--trace-before');
+}
+
+/** `--burst-runs N`: runs per case (default: the bench's repeats). */
+function burstRuns(ctx: BenchContext): number {
+  const runs = Number(argValue('--burst-runs'));
+  return Number.isInteger(runs) && runs > 0 ? runs : ctx.repeats;
+}
+
+/** `--trace-node-args "<flags>"`: Node flags for trace (e.g. --cpu-prof, --trace-gc); its stdout goes to <tag>.trace.stdout. */
+const traceNodeArgs = argValue('--trace-node-args')?.split(' ').filter(Boolean) ?? [];
+
+/** `--burst-log`: Mosquitto logs every packet (log_type all), kept in the run's folder for a post-mortem. */
+const fullLog = process.argv.includes('--burst-log');
 
 /** Started directly (not under GNU time): a signal reaches the subscriber itself, and its exit is its own. */
 function spawnSubscriber(ctx: BenchContext, broker: MosquittoBroker, sub: Subscriber, qos: number, rows: number, cli: string[]): void {
@@ -64,8 +80,8 @@ function spawnSubscriber(ctx: BenchContext, broker: MosquittoBroker, sub: Subscr
   const [command, args] =
     sub.name === 'mosquitto_sub'
       ? ['mosquitto_sub', [...hp, '-t', topic, '-q', String(qos), '-i', sub.id, '-C', String(rows), '-F', '%U,%t,%p']]
-      : [ctx.cli.command, [...cli, 'trace', ...hp, '-t', topic, '-q', String(qos), '-i', sub.id, '-C', String(rows), '--quiet', '-o', sub.out]];
-  const stdout = sub.name === 'mosquitto_sub' ? openSync(sub.out, 'w') : 'ignore';
+      : [ctx.cli.command, [...(sub.name === 'trace' ? traceNodeArgs : []), ...cli, 'trace', ...hp, '-t', topic, '-q', String(qos), '-i', sub.id, '-C', String(rows), '--quiet', '-o', sub.out]];
+  const stdout = sub.name === 'mosquitto_sub' ? openSync(sub.out, 'w') : sub.name === 'trace' && traceNodeArgs.length ? openSync(sub.out.replace(/\.csv$/, '.stdout'), 'w') : 'ignore';
   const child = spawn(command as string, args as string[], { stdio: ['ignore', stdout, 'inherit'] });
   if (typeof stdout === 'number') closeSync(stdout);
   sub.child = child;
@@ -102,7 +118,7 @@ async function settle(subs: Subscriber[]): Promise<void> {
 
 async function burstOnce(ctx: BenchContext, qos: 0 | 1 | 2, rows: number, run: number, lines: string): Promise<BurstRun> {
   const tag = `live-${rows}-q${qos}-${run}`;
-  const broker = new MosquittoBroker({ dir: join(ctx.dir, tag), persistence: false, extraConfig: ['log_type subscribe'] });
+  const broker = new MosquittoBroker({ dir: join(ctx.dir, tag), persistence: false, extraConfig: fullLog ? ['log_type all'] : ['log_type subscribe'] });
   const subs: Subscriber[] = [
     { name: 'trace', id: `${tag}-trace`, out: join(ctx.dir, `${tag}.trace.csv`), headerLines: 1 },
     { name: 'mosquitto_sub', id: `${tag}-sub`, out: join(ctx.dir, `${tag}.sub.txt`), headerLines: 0 },
@@ -136,7 +152,7 @@ export async function liveBurstCase(ctx: BenchContext, qos: 0 | 1 | 2, rows: num
   const lines = join(ctx.dir, `live-lines-${rows}.txt`);
   await writePlainLines(lines, rows);
   const runs: BurstRun[] = [];
-  for (let i = 0; i < ctx.repeats; i++) {
+  for (let i = 0; i < burstRuns(ctx); i++) {
     const r = await burstOnce(ctx, qos, rows, i, lines);
     runs.push(r);
     const counts = Object.entries(r.rows).map(([name, n]) => `${name} ${n}/${rows}`).join(', ');

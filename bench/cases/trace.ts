@@ -21,7 +21,13 @@ function arrivalTimes(path: string, column: number, scale: number): number[] {
  * the queue as fast as it can write. Rate = arrivals ÷ (last − first arrival stamp), from each
  * tool's own timestamps, so process start-up does not count.
  */
-async function drainOnce(ctx: BenchContext, tool: 'sensortrace' | 'mosquitto_sub', qos: 0 | 1, rows: number, run: number, lines: string): Promise<{ rate: number; recorded: number; peakRssMb?: number }> {
+/** `--trace-before <old dist/cli/bin.js>`: an older build of trace drains the same way, for a same-run before/after. */
+function traceBefore(): string | undefined {
+  const at = process.argv.indexOf('--trace-before');
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
+
+async function drainOnce(ctx: BenchContext, tool: 'sensortrace' | 'mosquitto_sub' | 'before', qos: 0 | 1, rows: number, run: number, lines: string): Promise<{ rate: number; recorded: number; peakRssMb?: number }> {
   const { broker } = ctx;
   const id = `bench-${tool}-q${qos}-${run}`;
   const root = `bench/trace/${id}`;
@@ -29,8 +35,8 @@ async function drainOnce(ctx: BenchContext, tool: 'sensortrace' | 'mosquitto_sub
   const hp = ['-h', broker.host, '-p', String(broker.port)];
   const out = join(ctx.dir, `${id}.csv`);
   const subscribe = (count: number) =>
-    tool === 'sensortrace'
-      ? { command: ctx.cli.command, args: [...ctx.cli.args, 'trace', ...hp, '-t', topic, '-q', String(qos), '-i', id, '--no-clean', '-C', String(count), '-W', '60', '--quiet', '-o', out] }
+    tool !== 'mosquitto_sub'
+      ? { command: ctx.cli.command, args: [...(tool === 'before' ? [traceBefore()!] : ctx.cli.args), 'trace', ...hp, '-t', topic, '-q', String(qos), '-i', id, '--no-clean', '-C', String(count), '-W', '60', '--quiet', '-o', out] }
       : { command: 'mosquitto_sub', args: [...hp, '-t', topic, '-q', String(qos), '-i', id, '-c', '-C', String(count), '-W', '60', '-F', '%U,%t,%p'], stdoutFile: out };
   // 1. create the session: a retained message answers the subscription at once, so the
   //    subscriber exits by count without any sleep. It stays (the bench broker is thrown away):
@@ -45,7 +51,7 @@ async function drainOnce(ctx: BenchContext, tool: 'sensortrace' | 'mosquitto_sub
   // Both tools subscribe again on start, so the retained hello comes once more: rows + 1.
   const drained = await runMeasured(subscribe(rows + 1));
   if (drained.code !== 0) throw new Error(`${tool} failed while draining: ${drained.stderr.slice(0, 300)}`);
-  const times = tool === 'sensortrace' ? arrivalTimes(out, 0, 1) : arrivalTimes(out, 0, 1000);
+  const times = tool !== 'mosquitto_sub' ? arrivalTimes(out, 0, 1) : arrivalTimes(out, 0, 1000);
   const recorded = times.length;
   const span = (times.at(-1)! - times[0]!) / 1000;
   const result: { rate: number; recorded: number; peakRssMb?: number } = { rate: (recorded - 1) / span, recorded };
@@ -63,11 +69,12 @@ export async function traceCase(ctx: BenchContext, qos: 0 | 1, rows: number): Pr
   for (let i = 0; i < ctx.repeats; i++) {
     const a = await drainOnce(ctx, 'sensortrace', qos, rows, i, lines);
     const b = await drainOnce(ctx, 'mosquitto_sub', qos, rows, i, lines);
+    const before = traceBefore() ? await drainOnce(ctx, 'before', qos, rows, i, lines) : undefined;
     ours.push(a.rate);
     theirs.push(b.rate);
     dropped += rows - a.recorded;
     peakRssMb = Math.max(peakRssMb, a.peakRssMb ?? 0);
-    ctx.log(`  trace q${qos} run ${i + 1}: sensortrace ${Math.round(a.rate)} msg/s (${a.recorded}/${rows}), mosquitto_sub ${Math.round(b.rate)} msg/s (${b.recorded}/${rows})`);
+    ctx.log(`  trace q${qos} run ${i + 1}: sensortrace ${Math.round(a.rate)} msg/s (${a.recorded}/${rows}), mosquitto_sub ${Math.round(b.rate)} msg/s (${b.recorded}/${rows})${before ? `, trace (before) ${Math.round(before.rate)} msg/s (${before.recorded}/${rows})` : ''}`);
   }
   const oursStats = summarize(ours);
   const baselineStats = summarize(theirs);

@@ -198,7 +198,7 @@ describe('writePlainAcksCompactly (MQTT.js private _writePacket)', () => {
     return { client, chunks, write };
   }
 
-  it.each([4, 5] as const)('MQTT %s: plain PUBACK/PUBREC go out as one 4-byte chunk, with packetsend and the callback; others unchanged', async (protocolVersion) => {
+  it.each([4, 5] as const)('MQTT %s: plain PUBACK/PUBREC/PUBCOMP go out as one 4-byte chunk, with packetsend and the callback; others unchanged', async (protocolVersion) => {
     const compact = recordingClient(protocolVersion);
     const reference = recordingClient(protocolVersion);
     writePlainAcksCompactly(compact.client);
@@ -207,20 +207,21 @@ describe('writePlainAcksCompactly (MQTT.js private _writePacket)', () => {
     const plain: Packet[] = [
       { cmd: 'puback', messageId: 0x1234, reasonCode: 0 },
       { cmd: 'pubrec', messageId: 7 },
+      { cmd: 'pubcomp', messageId: 0x0102 },
     ];
     for (const packet of plain) await compact.write(packet);
-    expect(compact.chunks).toEqual([Buffer.from([0x40, 2, 0x12, 0x34]), Buffer.from([0x50, 2, 0, 7])]);
-    expect(sent).toEqual(['puback', 'pubrec']);
+    expect(compact.chunks).toEqual([Buffer.from([0x40, 2, 0x12, 0x34]), Buffer.from([0x50, 2, 0, 7]), Buffer.from([0x70, 2, 1, 2])]);
+    expect(sent).toEqual(['puback', 'pubrec', 'pubcomp']);
     if (protocolVersion === 4) {
       // The very bytes mqtt-packet writes under 3.1.1.
       for (const packet of plain) await reference.write(packet);
       await nextTurn(); // mqtt-packet corks the stream until the next tick
       expect(Buffer.concat(reference.chunks)).toEqual(Buffer.concat(compact.chunks));
     }
-    // A PUBACK with a reason code, a PUBCOMP: MQTT.js's own writer.
+    // A PUBREL, a PUBACK with a reason code: MQTT.js's own writer.
     compact.chunks.length = 0;
     reference.chunks.length = 0;
-    const others: Packet[] = [{ cmd: 'pubcomp', messageId: 9 }, ...(protocolVersion === 5 ? [{ cmd: 'puback', messageId: 3, reasonCode: 16 } as Packet] : [])];
+    const others: Packet[] = [{ cmd: 'pubrel', messageId: 9 }, ...(protocolVersion === 5 ? [{ cmd: 'puback', messageId: 3, reasonCode: 16 } as Packet] : [])];
     for (const packet of others) {
       await compact.write(packet);
       await reference.write(packet);
