@@ -7,7 +7,8 @@ import { runMeasured, summarize } from '../measure.js';
 /** How often each program runs: small comparisons are cheap, so enough runs for a median of the noise. */
 function runsFor(ctx: BenchContext, rows: number): number {
   if (rows <= 100_000) return ctx.quick ? 3 : 5;
-  return Math.min(ctx.repeats, 2);
+  // A 1M comparison on a shared machine swings ±30 %: a median needs three at least.
+  return Math.max(ctx.repeats, 3);
 }
 
 /**
