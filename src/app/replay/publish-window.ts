@@ -9,8 +9,11 @@ export interface PublishWindowOptions {
   /** Keep QoS 0 messages while the broker is away and send them on reconnect (else drop them). */
   queueQos0: boolean;
   clock: Clock;
-  /** Called just before a QoS 1/2 message is handed to the publisher (the QoS 2 hand-over mark). */
-  beforeHandOver?: (seq: number) => void;
+  /**
+   * Called before QoS 1/2 messages are handed to the publisher, with the highest seq of the run of
+   * messages about to go (the QoS 2 hand-over mark); false: they must not go (the log failed).
+   */
+  beforeHandOver?: (seq: number) => boolean;
   /** A message is final: on the wire (QoS 0), acknowledged (QoS 1/2), unconfirmed or dropped. */
   onFinal: (record: SentRecord) => void;
   /** Its final acknowledgement does not confirm delivery (UnconfirmedError): final, not acknowledged. */
@@ -35,6 +38,8 @@ export class PublishWindow {
   private readonly pending = new Map<number, SentRecord>();
   private readonly qos0InClient = new Set<SentRecord>();
   private readonly qos0Queue: SentRecord[] = [];
+  /** With beforeHandOver: the messages published in this synchronous run, handed over together. */
+  private handOverRun: Array<{ record: SentRecord; sentAt: number }> = [];
   private readonly unwatch: () => void;
 
   constructor(
@@ -92,8 +97,32 @@ export class PublishWindow {
     }
   }
 
+  /**
+   * With beforeHandOver (QoS 2 with a sent log), the messages published in one synchronous run of
+   * the pacing loop are handed over together once it yields (a microtask): one log flush and one
+   * mark write for the run instead of one each per message. The mark still names every seq before
+   * that seq reaches the client, and the log is flushed before the mark moves, so the resume
+   * invariant — a seq that may have left is ≤ the mark, everything ≤ the last logged row is in
+   * the log — holds as before. (Acknowledgements cannot arrive inside a synchronous run, so the
+   * per-message flushes inside it never wrote anything but the first.)
+   */
   private publishAcknowledged(record: SentRecord, sentAt: number): void {
-    this.options.beforeHandOver?.(record.seq);
+    if (!this.options.beforeHandOver) return this.handOver(record, sentAt);
+    if (this.handOverRun.length === 0) queueMicrotask(() => this.handOverHeld());
+    this.handOverRun.push({ record, sentAt });
+  }
+
+  private handOverHeld(): void {
+    const run = this.handOverRun;
+    this.handOverRun = [];
+    let highest = 0;
+    for (const { record } of run) highest = Math.max(highest, record.seq);
+    // A log that cannot be written stops the replay (ReplayLog's failure): these stay outstanding.
+    if (!this.options.beforeHandOver!(highest)) return;
+    for (const { record, sentAt } of run) this.handOver(record, sentAt);
+  }
+
+  private handOver(record: SentRecord, sentAt: number): void {
     this.publisher.publish(record, sentAt, (error) => {
       if (!this.pending.has(record.seq)) return;
       if (error instanceof UnconfirmedError) return this.leaveUnconfirmed(record, error.message);

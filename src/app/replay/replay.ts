@@ -70,7 +70,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const plan = options.resume && options.log ? await readResumePlan(options.log, options.qos, (options.connections ?? 1) > 1) : undefined;
   const clock = options.clock ?? systemClock;
   const control = new LoopControl(clock);
-  const log = options.log ? new ReplayLog(options.log, { handedOverMark: options.qos === 2, onFailure: () => control.stop(), clock, connectionColumn: (options.connections ?? 1) > 1, ...(plan ? { resumeAt: plan.unknown.from } : {}) }) : undefined;
+  const log = options.log ? await ReplayLog.open(options.log, { handedOverMark: options.qos === 2, onFailure: () => control.stop(), clock, connectionColumn: (options.connections ?? 1) > 1, ...(plan ? { resumeAt: plan.unknown.from } : {}) }) : undefined;
   // Each connection has its own id provider (MQTT.js's option): it knows which packet id carries which seq.
   let lanes: Lanes | undefined;
   try {
