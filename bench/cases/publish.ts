@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchContext, CaseResult } from '../context.js';
 import { writePlainLines, writeProfile } from '../data.js';
@@ -69,6 +69,9 @@ export async function publishCase(ctx: BenchContext, qos: 0 | 1 | 2, rows: numbe
   const tag = spread ? `pubc${connections}-q${qos}` : `pub-q${qos}`;
   const ours: number[] = [];
   const theirs: number[] = [];
+  /** With --connections: the same lines from that many mosquitto_pub processes at once, the broker's own ceiling here. */
+  const parallel: number[] = [];
+  const quarters = spread ? splitLines(lines, connections) : [];
   let dropped = 0;
   let peakRssMb = 0;
   const { broker } = ctx;
@@ -88,6 +91,14 @@ export async function publishCase(ctx: BenchContext, qos: 0 | 1 | 2, rows: numbe
     }));
     theirs.push(b.rate);
     ctx.log(`  publish ${what} q${qos} run ${i + 1}: sensortrace ${Math.round(ours.at(-1)!)} msg/s (${a.delivered}/${rows} delivered), mosquitto_pub ${Math.round(theirs.at(-1)!)} msg/s (${b.delivered}/${rows})`);
+    if (spread) {
+      const c = await publishOnce(ctx, `${tag}-mpn-${i}`, qos, rows, (topic) => ({
+        command: 'sh',
+        args: ['-c', `${quarters.map((file) => `mosquitto_pub -h ${broker.host} -p ${broker.port} -t ${topic} -q ${qos} -l < ${file} &`).join(' ')} wait`],
+      }));
+      parallel.push(c.rate);
+      ctx.log(`    ${connections} mosquitto_pub -l at once (the broker and subscriber's ceiling here): ${Math.round(c.rate)} msg/s (${c.delivered}/${rows}), ${(c.rate / b.rate).toFixed(2)}× one`);
+    }
   }
   const oursStats = summarize(ours);
   const baselineStats = summarize(theirs);
@@ -104,7 +115,19 @@ export async function publishCase(ctx: BenchContext, qos: 0 | 1 | 2, rows: numbe
     met: ratio >= target,
     dropped,
     peakRssMb,
+    ...(spread ? { detail: { parallelMosquittoPubMsgPerS: Math.round(summarize(parallel).median), parallelVsOne: Number((summarize(parallel).median / baselineStats.median).toFixed(2)) } } : {}),
   };
+}
+
+/** The lines file cut into `parts` files of consecutive lines (one per parallel mosquitto_pub). */
+function splitLines(path: string, parts: number): string[] {
+  const all = readFileSync(path, 'utf8').split('\n').filter((line) => line.length > 0);
+  const size = Math.ceil(all.length / parts);
+  return Array.from({ length: parts }, (_, k) => {
+    const part = `${path}.part${k + 1}of${parts}`;
+    writeFileSync(part, all.slice(k * size, (k + 1) * size).map((line) => `${line}\n`).join(''));
+    return part;
+  });
 }
 
 const START_S = 1_700_000_000;

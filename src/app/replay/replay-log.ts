@@ -2,8 +2,11 @@ import { rmSync } from 'node:fs';
 import { eventsPathFor, type ConnectionEvent, type SentRecord } from '../../core/records.js';
 import type { Clock } from '../../io/clock.js';
 import { EventsWriter } from '../../io/logs/events-writer.js';
-import { handedOverPathFor, type SentLogWriter } from '../../io/logs/sent-log-writer.js';
-import { openSentLogWriter } from '../../io/parquet/parquet-log-writers.js';
+import { handedOverPathFor, SentLogWriter, type SentLogWriterOptions } from '../../io/logs/sent-log-writer.js';
+import { isParquetPath } from '../../io/parquet/parquet-schema.js';
+
+/** Opens the sent log's writer (CSV here; Parquet through ReplayLog.open). */
+export type OpenSentLog = (path: string, options: SentLogWriterOptions) => SentLogWriter;
 
 export interface ReplayLogOptions {
   /** Continue an existing log (a resumed run) at this seq. */
@@ -31,12 +34,23 @@ export class ReplayLog {
   private readonly sent: SentLogWriter;
   private readonly events: EventsWriter;
 
+  /**
+   * The log for `path`: the Parquet writer (and hyparquet-writer, ≈40 ms of module loading) is
+   * loaded only when the path asks for Parquet, so a CSV log's replay never pays for it.
+   */
+  static async open(path: string, options: ReplayLogOptions): Promise<ReplayLog> {
+    if (!isParquetPath(path)) return new ReplayLog(path, options);
+    const { openSentLogWriter } = await import('../../io/parquet/parquet-log-writers.js');
+    return new ReplayLog(path, options, openSentLogWriter);
+  }
+
   constructor(
     private readonly path: string,
     private readonly options: ReplayLogOptions,
+    openWriter: OpenSentLog = (file, writerOptions) => new SentLogWriter(file, writerOptions),
   ) {
     const resuming = options.resumeAt !== undefined;
-    this.sent = openSentLogWriter(path, { append: resuming, startSeq: options.resumeAt ?? 1, handedOverMark: options.handedOverMark, connectionColumn: Boolean(options.connectionColumn), onError: (failure) => this.fail(failure), ...(options.clock ? { clock: options.clock } : {}) });
+    this.sent = openWriter(path, { append: resuming, startSeq: options.resumeAt ?? 1, handedOverMark: options.handedOverMark, connectionColumn: Boolean(options.connectionColumn), onError: (failure) => this.fail(failure), ...(options.clock ? { clock: options.clock } : {}) });
     try {
       this.events = new EventsWriter(eventsPathFor(path), { append: resuming });
     } catch (error) {
@@ -57,10 +71,19 @@ export class ReplayLog {
     this.events.write(event);
   }
 
-  /** Before seq goes to the client: what is final is on disk, then the mark says seq may leave. */
-  handOver(seq: number): void {
-    this.sent.flush();
-    this.sent.markHandedOver(seq);
+  /**
+   * Before seqs up to `seq` go to the client: what is final is on disk, then the mark says they
+   * may leave. False when the log cannot be written (kept as the failure; the replay stops).
+   */
+  handOver(seq: number): boolean {
+    try {
+      this.sent.flush();
+      this.sent.markHandedOver(seq);
+      return true;
+    } catch (failure) {
+      this.fail(failure);
+      return false;
+    }
   }
 
   complete(record: SentRecord): void {

@@ -41,7 +41,7 @@ export interface ReplayOptions {
   partition?: Partition;
   /** One common start instant (epoch ms) for several processes: the pacing counts from it. Refused once more than 1 s past. */
   startAt?: number;
-  /** Most messages not yet final (unacknowledged QoS 1/2, unwritten QoS 0), per connection. Default: the broker's Receive Maximum, else 20. */
+  /** Most messages not yet final (unacknowledged QoS 1/2, unwritten QoS 0), per connection. Default: the broker's Receive Maximum, else defaultMaxInflight(qos): 100 at QoS 1, 20 at QoS 0/2. */
   maxInflight?: number;
   /** Keep QoS 0 messages while the broker is away and send them on reconnect (default: drop them). */
   queueQos0?: boolean;

@@ -19,7 +19,7 @@ import { LoopControl } from './loop-control.js';
 import { PassCursor } from './pass-cursor.js';
 import { sendPaced } from './pacing-loop.js';
 import { ProgressReporter } from './progress.js';
-import { PublishWindow } from './publish-window.js';
+import { defaultMaxInflight, PublishWindow } from './publish-window.js';
 import { ReplayLog } from './replay-log.js';
 import { replaySession, type ReplaySession } from './replay-session.js';
 import { discardSession } from '../../io/mqtt/session.js';
@@ -34,7 +34,6 @@ export type { ReplayOptions, ReplayProgress, ReplaySummary } from './replay-type
 
 /** Profiles up to this many readings (~15 MB) are parsed once and replayed from memory. */
 const KEEP_ROWS = 250_000;
-const DEFAULT_MAX_INFLIGHT = 20;
 const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 /** Everything a connected run works with. */
@@ -70,7 +69,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const plan = options.resume && options.log ? await readResumePlan(options.log, options.qos, (options.connections ?? 1) > 1) : undefined;
   const clock = options.clock ?? systemClock;
   const control = new LoopControl(clock);
-  const log = options.log ? new ReplayLog(options.log, { handedOverMark: options.qos === 2, onFailure: () => control.stop(), clock, connectionColumn: (options.connections ?? 1) > 1, ...(plan ? { resumeAt: plan.unknown.from } : {}) }) : undefined;
+  const log = options.log ? await ReplayLog.open(options.log, { handedOverMark: options.qos === 2, onFailure: () => control.stop(), clock, connectionColumn: (options.connections ?? 1) > 1, ...(plan ? { resumeAt: plan.unknown.from } : {}) }) : undefined;
   // Each connection has its own id provider (MQTT.js's option): it knows which packet id carries which seq.
   let lanes: Lanes | undefined;
   try {
@@ -139,7 +138,7 @@ function windowFor(run: Run, lane: Lane): PublishWindow {
   const source = lane.number === undefined ? 'replay' : `replay-c${lane.number}`;
   return new PublishWindow(lane.publisher, {
     qos: options.qos,
-    maxInflight: options.maxInflight ?? lane.connection.brokerReceiveMaximum ?? DEFAULT_MAX_INFLIGHT,
+    maxInflight: options.maxInflight ?? lane.connection.brokerReceiveMaximum ?? defaultMaxInflight(options.qos),
     queueQos0: Boolean(options.queueQos0),
     clock,
     onFinal: (record) => {

@@ -147,7 +147,7 @@ export function registerReplay(command: Command, context: CliContext): void {
     .option('--loop <n>', 'play the profile n times (0: until stopped)', parseInteger('--loop', 0, Number.MAX_SAFE_INTEGER), 1)
     .addOption(new Option('--format <format>', 'payload: plain "<epoch s> <value>", json, or value').choices([...PAYLOAD_FORMATS]).default('plain'))
     .option('--shift-to-now', 'move a historical profile so its first reading is now')
-    .option('--max-inflight <n>', 'most unacknowledged messages, per connection (default: broker Receive Maximum, else 20)', parseInteger('--max-inflight', 1, 65535))
+    .option('--max-inflight <n>', 'most unacknowledged messages, per connection (default: broker Receive Maximum, else 100 at QoS 1, 20 at QoS 0/2)', parseInteger('--max-inflight', 1, 65535))
     .option('--queue-qos0', 'keep QoS 0 messages while the broker is away and send them on reconnect')
     .option('--log <file>', 'write the sent log here: CSV, or Parquet when <file> ends in .parquet (no --resume then); connection events go to <file>.events.csv')
     .option('--resume', 'continue an earlier (killed) run from its --log: appends, seq continues; see README')

@@ -6,7 +6,7 @@ import { FakePublisher } from './fake-publisher.js';
 
 const record = (seq: number, qos: Qos): SentRecord => ({ seq, sensor: 's', topic: 't', qos, retain: false, profileTime: seq, value: seq, plannedAt: 0, payload: String(seq) });
 
-function setUp(qos: Qos, options: { maxInflight?: number; queueQos0?: boolean } = {}) {
+function setUp(qos: Qos, options: { maxInflight?: number; queueQos0?: boolean; logWorks?: boolean } = {}) {
   const clock = new FakeClock(0);
   const publisher = new FakePublisher(clock);
   const final: SentRecord[] = [];
@@ -16,7 +16,10 @@ function setUp(qos: Qos, options: { maxInflight?: number; queueQos0?: boolean } 
     maxInflight: options.maxInflight ?? 3,
     queueQos0: options.queueQos0 ?? false,
     clock,
-    beforeHandOver: (seq) => calls.push(`hand-over ${seq} (published ${publisher.sends.length})`),
+    beforeHandOver: (seq) => {
+      calls.push(`hand-over ${seq} (published ${publisher.sends.length})`);
+      return options.logWorks ?? true;
+    },
     onFinal: (r) => final.push(r),
   });
   const send = (seq: number): void => window.publish(record(seq, qos), clock.now());
@@ -28,19 +31,37 @@ describe('PublishWindow at QoS 1/2', () => {
     const { clock, publisher, window, final, calls, send } = setUp(1);
     [1, 2, 3].forEach(send);
     expect(window.full).toBe(true);
-    expect(calls).toEqual(['hand-over 1 (published 0)', 'hand-over 2 (published 1)', 'hand-over 3 (published 2)']);
+    // One synchronous run of publishes is handed over together, once the loop yields: one mark for all three.
+    expect(publisher.sends).toHaveLength(0);
+    await Promise.resolve();
+    expect(calls).toEqual(['hand-over 3 (published 0)']);
+    expect(publisher.sends.map((s) => s.record.seq)).toEqual([1, 2, 3]);
     await clock.advanceTo(40);
     publisher.ack(2);
     expect(window.full).toBe(false);
     expect(final.map((r) => [r.seq, r.ackedAt, r.publishedAt])).toEqual([[2, 40, 0]]);
     expect({ sent: window.sent, published: window.published, acknowledged: window.acknowledged, queued: window.queued, inFlight: window.inFlight }).toEqual({ sent: 3, published: 1, acknowledged: 1, queued: 2, inFlight: 2 });
     expect(window.outstanding().map((r) => r.seq)).toEqual([1, 3]);
+    send(4);
+    await Promise.resolve();
+    expect(calls.at(-1)).toBe('hand-over 4 (published 3)');
+  });
+
+  it('a log that cannot be written before the hand-over keeps the messages from the client: they stay outstanding', async () => {
+    const { publisher, window, calls, send } = setUp(2, { logWorks: false });
+    send(1);
+    send(2);
+    await Promise.resolve();
+    expect(calls).toEqual(['hand-over 2 (published 0)']);
+    expect(publisher.sends).toHaveLength(0);
+    expect(window.outstanding().map((r) => r.seq)).toEqual([1, 2]);
   });
 
   it('a resend after a reconnect moves published_at to it; an error (client ended) leaves the message queued', async () => {
     const { clock, publisher, window, final, send } = setUp(2);
     send(1);
     send(2);
+    await Promise.resolve();
     publisher.drop();
     await clock.advanceTo(500);
     publisher.reconnect([1, 2]);

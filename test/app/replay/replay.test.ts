@@ -252,6 +252,22 @@ describe.skipIf(!mosquittoAvailable)('replay against a real Mosquitto', () => {
     });
   });
 
+  it('QoS 1 --max into a default Mosquitto keeps 100 in flight (MQTT 3.1.1) and delivers everything in order', async () => {
+    await withMosquitto(async (broker) => {
+      const sub = await subscribe(broker.url, 'q1/#');
+      try {
+        // 1000 messages: never more than a default Mosquitto queues for the subscriber (max_queued_messages 1000), whatever its pace.
+        const profile = profileFile({ sensors: ['s'], shape: 'single', rateHz: 100, durationMs: 10_000 });
+        const summary = await replay(base(broker, { profile, topic: 'q1/{sensor}', qos: 1, payloadFormat: 'json' }));
+        expect(summary).toMatchObject({ sent: 1000, acknowledged: 1000, queued: 0, reconnects: 0, maxInflight: 100 });
+        await sub.waitFor(1000);
+        expect(sub.messages.map((m) => JSON.parse(m.payload).seq as number)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+      } finally {
+        await sub.end();
+      }
+    });
+  });
+
   it('MQTT 5: seq, sensor, time and sent_at travel as user properties', async () => {
     await withMosquitto(async (broker) => {
       const sub = await subscribe(broker.url, 'v5/#', 5);
