@@ -123,6 +123,8 @@ describe('readCsvBatches: quote-free chunks split by hand, csv-parse from the fi
     for (const text of [plain, quoted, `${plain}1,2`, `${plain}1,2\r`]) {
       const { records } = await read(text);
       expect(records).toEqual(byCsvParse(text));
+      // The benchmark's library side (plainFastPath: false) reads the same records.
+      expect((await read(text, { plainFastPath: false })).records).toEqual(records);
     }
   });
 });
