@@ -33,7 +33,8 @@ describe('bench tables in the docs', () => {
 
   it("writes the run's own figures, its provenance and a bold no for a missed target", () => {
     const out = regenerate(run, 'x\n<!-- bench:summary -->\n<!-- /bench:summary -->\n', '<!-- bench:table -->old<!-- /bench:table -->');
-    expect(out.readme).toContain('full run of 2026-11-29 (21 min): 2 cores, 24 GiB, Node v20.20.2, mosquitto version 2.0.11, MQTT.js 5.16.0; each cell is the median (min–max, runs) of runs interleaved with the baseline\'s (3 per case');
+    expect(out.readme).toContain('full run of 2026-11-29 (21 min): 2 cores, 24 GiB, Node v20.20.2, mosquitto version 2.0.11, MQTT.js 5.16.0; each ratio is of medians of runs interleaved with the baseline\'s (3 per case');
+    expect(out.performance).toContain('; each cell is the median (min–max, runs) of runs interleaved with the baseline\'s (3 per case');
     expect(out.readme).toContain('| publish 200k rows, --max, QoS 0 | mosquitto_pub -l | 1.04× | ≥ 1.0× | yes |');
     expect(out.readme).toContain('| publish 60k rows, --max, QoS 1 | mosquitto_pub -l | 0.93× | ≥ 1.0× | **no** |');
     expect(out.performance).toContain('| publish 200k rows, --max, QoS 0 | msg/s | replay --max: 104 (90.0–110, 3 runs) | mosquitto_pub -l: 100 (95.0–105, 3 runs) | 1.04× |');
