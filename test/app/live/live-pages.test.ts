@@ -17,6 +17,7 @@ import { LiveServer, type LiveView } from '../../../src/io/web/live-server.js';
 import { replayView } from '../../../src/io/web/replay-page.js';
 import { brokerKinds, tempDir } from '../../helpers/brokers.js';
 import { ensureBuilt } from '../../helpers/build.js';
+import { CHROMIUM_FLAGS, watchProblems } from '../../io/output/chromium.js';
 
 /** The little of the DOM these page functions use (the test project has no DOM types). */
 declare const document: { getElementById(id: string): { textContent: string | null; className: string } | null };
@@ -29,33 +30,20 @@ beforeAll(async () => {
   ensureBuilt(); // the experiment's embedded broker is the built CLI
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: CHROMIUM_FLAGS,
   });
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
 });
 
-/** Console errors, page errors, dialogs, CSP violations and any request that leaves the tool's origin. */
+/** The page at `url`, once live, and what went wrong on it (see watchProblems). */
 async function openPage(url: string): Promise<{ page: Page; problems: () => Promise<string[]> }> {
   const page = await browser.newPage({ viewport: { width: 1000, height: 1100 } });
-  const problems: string[] = [];
-  const origin = url.replace(/\/$/, '');
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('dialog', (d) => {
-    problems.push(`dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  page.on('request', (r) => {
-    if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) problems.push(`network: ${r.url()}`);
-  });
-  await page.addInitScript({ content: "window.cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective));" });
+  const problems = await watchProblems(page, url.replace(/\/$/, ''));
   await page.goto(url, { waitUntil: 'load' });
   await page.waitForFunction(() => document.getElementById('link')?.textContent === 'live', undefined, { timeout: 10_000 });
-  return { page, problems: async () => [...problems, ...((await page.evaluate('window.cspViolations')) as string[]).map((v) => `CSP: ${v}`)] };
+  return { page, problems };
 }
 
 async function serve<T>(view: LiveView, body: (url: string) => Promise<T>): Promise<T> {

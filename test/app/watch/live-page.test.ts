@@ -6,6 +6,7 @@ import type { LiveTraceSummary } from '../../../src/app/watch/live-view.js';
 import type { ApiState } from '../../../src/core/live/live-json.js';
 import type { MosquittoBroker } from '../../../src/io/broker/mosquitto-broker.js';
 import { withMosquitto } from '../../helpers/brokers.js';
+import { CHROMIUM_FLAGS, pageProblems } from '../../io/output/chromium.js';
 
 /** The little of the DOM these page functions use (the test project has no DOM types). */
 interface PageNode {
@@ -21,7 +22,7 @@ let browser: Browser;
 beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: CHROMIUM_FLAGS,
   });
 }, 60_000);
 afterAll(async () => {
@@ -80,22 +81,6 @@ async function rowShowing(page: Page, topic: string, count: number): Promise<{ l
   }, topic);
 }
 
-/** Console errors, page errors, dialogs and any request that leaves the tool's own origin. */
-function watchProblems(page: Page, origin: string): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('dialog', (d) => {
-    problems.push(`dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  page.on('request', (r) => {
-    if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) problems.push(`network: ${r.url()}`);
-  });
-  return problems;
-}
 
 describe('the live page in Chromium', () => {
   it('shows 50 messages from mosquitto_pub, agrees with /api/state, keeps a hostile payload as text, marks a broker restart, follows a tool restart', async () => {
@@ -103,7 +88,7 @@ describe('the live page in Chromium', () => {
       let run = await startWatch(broker);
       const origin = run.url.replace(/\/$/, '');
       const tabs = [await browser.newPage(), await browser.newPage()];
-      const problems = tabs.map((tab) => watchProblems(tab, origin));
+      const problems = tabs.map((tab) => pageProblems(tab, origin));
       for (const tab of tabs) await tab.goto(run.url, { waitUntil: 'load' });
       await tabs[0]!.waitForFunction(() => document.getElementById('link')?.textContent === 'live');
 

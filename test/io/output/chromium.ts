@@ -3,7 +3,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { tempDir } from '../../helpers/brokers.js';
 
 /** Headless Chromium as the issue asks: no background traffic, a fresh profile each time. */
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** PIDs of the processes started with this profile folder (the browser and its helpers). */
 function pidsUsing(userDataDir: string): number[] {
@@ -27,7 +27,7 @@ export async function withChromium<T>(use: (context: BrowserContext) => Promise<
   const userDataDir = tempDir();
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
-    args: FLAGS,
+    args: CHROMIUM_FLAGS,
     javaScriptEnabled: options.javaScriptEnabled ?? true,
     viewport: { width: 1300, height: 900 },
   });
@@ -42,18 +42,29 @@ export async function withChromium<T>(use: (context: BrowserContext) => Promise<
 }
 
 /**
- * Everything that should never happen on an offline page: console errors and warnings, page
- * errors, CSP violations (reported by the page itself) and any request that is not file: or data:.
+ * Everything that should never happen on a page of this tool, as it happens: console errors and
+ * warnings, page errors, dialogs, and any request that leaves `origin` (the live server's URL, or
+ * `file:` for an offline page) other than data:.
  */
-export async function watchProblems(page: Page): Promise<() => Promise<string[]>> {
+export function pageProblems(page: Page, origin = 'file:'): string[] {
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('request', (r) => {
-    if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) problems.push(`network: ${r.url()}`);
+  page.on('dialog', (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    void d.dismiss();
   });
+  page.on('request', (r) => {
+    if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) problems.push(`network: ${r.url()}`);
+  });
+  return problems;
+}
+
+/** pageProblems, and the CSP violations the page reports itself; call before the page loads. */
+export async function watchProblems(page: Page, origin = 'file:'): Promise<() => Promise<string[]>> {
+  const problems = pageProblems(page, origin);
   // Init scripts run through the DevTools protocol, outside the page's CSP.
   // (As text: this project's TypeScript has no DOM types.)
   await page.addInitScript({
