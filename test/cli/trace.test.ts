@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -8,9 +8,7 @@ import { runMain } from '../../src/cli/main.js';
 import { freePort } from '../../src/io/broker/free-port.js';
 import { brokerKinds, mosquittoAvailable, tempDir, withBroker, withEmbeddedBroker, withMosquitto } from '../helpers/brokers.js';
 import { runCli } from '../helpers/cli.js';
-import { connectPublisher, publish, readTrace } from '../app/trace/helpers.js';
-
-const root = join(import.meta.dirname, '../..');
+import { connectPublisher, publish, readTrace, signalTraceMidStream } from '../app/trace/helpers.js';
 
 /** Runs the CLI in-process but lets the test watch stderr while it runs (to publish once subscribed). */
 function startCli(args: string[]) {
@@ -147,45 +145,15 @@ describe('trace binary and SIGINT', () => {
     await withEmbeddedBroker(async (broker) => {
       const output = join(tempDir(), 'trace.csv');
       // A flush interval far beyond the test: only the signal path can put the rows in the file.
-      const child = spawn(process.execPath, [join(root, 'dist/cli/bin.js'), 'trace', '-h', broker.host, '-p', String(broker.port), '-t', 's/#', '-q', '1', '-o', output, '--flush-interval', '10m', '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      try {
-        await new Promise<void>((resolve, reject) => {
-          child.stderr.on('data', (d: Buffer) => {
-            err += d.toString();
-            if (err.includes('trace: subscribed')) resolve();
-          });
-          void exited.then(() => reject(new Error(`trace exited early: ${err}`)));
-        });
-        const publisher = await connectPublisher({ name: 'aedes', url: broker.url, host: broker.host, port: broker.port });
-        let pumping = true;
-        const pump = (async () => {
-          for (let i = 1; pumping; i++) await publish(publisher, 's/x', String(i), 1);
-        })();
-        await new Promise<void>((resolve) => {
-          child.stdout.on('data', (d: Buffer) => {
-            out += d.toString();
-            if (out.split('\n').length > 50) resolve();
-          });
-        });
-        child.kill('SIGINT');
-        const code = await exited;
-        pumping = false;
-        await pump;
-        await publisher.endAsync();
-        expect(code).toBe(0);
-        const recorded = Number(/trace: (\d+) recorded/.exec(err)?.[1]);
-        expect(recorded).toBeGreaterThanOrEqual(50);
-        const rows = await readTrace(output);
-        expect(rows).toHaveLength(recorded);
-        expect(rows.map((r) => Number(r.payload.toString()))).toEqual(Array.from({ length: recorded }, (_, i) => i + 1));
-        expect(out.trim().split('\n')).toHaveLength(recorded);
-        expect(err).toMatch(/stopped by signal/);
-      } finally {
-        child.kill('SIGKILL');
-      }
+      const { code, out, err } = await signalTraceMidStream({ name: 'aedes', url: broker.url, host: broker.host, port: broker.port }, ['-t', 's/#', '-q', '1', '-o', output, '--flush-interval', '10m', '-v'], { signal: 'SIGINT', payload: String });
+      expect(code).toBe(0);
+      const recorded = Number(/trace: (\d+) recorded/.exec(err)?.[1]);
+      expect(recorded).toBeGreaterThanOrEqual(50);
+      const rows = await readTrace(output);
+      expect(rows).toHaveLength(recorded);
+      expect(rows.map((r) => Number(r.payload.toString()))).toEqual(Array.from({ length: recorded }, (_, i) => i + 1));
+      expect(out.trim().split('\n')).toHaveLength(recorded);
+      expect(err).toMatch(/stopped by signal/);
     });
   });
 });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -13,9 +12,8 @@ import { TraceWriter } from '../../../src/io/logs/trace-writer.js';
 import { journalPathFor } from '../../../src/io/parquet/parquet-schema.js';
 import { ensureBuilt } from '../../helpers/build.js';
 import { mosquittoAvailable, tempDir, withMosquitto } from '../../helpers/brokers.js';
-import { connectPublisher, publish, startTrace } from '../trace/helpers.js';
+import { signalTraceMidStream, startTrace } from '../trace/helpers.js';
 
-const root = join(import.meta.dirname, '../../..');
 
 /** The Parquet sent log back as CSV text, through hyparquet's raw integers (not sensortrace's reader). */
 async function sentCsvFromParquet(pq: string, csv: string): Promise<void> {
@@ -76,45 +74,17 @@ describe.skipIf(!mosquittoAvailable)('Parquet outputs of a real run (Mosquitto)'
     await withMosquitto(async (broker) => {
       const dir = tempDir();
       const output = join(dir, 'x.parquet');
-      const child = spawn(process.execPath, [join(root, 'dist/cli/bin.js'), 'trace', '-h', broker.host, '-p', String(broker.port), '-t', 's/#', '-q', '1', '-o', output, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let [out, err] = ['', ''];
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      try {
-        await new Promise<void>((resolve, reject) => {
-          child.stderr.on('data', (d: Buffer) => {
-            err += d.toString();
-            if (err.includes('trace: subscribed')) resolve();
-          });
-          void exited.then(() => reject(new Error(`trace exited early: ${err}`)));
-        });
-        const publisher = await connectPublisher({ name: 'mosquitto', url: broker.url, host: broker.host, port: broker.port });
-        let pumping = true;
-        const pump = (async () => {
-          for (let i = 1; pumping; i++) await publish(publisher, 's/x', `{"seq":${i},"sensor":"x","time":${1_266_193_804_000 + i},"value":${i / 4}}`, 1);
-        })();
-        await new Promise<void>((resolve) => {
-          child.stdout.on('data', (d: Buffer) => {
-            out += d.toString();
-            if (out.split('\n').length > 50) resolve();
-          });
-        });
+      const { code, err } = await signalTraceMidStream({ name: 'mosquitto', url: broker.url, host: broker.host, port: broker.port }, ['-t', 's/#', '-q', '1', '-o', output, '-v'], {
+        signal: 'SIGTERM',
+        payload: (i) => `{"seq":${i},"sensor":"x","time":${1_266_193_804_000 + i},"value":${i / 4}}`,
         // Mid-stream: rows in the journal, the last row group still in memory.
-        expect(existsSync(journalPathFor(output))).toBe(true);
-        child.kill('SIGTERM');
-        const code = await exited;
-        pumping = false;
-        await pump;
-        await publisher.endAsync();
-        expect(code).toBe(0);
-        const recorded = Number(/trace: (\d+) recorded/.exec(err)?.[1]);
-        expect(recorded).toBeGreaterThanOrEqual(50);
-        expect(await duckdbCount(output)).toBe(recorded);
-        expect(existsSync(journalPathFor(output))).toBe(false);
-      } finally {
-        clearTimeout(killer);
-        child.kill('SIGKILL');
-      }
+        midStream: () => expect(existsSync(journalPathFor(output))).toBe(true),
+      });
+      expect(code).toBe(0);
+      const recorded = Number(/trace: (\d+) recorded/.exec(err)?.[1]);
+      expect(recorded).toBeGreaterThanOrEqual(50);
+      expect(await duckdbCount(output)).toBe(recorded);
+      expect(existsSync(journalPathFor(output))).toBe(false);
     });
   }, 90_000);
 });

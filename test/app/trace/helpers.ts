@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { trace, type TraceOptions, type TraceSummary } from '../../../src/app/trace/trace.js';
 import type { Qos, TraceRecord } from '../../../src/core/records.js';
@@ -41,3 +43,48 @@ export function startTrace(options: Omit<TraceOptions, 'onReady'>): { ready: Pro
   return { ready: Promise.race([readyPromise, result.then(() => undefined)]), result };
 }
 
+
+const root = join(import.meta.dirname, '../../..');
+
+/**
+ * The built `trace` CLI as a child (`args` after the broker's address; pass `-v` so it prints
+ * each row), fed QoS 1 messages on `s/x` from its SUBACK on until it printed 50 rows, then sent
+ * `signal` (`midStream` runs just before). Resolves once the child and the publisher are done.
+ * SIGKILLed after 60 s, so a hung trace fails the test instead of stalling it.
+ */
+export async function signalTraceMidStream(broker: BrokerUnderTest, args: string[], options: { signal: NodeJS.Signals; payload: (i: number) => string; midStream?: () => void }): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [join(root, 'dist/cli/bin.js'), 'trace', '-h', broker.host, '-p', String(broker.port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let [out, err] = ['', ''];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('trace: subscribed')) resolve();
+      });
+      void exited.then(() => reject(new Error(`trace exited early: ${err}`)));
+    });
+    const publisher = await connectPublisher(broker);
+    let pumping = true;
+    const pump = (async () => {
+      for (let i = 1; pumping; i++) await publish(publisher, 's/x', options.payload(i), 1);
+    })();
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.split('\n').length > 50) resolve();
+      });
+    });
+    options.midStream?.();
+    child.kill(options.signal);
+    const code = await exited;
+    pumping = false;
+    await pump;
+    await publisher.endAsync();
+    return { code, out, err };
+  } finally {
+    clearTimeout(killer);
+    child.kill('SIGKILL');
+  }
+}
