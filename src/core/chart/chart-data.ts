@@ -148,13 +148,23 @@ function timeRange(points: readonly ChartPoint[], windows: readonly OutageWindow
  * (from its real start); the tooltip label keeps the real length.
  */
 function outageBands(windows: readonly OutageWindow[], tMin: number, tMax: number): ChartBand[] {
-  const minWidth = (tMax - tMin) / 300;
   return windows.map((w, i) => {
-    const end = w.end ?? tMax;
-    const length = w.end === null ? 'not ended' : `${((w.end - w.start) / 1000).toFixed(1)} s`;
-    return { series: 'outage' as const, start: w.start, end: Math.max(end, w.start + minWidth), label: `outage ${i + 1} (${w.sources.join(', ')}), ${length}` };
+    const length = w.end === null ? 'not ended' : seconds(w.end - w.start);
+    return band('outage', w.start, w.end ?? tMax, `outage ${i + 1} (${w.sources.join(', ')}), ${length}`, tMin, tMax);
   });
 }
+
+/** Network faults as bands, as wide as outages at least; the label names the fault and its length. */
+function faultBands(faults: readonly FaultBandInput[], tMin: number, tMax: number): ChartBand[] {
+  return faults.map((f) => band('fault', f.start, f.end, `fault: ${f.label}, ${seconds(f.end - f.start)}`, tMin, tMax));
+}
+
+/** A band from its real start, at least ~1/300 of the time axis wide. */
+function band(series: ChartBand['series'], start: number, end: number, label: string, tMin: number, tMax: number): ChartBand {
+  return { series, start, end: Math.max(end, start + (tMax - tMin) / 300), label };
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 /**
  * The values' range for the y axis, padded: 5 % each side, or ±1 (±5 % of the value) when the
@@ -173,10 +183,4 @@ export function valueRange(points: readonly ChartPoint[]): { lo: number; hi: num
   if (hi - lo > 1e-9 * Math.max(1, Math.abs(lo), Math.abs(hi))) return { lo: lo - (hi - lo) * 0.05, hi: hi + (hi - lo) * 0.05, flat: false };
   const pad = Math.max(1, Math.abs(lo) * 0.05);
   return { lo: lo - pad, hi: hi + pad, flat: true };
-}
-
-/** Network faults as bands, as wide as outages at least; the label names the fault and its length. */
-function faultBands(faults: readonly FaultBandInput[], tMin: number, tMax: number): ChartBand[] {
-  const minWidth = (tMax - tMin) / 300;
-  return faults.map((f) => ({ series: 'fault' as const, start: f.start, end: Math.max(f.end, f.start + minWidth), label: `fault: ${f.label}, ${((f.end - f.start) / 1000).toFixed(1)} s` }));
 }
