@@ -59,6 +59,17 @@ async function setUp(random?: () => number): Promise<{ proxy: FaultProxy; target
   return { proxy, target };
 }
 
+/** A client through the proxy whose first byte went both ways (the broker side is connected), then a blackhole. */
+async function blackholedAfterOneByte(): Promise<Awaited<ReturnType<typeof setUp>> & { socket: Socket }> {
+  const { proxy, target } = await setUp();
+  const socket = await client(proxy.port);
+  const first = receive(socket, 1);
+  socket.write('a');
+  await first;
+  proxy.setConditions({ ...CLEAR_LINK, holdUntil: systemClock.now() + 60_000 });
+  return { proxy, target, socket };
+}
+
 async function client(port: number): Promise<Socket> {
   const socket = await connect(port);
   socket.on('error', () => undefined);
@@ -104,12 +115,7 @@ describe('FaultProxy', () => {
   });
 
   it('a blackhole keeps the sockets open and lets nothing through, either way, until it ends', async () => {
-    const { proxy, target } = await setUp();
-    const socket = await client(proxy.port);
-    const first = receive(socket, 1);
-    socket.write('a');
-    await first;
-    proxy.setConditions({ ...CLEAR_LINK, holdUntil: systemClock.now() + 60_000 });
+    const { proxy, target, socket } = await blackholedAfterOneByte();
     const held = receive(socket, 4);
     socket.write('held');
     // The broker's side closes during the blackhole: the client must not see it yet.
@@ -129,12 +135,7 @@ describe('FaultProxy', () => {
   });
 
   it('a close during a blackhole reaches the other side only when it ends', async () => {
-    const { proxy, target } = await setUp();
-    const socket = await client(proxy.port);
-    const first = receive(socket, 1);
-    socket.write('a');
-    await first;
-    proxy.setConditions({ ...CLEAR_LINK, holdUntil: systemClock.now() + 60_000 });
+    const { proxy, target, socket } = await blackholedAfterOneByte();
     let clientClosedAt: number | undefined;
     const clientClosed = closed(socket).then((at) => (clientClosedAt = at));
     target.sockets[0]!.destroy();
